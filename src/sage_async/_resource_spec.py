@@ -1,0 +1,47 @@
+"""The description of one API resource, as the generated resource tables list them."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import attrs
+
+
+__all__ = ["Operation", "ResourceSpec"]
+
+Operation = Literal["list", "get", "create", "update", "delete"]
+
+
+@attrs.frozen
+class ResourceSpec:
+    """
+    One collection of an API: where it lives, which models it uses and what it allows.
+
+    Generated from the ``x-sage-resource`` extensions of ``openapi/*.yaml`` into
+    ``sage_async.models.<api>._resources``.
+
+    Attributes:
+        name: the Python attribute name on the client (``accounts``, ``stock_items``).
+        path: the collection path relative to the API base (``/accounts``, ``/stock_items``).
+        model: the read model (what GET returns).
+        write_model: the write model (what POST/PUT send), or ``None`` for read-only resources.
+        wrap_key: Accounting only: the singular key a write body is wrapped in.
+        id_type: ``"integer"`` (Sales) or ``"string"`` (Accounting).
+        operations: the operations the API has on this resource.
+        list_params: the query parameters the list operation accepts.
+        singleton: the resource has no collection (Accounting ``/user``).
+    """
+
+    name: str
+    path: str
+    model: type
+    write_model: type | None
+    wrap_key: str | None
+    id_type: Literal["integer", "string"]
+    operations: frozenset[Operation]
+    list_params: tuple[str, ...] = ()
+    singleton: bool = False
+
+    def supports(self, operation: Operation) -> bool:
+        """Return whether the API has ``operation`` on this resource."""
+        return operation in self.operations
