@@ -17,7 +17,8 @@ has the declared type) and a slow path that repairs and counts deviations, or ra
 - unknown keys are kept in the model's ``extras`` (Sales ``Z_`` custom fields) and counted.
 
 Encoding (:meth:`Converter.unstructure`) emits exactly the wire names, omits ``UNSET`` fields,
-writes ``extras`` back, date-times as UTC ``...Z``, and Decimals as JSON numbers.
+writes ``extras`` back, date-times as UTC ``...Z``; Decimals stay Decimals, which the JSON
+encoder (``_request.build_request``) writes as numbers with every digit.
 """
 
 from __future__ import annotations
@@ -124,7 +125,8 @@ class Converter:
         self._cattrs.register_structure_hook(Decimal, lambda v, _: self._decimal("", "", v))
         self._cattrs.register_unstructure_hook(datetime, _encode_datetime)
         self._cattrs.register_unstructure_hook(date, date.isoformat)
-        self._cattrs.register_unstructure_hook(Decimal, _encode_decimal)
+        # Decimals stay Decimals: the JSON encoder writes them as numbers with every digit.
+        self._cattrs.register_unstructure_hook(Decimal, lambda value: value)
 
     # --- public API ------------------------------------------------------------------------
 
@@ -275,7 +277,7 @@ class Converter:
             if item_kind in _FAST or item_kind in ("decimal", "datetime", "date"):
                 return [
                     v
-                    if v.__class__ is _FAST_TYPES.get(_FAST.get(item_kind, ""), None)
+                    if v.__class__ is _FAST_TYPES.get(_FAST.get(item_kind, ""))
                     else self._convert(model, name, item_kind, item_target, v)
                     for v in value
                 ]
@@ -315,6 +317,8 @@ class Converter:
         return value
 
     def _decimal(self, model: str, name: str, value: Any) -> Any:
+        if isinstance(value, Decimal):
+            return value
         if isinstance(value, float):
             return Decimal(repr(value))
         if isinstance(value, int) and not isinstance(value, bool):
@@ -409,12 +413,9 @@ def _is_model(cls: Any) -> bool:
 
 
 def _encode_datetime(value: datetime) -> str:
+    # The APIs write 0-3 fractional digits: keep milliseconds unless finer precision was set.
+    us = value.microsecond
+    spec = "seconds" if not us else "milliseconds" if not us % 1000 else "microseconds"
     if value.tzinfo is None:
-        return value.isoformat()
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def _encode_decimal(value: Decimal) -> int | float:
-    # JSON numbers on the wire; a Decimal with a fractional part becomes the float with the
-    # same shortest repr, so "12.34" is written as 12.34 (never 12.339999...).
-    return int(value) if value == value.to_integral_value() else float(value)
+        return value.isoformat(timespec=spec)
+    return value.astimezone(UTC).isoformat(timespec=spec).replace("+00:00", "Z")

@@ -12,7 +12,7 @@ could hold a secret, never a key or a token::
     │   ├── ClientClosedError          a closed (or never opened) client was used
     │   ├── InsecureURLError           plain http:// to a non-loopback host
     │   ├── InvalidFilterError         malformed ``where``/``order`` text, with its position
-    │   ├── FilterValueError           a value that cannot be rendered into a filter (also TypeError)
+    │   ├── FilterValueError           a value no filter literal can hold (also TypeError)
     │   ├── UnknownFieldError          a field that does not exist on a resource ("did you mean")
     │   └── InvalidParameterError      a list parameter of the wrong type or value
     ├── TransportError                 nothing usable came back (connection, TLS, reset)
@@ -27,11 +27,11 @@ could hold a secret, never a key or a token::
     │   │   └── ResourceNotFoundError  Sales 910 "Resource not exist" (sent as HTTP 400)
     │   ├── BadRequestError            other 4xx the caller must fix
     │   │   ├── ValidationError        422 / ``$dataCode`` arrays, every ``$source``/``$message``
-    │   │   └── InvalidQueryError      Sales 901 "SQL not generated correctly", with where/order sent
+    │   │   └── InvalidQueryError      Sales 901 "SQL not generated correctly", with where/order
     │   ├── RateLimitError             429, with ``retry_after`` seconds when the server gave one
     │   └── ServerError                5xx and gateway pages
     │       └── DatabaseConnectionError  Sales 900 "Connection Error" (transient, retried)
-    ├── BusinessChangedError           Accounting answered for another business than X-Business asked
+    ├── BusinessChangedError           Accounting served another business than X-Business
     ├── PageError                      one page of a pagination run failed after its retries
     └── ExportError                    a bulk export could not complete (checkpoint kept)
 
@@ -115,7 +115,7 @@ class InvalidFilterError(UsageError):
 
 
 class FilterValueError(UsageError, TypeError):
-    """A Python value cannot be rendered into a filter literal (unsupported type, naive datetime)."""
+    """A Python value cannot be rendered into a filter literal (unsupported type, naive time)."""
 
 
 class UnknownFieldError(UsageError, AttributeError):
@@ -242,7 +242,7 @@ class APIError(SageError):
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Keyword-only constructors need help to survive pickling (multiprocessing, logging).
-        return (_rebuild, (type(self), self.message, self.__dict__))
+        return (_rebuild, (type(self), str(self), self.__dict__))
 
 
 def _rebuild(cls: type[APIError], message: str, state: dict[str, Any]) -> APIError:

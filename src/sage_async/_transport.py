@@ -1,0 +1,167 @@
+"""
+The transport: one coroutine that moves a :class:`Request` over an aiohttp session.
+
+This is the only module that talks to aiohttp on the client side and the one place where its
+exceptions (and asyncio timeouts) become :class:`~sage_async.TransportError`. The body is read
+inside ``async with``, so the connection goes back to the pool (or is closed, on cancellation)
+before anything else happens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import TracebackType
+
+import aiohttp
+import attrs
+from multidict import CIMultiDict, CIMultiDictProxy
+
+from ._errors import RequestTimeoutError, TransportError
+from ._request import Request
+
+
+__all__ = ["Response", "Timeouts", "Transport"]
+
+
+@attrs.frozen
+class Timeouts:
+    """
+    Request timeouts in seconds (``None`` disables one).
+
+    Attributes:
+        connect: to obtain a connection (DNS, TCP, TLS).
+        read: between two reads of the response.
+        total: for the whole request, body included.
+    """
+
+    connect: float | None = 10.0
+    read: float | None = 60.0
+    total: float | None = 120.0
+
+    def to_aiohttp(self) -> aiohttp.ClientTimeout:
+        """Return the equivalent :class:`aiohttp.ClientTimeout`."""
+        return aiohttp.ClientTimeout(
+            total=self.total, sock_connect=self.connect, sock_read=self.read
+        )
+
+
+@attrs.frozen
+class Response:
+    """A complete response: status, headers (case-insensitive) and the whole body."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+
+class Transport:
+    """
+    Send requests over an :class:`aiohttp.ClientSession`.
+
+    Args:
+        session: a session to use; it is left open on :meth:`aclose` (the caller owns it).
+            Without one, the transport creates its own on :meth:`open` and closes it.
+        timeouts: default timeouts, overridable per request.
+        limit: the connection pool size of a session the transport creates.
+        verify_ssl: verify TLS certificates (on by default; turn off only for test proxies).
+    """
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession | None = None,
+        *,
+        timeouts: Timeouts | None = None,
+        limit: int = 64,
+        verify_ssl: bool = True,
+    ) -> None:
+        self._session = session
+        self._owns_session = session is None
+        self.timeouts = timeouts or Timeouts()
+        self._limit = limit
+        self._verify_ssl = verify_ssl
+
+    async def open(self) -> None:
+        """Create the session if none was injected."""
+        if self._session is None:
+            connector = aiohttp.TCPConnector(
+                limit=self._limit, ssl=None if self._verify_ssl else False
+            )
+            self._session = aiohttp.ClientSession(
+                connector=connector, timeout=self.timeouts.to_aiohttp(), raise_for_status=False
+            )
+
+    async def aclose(self) -> None:
+        """Close the session if this transport created it."""
+        if self._owns_session and self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def __aenter__(self) -> Transport:
+        await self.open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def send(self, request: Request, *, timeouts: Timeouts | None = None) -> Response:
+        """
+        Send ``request`` and read the whole response body.
+
+        Args:
+            request: the request to send.
+            timeouts: timeouts for this request only.
+
+        Returns:
+            The response; any status is returned, deciding what it means is the sans-I/O core's job.
+
+        Raises:
+            TransportError: the connection failed or broke (``sent`` says whether it left).
+            RequestTimeoutError: a timeout elapsed.
+        """
+        if self._session is None:
+            raise RuntimeError("Transport.send() before open()")
+        timeout = (timeouts or self.timeouts).to_aiohttp()
+        try:
+            async with self._session.request(
+                request.method,
+                request.url,
+                params=list(request.params),
+                headers=dict(request.headers),
+                data=request.body,
+                timeout=timeout,
+                allow_redirects=False,
+            ) as response:
+                body = await response.read()
+                return Response(response.status, _headers(response.headers), body)
+        except aiohttp.ConnectionTimeoutError as exc:
+            raise RequestTimeoutError(
+                "connect timeout", method=request.method, path=request.path, sent=False
+            ) from exc
+        except TimeoutError as exc:  # asyncio and aiohttp read/total timeouts
+            raise RequestTimeoutError(
+                "request timed out", method=request.method, path=request.path
+            ) from exc
+        except aiohttp.ClientConnectorError as exc:  # DNS, refused, TLS: never reached the server
+            raise TransportError(
+                f"cannot connect: {type(exc).__name__}",
+                method=request.method,
+                path=request.path,
+                sent=False,
+            ) from exc
+        except aiohttp.ClientPayloadError as exc:
+            raise TransportError(
+                "response body cut short", method=request.method, path=request.path
+            ) from exc
+        except (aiohttp.ClientError, OSError) as exc:
+            raise TransportError(
+                f"connection failed: {type(exc).__name__}", method=request.method, path=request.path
+            ) from exc
+
+
+def _headers(headers: CIMultiDictProxy[str]) -> CIMultiDict[str]:
+    return CIMultiDict(headers)
