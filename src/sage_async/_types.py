@@ -41,9 +41,13 @@ class Model:
 
     __slots__ = ()
 
+    def _fields(self) -> tuple[attrs.Attribute[Any], ...]:
+        cls: Any = type(self)  # every concrete model is an attrs class
+        return tuple(attrs.fields(cls))
+
     def __repr__(self) -> str:
         parts = []
-        for field in attrs.fields(type(self)):
+        for field in self._fields():
             value = getattr(self, field.name)
             if value is UNSET or (field.name == "extras" and not value):
                 continue
@@ -54,6 +58,6 @@ class Model:
         """Return the set fields as a ``{python_name: value}`` dict (nested models stay models)."""
         return {
             field.name: value
-            for field in attrs.fields(type(self))
+            for field in self._fields()
             if (value := getattr(self, field.name)) is not UNSET and field.name != "extras"
         }
