@@ -44,8 +44,6 @@ HEADER = """\
 MODEL_IMPORTS = """\
 from __future__ import annotations
 
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Any, TypeAlias
 
 import attrs
@@ -102,11 +100,12 @@ def run_datamodel_codegen(spec_path: Path, spec: dict[str, Any], out: Path) -> s
 def fix_module(raw: str, spec_name: str) -> str:
     """Swap the dataclass imports for attrs ones and put the generated-file header on top."""
     body = raw.split("\n\n", 1)[1] if raw.startswith("#") else raw
+    # The generator's own datetime/decimal imports stay: it aliases them (``date as
+    # date_aliased``) when a field is named like a type. ruff merges and prunes them afterwards.
     lines = [
         line
         for line in body.splitlines()
-        if not line.startswith(("from __future__", "from dataclasses", "from datetime"))
-        and not line.startswith(("from decimal", "from typing"))
+        if not line.startswith(("from __future__", "from dataclasses"))
     ]
     return HEADER.format(spec=spec_name) + "\n" + MODEL_IMPORTS + "\n".join(lines) + "\n"
 

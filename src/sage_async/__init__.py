@@ -7,9 +7,10 @@ from typing import Any
 from ._errors import *  # noqa: F403
 from ._errors import __all__ as _errors_all
 from ._types import UNSET, Model, Unset
+from .filters import F, Where
 
 
-__all__ = [*_errors_all, "UNSET", "Model", "Unset"]
+__all__ = [*_errors_all, "UNSET", "F", "Model", "Unset", "Where"]
 
 
 def __getattr__(name: str) -> Any:

@@ -84,7 +84,7 @@ class Transport:
         """Create the session if none was injected."""
         if self._session is None:
             connector = aiohttp.TCPConnector(
-                limit=self._limit, ssl=True if self._verify_ssl else False
+                limit=self._limit, ssl=self._verify_ssl
             )
             self._session = aiohttp.ClientSession(
                 connector=connector, timeout=self.timeouts.to_aiohttp(), raise_for_status=False
