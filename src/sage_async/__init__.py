@@ -1,16 +1,63 @@
-"""sage-async: an asyncio client for the Sage Sales Management v4 and Accounting v3.1 APIs."""
+"""
+sage-async: an asyncio client for the Sage Sales Management v4 and Accounting v3.1 APIs.
+
+The public surface is re-exported here; every module behind it is private. Models live in
+:mod:`sage_async.models.sales` and :mod:`sage_async.models.accounting`, filters in
+:mod:`sage_async.filters`, the sandbox in :mod:`sage_async.testing`.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from ._accounting_client import ACCOUNTING_URL, LEGACY_URL, AccountingClient
+from ._client import ClientState
+from ._converter import Converter
+from ._drift import DriftReport, DriftRow
 from ._errors import *  # noqa: F403
 from ._errors import __all__ as _errors_all
+from ._oauth import Pkce, TokenSet, authorization_url, make_pkce
+from ._resource import AccountingResource, Page, Resource, SalesResource
+from ._retry import RetryEvent, RetryPolicy, set_testing
+from ._sales_client import SALES_URL, SalesClient
+from ._throttle import GovernorRegistry, RateGovernor, ThrottleEvent
+from ._transport import Timeouts
 from ._types import UNSET, Model, Unset
 from .filters import F, Where
 
 
-__all__ = [*_errors_all, "UNSET", "F", "Model", "Unset", "Where"]
+__all__ = [
+    *_errors_all,
+    "ACCOUNTING_URL",
+    "LEGACY_URL",
+    "SALES_URL",
+    "UNSET",
+    "AccountingClient",
+    "AccountingResource",
+    "ClientState",
+    "Converter",
+    "DriftReport",
+    "DriftRow",
+    "F",
+    "GovernorRegistry",
+    "Model",
+    "Page",
+    "Pkce",
+    "RateGovernor",
+    "Resource",
+    "RetryEvent",
+    "RetryPolicy",
+    "SalesClient",
+    "SalesResource",
+    "ThrottleEvent",
+    "Timeouts",
+    "TokenSet",
+    "Unset",
+    "Where",
+    "authorization_url",
+    "make_pkce",
+    "set_testing",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -83,9 +83,7 @@ class Transport:
     async def open(self) -> None:
         """Create the session if none was injected."""
         if self._session is None:
-            connector = aiohttp.TCPConnector(
-                limit=self._limit, ssl=self._verify_ssl
-            )
+            connector = aiohttp.TCPConnector(limit=self._limit, ssl=self._verify_ssl)
             self._session = aiohttp.ClientSession(
                 connector=connector, timeout=self.timeouts.to_aiohttp(), raise_for_status=False
             )
