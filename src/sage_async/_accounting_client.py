@@ -31,8 +31,8 @@ from ._oauth import (
     authorization_url,
     token_request_body,
 )
-from ._resource import AccountingResource
 from ._request import Request, accounting_headers, check_base_url
+from ._resource import AccountingResource
 from ._retry import RetryPolicy, call_with_retries
 from ._sansio import raise_for_response
 from ._throttle import GovernorRegistry
@@ -239,10 +239,12 @@ class AccountingClient(AccountingResources, BaseClient):
             current = self._tokens.access_token if self._tokens else None
             if current and current != stale:
                 return  # another coroutine refreshed while this one waited
-            assert self._tokens is not None and self._tokens.refresh_token
+            refresh_token = self._tokens.refresh_token if self._tokens else None
+            if not refresh_token:
+                raise AuthenticationError("no refresh token to renew the access token", status=401)
             form = token_request_body(
                 "refresh_token", client_id=self._require_client_id(),
-                client_secret=self._client_secret or "", refresh_token=self._tokens.refresh_token,
+                client_secret=self._client_secret or "", refresh_token=refresh_token,
             )  # fmt: skip
             await self._store(await self._token_call(form))
             self.refresh_count += 1
