@@ -17,7 +17,15 @@ from ._drift import DriftReport, DriftRow
 from ._errors import *  # noqa: F403
 from ._errors import __all__ as _errors_all
 from ._oauth import Pkce, TokenSet, authorization_url, make_pkce
-from ._resource import AccountingResource, Page, Resource, SalesResource
+from ._page import Page
+from ._pagination import PageStream, RecordStream, RunStats
+from ._resource import (
+    AccountingListParams,
+    AccountingResource,
+    Resource,
+    SalesListParams,
+    SalesResource,
+)
 from ._retry import RetryEvent, RetryPolicy, set_testing
 from ._sales_client import SALES_URL, SalesClient
 from ._throttle import GovernorRegistry, RateGovernor, ThrottleEvent
@@ -33,6 +41,7 @@ __all__ = [
     "SALES_URL",
     "UNSET",
     "AccountingClient",
+    "AccountingListParams",
     "AccountingResource",
     "ClientState",
     "Converter",
@@ -42,12 +51,16 @@ __all__ = [
     "GovernorRegistry",
     "Model",
     "Page",
+    "PageStream",
     "Pkce",
     "RateGovernor",
+    "RecordStream",
     "Resource",
     "RetryEvent",
     "RetryPolicy",
+    "RunStats",
     "SalesClient",
+    "SalesListParams",
     "SalesResource",
     "ThrottleEvent",
     "Timeouts",

@@ -83,7 +83,8 @@ class BaseClient:
         self._transport = Transport(session, timeouts=timeouts, verify_ssl=verify_ssl)
         self._registry = registry or DEFAULT_REGISTRY
         self._rate, self._per = rate, per
-        self._max_concurrency = max_concurrency
+        #: The most pages in flight per pagination run (the tenant's adaptive limit may lower it).
+        self.max_concurrency = max_concurrency
         self._state = ClientState.UNOPENED
         self._resources: dict[str, Resource[Any, Any]] = {}
 
@@ -166,7 +167,7 @@ class BaseClient:
             self._tenant(),
             rate=self._rate,
             per=self._per,
-            max_concurrency=self._max_concurrency,
+            max_concurrency=self.max_concurrency,
         )
 
     # --- auth hooks (per API) ----------------------------------------------------------------

@@ -10,12 +10,13 @@ mapping with wire names (sent as given).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar
-
-import attrs
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypedDict, TypeVar, Unpack
 
 from ._errors import InvalidParameterError, UsageError
+from ._page import Page
+from ._pagination import LatencyWindow, PageStream, RecordStream, record_id
 from ._request import Params, item_path
 from ._resource_spec import Operation, ResourceSpec
 from ._types import Model
@@ -25,9 +26,17 @@ from .filters._sales import Language
 
 if TYPE_CHECKING:
     from ._converter import Converter
+    from ._throttle import RateGovernor
 
 
-__all__ = ["AccountingResource", "Page", "Resource", "SalesResource"]
+__all__ = [
+    "AccountingListParams",
+    "AccountingResource",
+    "Page",
+    "Resource",
+    "SalesListParams",
+    "SalesResource",
+]
 
 M = TypeVar("M")
 W = TypeVar("W")
@@ -39,6 +48,10 @@ ACCOUNTING_MAX_PAGE_SIZE = 200
 
 class _Client(Protocol):
     converter: Converter
+    max_concurrency: int
+
+    @property
+    def governor(self) -> RateGovernor: ...
 
     async def request(
         self,
@@ -51,31 +64,6 @@ class _Client(Protocol):
         where: str | None = ...,
         order: str | None = ...,
     ) -> Any: ...
-
-
-@attrs.frozen
-class Page(Generic[M]):
-    """
-    One page of a list call.
-
-    Attributes:
-        items: the records (models, or dicts with ``raw=True``).
-        number: the page number as the API counts it (Sales 0-based, Accounting 1-based).
-        size: the page size asked for.
-        total: Accounting ``$total`` (Sales sends no total: ``None``).
-        next: Accounting ``$next`` (a path), ``None`` on the last page.
-        last: whether no page follows (Sales: fewer items than ``size``).
-    """
-
-    items: list[M]
-    number: int
-    size: int
-    total: int | None = None
-    next: str | None = None
-    last: bool = False
-
-    def __len__(self) -> int:
-        return len(self.items)
 
 
 class Resource(Generic[M, W]):
@@ -136,6 +124,34 @@ class Resource(Generic[M, W]):
             )
         return {self.spec.wrap_key: body} if self.spec.wrap_key else body
 
+    def _stream(
+        self,
+        fetch: Callable[[int], Awaitable[Page[M]]],
+        *,
+        first: int,
+        size: int,
+        known_end: bool,
+        ordered: bool,
+        concurrency: int | None,
+        max_pages: int | None,
+    ) -> PageStream[M]:
+        governor = self._client.governor
+        cap = concurrency if concurrency is not None else self._client.max_concurrency
+        if type(cap) is not int or cap < 1:
+            raise InvalidParameterError(f"concurrency must be a positive int, not {cap!r}")
+        window = LatencyWindow(
+            governor.rate / governor.per, cap, lambda: governor.concurrency.limit
+        )
+
+        async def timed(number: int) -> Page[M]:
+            started = time.monotonic()
+            page = await fetch(number)
+            window.observe(time.monotonic() - started)
+            return page
+
+        return PageStream(timed, first=first, page_size=size, window=window, name=self.name,
+                          ordered=ordered, max_pages=max_pages, known_end=known_end)  # fmt: skip
+
     async def get(self, key: str | int | None = None, *, raw: bool = False) -> M:
         """
         Fetch one record by id (the key is percent-encoded into the path).
@@ -154,6 +170,38 @@ class Resource(Generic[M, W]):
         await self._client.request("DELETE", self._path(key))
 
 
+class SalesListParams(TypedDict, total=False):
+    """The filters of a Sales Management list call (see :meth:`SalesResource.list`)."""
+
+    where: Where | str | None
+    order: Order | str | None
+    lang: Language | None
+
+
+class AccountingListParams(TypedDict, total=False):
+    """
+    The query parameters of an Accounting list call; which ones a resource accepts is listed in
+    ``resource.spec.list_params`` (others raise before any request).
+
+    ``updated_or_created_since`` is inclusive of its timestamp; ``deleted_since`` is not (it
+    lists records deleted after it). Without ``attributes`` the API returns summaries (``id``,
+    ``displayed_as``, ``$path``); ``attributes="all"`` returns every field.
+    """
+
+    search: str | None
+    updated_or_created_since: dt.datetime | dt.date | None
+    deleted_since: dt.datetime | dt.date | None
+    from_date: dt.date | None
+    to_date: dt.date | None
+    active: bool | None
+    out_of_stock: bool | None
+    below_reorder_level: bool | None
+    show_legacy_id: bool | None
+    attributes: Sequence[str] | Literal["all"] | None
+    sort: tuple[str, Literal["asc", "desc"]] | str | None
+    contact_id: str | None
+
+
 class SalesResource(Resource[M, W]):
     """A Sales Management collection: 0-based pages, ``where``/``order`` filters."""
 
@@ -162,10 +210,8 @@ class SalesResource(Resource[M, W]):
         *,
         page: int = 0,
         page_size: int = 50,
-        where: Where | str | None = None,
-        order: Order | str | None = None,
-        lang: Language | None = None,
         raw: bool = False,
+        **filters: Unpack[SalesListParams],
     ) -> Page[M]:
         """
         Fetch one page (0-based; the default page size is the API's 50).
@@ -174,11 +220,10 @@ class SalesResource(Resource[M, W]):
             page: the page number, from 0.
             page_size: records per page, 1 to 300; sent as both ``count`` and
                 ``X-FM-Entity-Count`` (which one the API honours is unverified).
-            where: a filter built with ``resource.fields``/``F``, or raw text (checked by the
-                parser first, so a malformed filter never costs a request).
-            order: the field to sort by (the API sorts descending by it).
-            lang: language of value-list descriptions.
             raw: return dicts instead of models.
+            filters: ``where`` (a filter built with ``resource.fields``/``F``, or raw text that
+                the parser checks first, so a malformed filter never costs a request),
+                ``order`` (the field to sort by; the API sorts descending by it) and ``lang``.
 
         Raises:
             InvalidFilterError: malformed raw ``where``/``order``.
@@ -186,8 +231,11 @@ class SalesResource(Resource[M, W]):
             InvalidQueryError: the API refused the filter (901).
         """
         self._require("list")
-        params = sales_params(page=page, where=where, order=order, lang=lang, fields=self.fields)
+        params = self._params(page, filters)
         return await self.fetch_page(params, page_size=page_size, raw=raw)
+
+    def _params(self, page: int, filters: SalesListParams) -> dict[str, str]:
+        return sales_params(page=page, fields=self.fields, **filters)
 
     async def fetch_page(self, params: Mapping[str, str], *, page_size: int, raw: bool) -> Page[M]:
         """Fetch the page described by already-rendered ``params`` (the paginator's entry)."""
@@ -202,6 +250,64 @@ class SalesResource(Resource[M, W]):
         items = data if raw else self._client.converter.structure_list(data, self.spec.model)
         number = int(params.get("page", 0))
         return Page(items=items, number=number, size=size, last=len(items) < size)
+
+    def pages(
+        self,
+        *,
+        page_size: int = SALES_MAX_PAGE_SIZE,
+        raw: bool = False,
+        ordered: bool = True,
+        concurrency: int | None = None,
+        max_pages: int | None = None,
+        **filters: Unpack[SalesListParams],
+    ) -> PageStream[M]:
+        """
+        Stream every page of the collection, fetched concurrently, in page order.
+
+        Pages are sorted by ``id`` unless ``order`` is given, so they stay stable while the
+        collection changes. See :meth:`iterate` for the arguments.
+        """
+        self._require("list")
+        filters.setdefault("order", "id")
+        base = self._params(0, filters)
+        size = _page_size(page_size, SALES_MAX_PAGE_SIZE)
+
+        async def fetch(number: int) -> Page[M]:
+            return await self.fetch_page({**base, "page": str(number)}, page_size=size, raw=raw)
+
+        return self._stream(fetch, first=0, size=size, known_end=False, ordered=ordered,
+                            concurrency=concurrency, max_pages=max_pages)  # fmt: skip
+
+    def iterate(
+        self,
+        *,
+        page_size: int = SALES_MAX_PAGE_SIZE,
+        raw: bool = False,
+        ordered: bool = True,
+        concurrency: int | None = None,
+        max_items: int | None = None,
+        **filters: Unpack[SalesListParams],
+    ) -> RecordStream[M]:
+        """
+        Stream every record of the collection (or of a filtered list), pages fetched concurrently.
+
+        Args:
+            page_size: records per page (default 300, the largest the project documents).
+            raw: yield dicts straight from the JSON decoder instead of models.
+            ordered: yield in page order (default) or page by page as pages complete.
+            concurrency: the most pages in flight (default: sized from the rate and latency,
+                at most the client's ``max_concurrency``).
+            max_items: stop after this many records.
+            filters: ``where``, ``order`` (default ``id``) and ``lang``, sent with every page.
+
+        Returns:
+            An async iterator; ``stats`` tells pages, duplicates dropped and cancellations.
+            Breaking out of ``async for`` or ``await stream.aclose()`` cancels every page in flight.
+        """
+        max_pages = None if max_items is None else max(1, -(-max_items // page_size))
+        stream = self.pages(page_size=page_size, raw=raw, ordered=ordered,
+                            concurrency=concurrency, max_pages=max_pages, **filters)  # fmt: skip
+        return RecordStream(stream, key=record_id, max_items=max_items)
 
     async def create(self, data: W | Mapping[str, Any], *, raw: bool = False) -> Any:
         """
@@ -236,49 +342,37 @@ class AccountingResource(Resource[M, W]):
         *,
         page: int = 1,
         items_per_page: int = 20,
-        search: str | None = None,
-        updated_or_created_since: dt.datetime | dt.date | None = None,
-        deleted_since: dt.datetime | dt.date | None = None,
-        from_date: dt.date | None = None,
-        to_date: dt.date | None = None,
-        active: bool | None = None,
-        out_of_stock: bool | None = None,
-        below_reorder_level: bool | None = None,
-        show_legacy_id: bool | None = None,
-        attributes: Sequence[str] | Literal["all"] | None = None,
-        sort: tuple[str, Literal["asc", "desc"]] | str | None = None,
-        contact_id: str | None = None,
         raw: bool = False,
+        **params: Unpack[AccountingListParams],
     ) -> Page[M]:
         """
         Fetch one page (1-based; the API's default page size is 20, the maximum 200).
 
-        ``updated_or_created_since`` is inclusive of its timestamp; ``deleted_since`` is not.
-        Without ``attributes`` the API returns summaries (``id``, ``displayed_as``, ``$path``).
+        Args:
+            page: the page number, from 1.
+            items_per_page: records per page, 1 to 200.
+            raw: return dicts instead of models.
+            params: the query parameters (see :class:`AccountingListParams`).
 
         Raises:
             InvalidParameterError: a parameter of the wrong type or value, or one this
                 resource does not accept (checked before any request).
         """
         self._require("list")
-        params = accounting_params(
-            page=page, items_per_page=_page_size(items_per_page, ACCOUNTING_MAX_PAGE_SIZE),
-            search=search, updated_or_created_since=updated_or_created_since,
-            deleted_since=deleted_since, from_date=from_date, to_date=to_date, active=active,
-            out_of_stock=out_of_stock, below_reorder_level=below_reorder_level,
-            show_legacy_id=show_legacy_id, attributes=attributes, sort=sort, contact_id=contact_id,
-        )  # fmt: skip
-        self.check_params(params)
-        return await self.fetch_page(params, raw=raw)
+        return await self.fetch_page(self._params(page, items_per_page, params), raw=raw)
 
-    def check_params(self, params: Mapping[str, str]) -> None:
-        """Refuse query parameters the resource's list operation does not declare."""
-        unknown = sorted(set(params) - set(self.spec.list_params))
+    def _params(self, page: int, size: int, params: AccountingListParams) -> dict[str, str]:
+        size = _page_size(size, ACCOUNTING_MAX_PAGE_SIZE)
+        rendered = accounting_params(page=page, items_per_page=size, **params)
+        unknown = sorted(set(rendered) - set(self.spec.list_params))
         if unknown and self.spec.list_params:
             raise InvalidParameterError(
                 f"{self.name} does not accept {', '.join(unknown)} "
                 f"(it accepts: {', '.join(self.spec.list_params)})"
             )
+        if not self.spec.list_params:  # e.g. /businesses: no paging parameters at all
+            rendered = {k: v for k, v in rendered.items() if k not in ("page", "items_per_page")}
+        return rendered
 
     async def fetch_page(self, params: Mapping[str, str], *, raw: bool) -> Page[M]:
         """Fetch the page described by already-rendered ``params`` (the paginator's entry)."""
@@ -297,6 +391,59 @@ class AccountingResource(Resource[M, W]):
             next=data.get("$next"),
             last=data.get("$next") is None,
         )
+
+    def pages(
+        self,
+        *,
+        items_per_page: int = ACCOUNTING_MAX_PAGE_SIZE,
+        raw: bool = False,
+        ordered: bool = True,
+        concurrency: int | None = None,
+        max_pages: int | None = None,
+        **params: Unpack[AccountingListParams],
+    ) -> PageStream[M]:
+        """
+        Stream every page: page 1 first (it tells ``$total``), then the rest concurrently.
+
+        See :meth:`iterate` for the arguments.
+        """
+        self._require("list")
+        base = self._params(1, items_per_page, params)
+
+        async def fetch(number: int) -> Page[M]:
+            return await self.fetch_page({**base, "page": str(number)}, raw=raw)
+
+        return self._stream(fetch, first=1, size=items_per_page, known_end=True, ordered=ordered,
+                            concurrency=concurrency, max_pages=max_pages)  # fmt: skip
+
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ACCOUNTING_MAX_PAGE_SIZE,
+        raw: bool = False,
+        ordered: bool = True,
+        concurrency: int | None = None,
+        max_items: int | None = None,
+        **params: Unpack[AccountingListParams],
+    ) -> RecordStream[M]:
+        """
+        Stream every record of the collection, pages fetched concurrently after page 1.
+
+        Args:
+            items_per_page: records per page (default 200, the API's maximum).
+            raw: yield dicts straight from the JSON decoder instead of models.
+            ordered: yield in page order (default) or page by page as pages complete.
+            concurrency: the most pages in flight (default: sized from the rate and latency).
+            max_items: stop after this many records.
+            params: the query parameters, sent with every page (:class:`AccountingListParams`).
+
+        Returns:
+            An async iterator; ``stats`` reports ``$total`` drift, duplicates and repeats.
+        """
+        max_pages = None if max_items is None else max(1, -(-max_items // items_per_page))
+        stream = self.pages(items_per_page=items_per_page, raw=raw, ordered=ordered,
+                            concurrency=concurrency, max_pages=max_pages, **params)  # fmt: skip
+        return RecordStream(stream, key=record_id, max_items=max_items)
 
     async def create(self, data: W | Mapping[str, Any], *, raw: bool = False) -> M:
         """Create a record (wrapped in its singular key, e.g. ``{"stock_item": ...}``)."""
