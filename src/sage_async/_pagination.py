@@ -106,6 +106,7 @@ class PageStream(Generic[T]):
         ordered: deliver in page order (default) or as pages complete.
         max_pages: stop after this many pages.
         known_end: the API sends ``$next``/``$total`` (Accounting) rather than needing a probe.
+        skip: page numbers not to fetch (completed by an earlier, interrupted run).
     """
 
     def __init__(
@@ -119,8 +120,10 @@ class PageStream(Generic[T]):
         ordered: bool = True,
         max_pages: int | None = None,
         known_end: bool = False,
+        skip: frozenset[int] = frozenset(),
     ) -> None:
         self._fetch = fetch
+        self._skip = skip
         self._first = first
         self._size = page_size
         self._window = window
@@ -130,7 +133,6 @@ class PageStream(Generic[T]):
         self._known_end = known_end
         self._tasks: dict[int, asyncio.Task[Page[T]]] = {}
         self._next_schedule = first
-        self._next_deliver = first
         self._last: int | None = None  # the last page number, once known
         self._honoured: int | None = None  # the page size the server is seen to honour
         self._previous_len: int | None = None
@@ -157,11 +159,13 @@ class PageStream(Generic[T]):
         self.stats.window = max(self.stats.window, window)
         limit = self._limit()
         while len(self._tasks) < window and (limit is None or self._next_schedule <= limit):
-            if self._probing and self._next_schedule > self._first:
-                break  # Accounting: only page 1 until it tells the total
+            if self._probing and self._tasks:
+                break  # Accounting: one page until it tells the total
             number = self._next_schedule
-            self._tasks[number] = asyncio.ensure_future(self._fetch(number))
             self._next_schedule += 1
+            if number in self._skip:
+                continue
+            self._tasks[number] = asyncio.ensure_future(self._fetch(number))
             self.stats.requests += 1
 
     def _cancel_beyond(self, number: int) -> None:
@@ -190,12 +194,11 @@ class PageStream(Generic[T]):
 
     async def _take(self) -> tuple[int, Page[T]]:
         if self._ordered:
-            number = self._next_deliver if self._next_deliver in self._tasks else min(self._tasks)
+            number = min(self._tasks)  # pages are scheduled in order: the smallest is next
         else:
             done, _ = await asyncio.wait(self._tasks.values(), return_when=asyncio.FIRST_COMPLETED)
             number = min(n for n, t in self._tasks.items() if t in done)
         task = self._tasks.pop(number)
-        self._next_deliver = number + 1
         try:
             return number, await task
         except SageError as exc:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypedDict, TypeVar, Unpack
 
 from ._errors import InvalidParameterError, UsageError
@@ -134,6 +134,7 @@ class Resource(Generic[M, W]):
         ordered: bool,
         concurrency: int | None,
         max_pages: int | None,
+        skip: Iterable[int] = (),
     ) -> PageStream[M]:
         governor = self._client.governor
         cap = concurrency if concurrency is not None else self._client.max_concurrency
@@ -150,7 +151,8 @@ class Resource(Generic[M, W]):
             return page
 
         return PageStream(timed, first=first, page_size=size, window=window, name=self.name,
-                          ordered=ordered, max_pages=max_pages, known_end=known_end)  # fmt: skip
+                          ordered=ordered, max_pages=max_pages, known_end=known_end,
+                          skip=frozenset(skip))  # fmt: skip
 
     async def get(self, key: str | int | None = None, *, raw: bool = False) -> M:
         """
@@ -259,13 +261,15 @@ class SalesResource(Resource[M, W]):
         ordered: bool = True,
         concurrency: int | None = None,
         max_pages: int | None = None,
+        skip: Iterable[int] = (),
         **filters: Unpack[SalesListParams],
     ) -> PageStream[M]:
         """
         Stream every page of the collection, fetched concurrently, in page order.
 
         Pages are sorted by ``id`` unless ``order`` is given, so they stay stable while the
-        collection changes. See :meth:`iterate` for the arguments.
+        collection changes. ``skip`` lists page numbers an interrupted run already completed.
+        See :meth:`iterate` for the other arguments.
         """
         self._require("list")
         filters.setdefault("order", "id")
@@ -276,7 +280,7 @@ class SalesResource(Resource[M, W]):
             return await self.fetch_page({**base, "page": str(number)}, page_size=size, raw=raw)
 
         return self._stream(fetch, first=0, size=size, known_end=False, ordered=ordered,
-                            concurrency=concurrency, max_pages=max_pages)  # fmt: skip
+                            concurrency=concurrency, max_pages=max_pages, skip=skip)  # fmt: skip
 
     def iterate(
         self,
@@ -400,12 +404,14 @@ class AccountingResource(Resource[M, W]):
         ordered: bool = True,
         concurrency: int | None = None,
         max_pages: int | None = None,
+        skip: Iterable[int] = (),
         **params: Unpack[AccountingListParams],
     ) -> PageStream[M]:
         """
         Stream every page: page 1 first (it tells ``$total``), then the rest concurrently.
 
-        See :meth:`iterate` for the arguments.
+        ``skip`` lists page numbers an interrupted run already completed. See :meth:`iterate`
+        for the other arguments.
         """
         self._require("list")
         base = self._params(1, items_per_page, params)
@@ -414,7 +420,7 @@ class AccountingResource(Resource[M, W]):
             return await self.fetch_page({**base, "page": str(number)}, raw=raw)
 
         return self._stream(fetch, first=1, size=items_per_page, known_end=True, ordered=ordered,
-                            concurrency=concurrency, max_pages=max_pages)  # fmt: skip
+                            concurrency=concurrency, max_pages=max_pages, skip=skip)  # fmt: skip
 
     def iterate(
         self,

@@ -82,7 +82,7 @@ async def test_sales_empty_collection_yields_nothing() -> None:
 
 
 async def test_sales_server_cap_is_learned_not_mistaken_for_the_end() -> None:
-    """If the server serves fewer than asked on every page, page 1 proves it is a cap, not the end."""
+    """A server serving fewer than asked on every page: page 1 proves it a cap, not the end."""
     fake = FakeSales(95, cap=7)
     records = [r["id"] for p in await collect(sales_stream(fake, size=50)) for r in p.items]
     assert list(range(95)) == records
@@ -119,9 +119,13 @@ async def test_error_names_the_page_after_earlier_pages_were_delivered() -> None
     fake = FakeSales(1000)
     fake.fail[5] = DatabaseConnectionError("down", status=500)
     seen: list[int] = []
-    with pytest.raises(PageError, match="page 5 of accounts") as info:
+
+    async def consume() -> None:
         async for page in sales_stream(fake):
             seen.append(page.number)
+
+    with pytest.raises(PageError, match="page 5 of accounts") as info:
+        await consume()
     assert [0, 1, 2, 3, 4] == seen
     assert isinstance(info.value.__cause__, DatabaseConnectionError)
     await asyncio.sleep(0)
@@ -275,3 +279,20 @@ def test_latency_window_follows_littles_law() -> None:
     window.observe(0.3)
     assert math.ceil(13 * 0.3 * 1.25) + 1 == window()
     assert 2 == LatencyWindow(13.0, 16, lambda: 2)()
+
+
+async def test_skipped_pages_are_not_fetched_and_order_holds() -> None:
+    """Resuming: pages completed earlier are skipped; the others come in order."""
+    fake = FakeSales(95)
+    stream = sales_stream(fake, skip=frozenset({0, 1, 4}))
+    pages = await collect(stream)
+    assert [2, 3, 5, 6, 7, 8, 9] == [p.number for p in pages]
+    assert not {0, 1, 4} & set(fake.requested)
+
+
+async def test_accounting_resume_probes_with_the_first_missing_page() -> None:
+    """When page 1 was done, the first missing page tells the total; the rest follow."""
+    fake = FakeAccounting(100)
+    pages = await collect(accounting_stream(fake, skip=frozenset({1, 2})))
+    assert [3, 4, 5] == [p.number for p in pages]
+    assert 3 == fake.requested[0]
