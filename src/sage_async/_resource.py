@@ -12,7 +12,17 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypedDict, TypeVar, Unpack
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Generic,
+    Literal,
+    Protocol,
+    TypedDict,
+    TypeVar,
+    Unpack,
+    overload,
+)
 
 from ._errors import InvalidParameterError, UsageError
 from ._page import Page
@@ -27,6 +37,7 @@ from .filters._sales import Language
 if TYPE_CHECKING:
     from ._converter import Converter
     from ._throttle import RateGovernor
+    from .models.sales import CreatedResponse, MessageResponse
 
 
 __all__ = [
@@ -154,7 +165,11 @@ class Resource(Generic[M, W]):
                           ordered=ordered, max_pages=max_pages, known_end=known_end,
                           skip=frozenset(skip))  # fmt: skip
 
-    async def get(self, key: str | int | None = None, *, raw: bool = False) -> M:
+    @overload
+    async def get(self, key: str | int | None = None, *, raw: Literal[False] = False) -> M: ...
+    @overload
+    async def get(self, key: str | int | None = None, *, raw: Literal[True]) -> dict[str, Any]: ...
+    async def get(self, key: str | int | None = None, *, raw: bool = False) -> Any:
         """
         Fetch one record by id (the key is percent-encoded into the path).
 
@@ -164,7 +179,7 @@ class Resource(Generic[M, W]):
         """
         self._require("get")
         data = await self._client.request("GET", self._path(key))
-        return self._decode(data, self.spec.model, raw)  # type: ignore[no-any-return]
+        return self._decode(data, self.spec.model, raw)
 
     async def delete(self, key: str | int) -> None:
         """Delete one record (Sales soft-deletes; Accounting answers 204)."""
@@ -207,6 +222,24 @@ class AccountingListParams(TypedDict, total=False):
 class SalesResource(Resource[M, W]):
     """A Sales Management collection: 0-based pages, ``where``/``order`` filters."""
 
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = 0,
+        page_size: int = 50,
+        raw: Literal[False] = False,
+        **filters: Unpack[SalesListParams],
+    ) -> Page[M]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = 0,
+        page_size: int = 50,
+        raw: Literal[True],
+        **filters: Unpack[SalesListParams],
+    ) -> Page[dict[str, Any]]: ...
     async def list(
         self,
         *,
@@ -214,7 +247,7 @@ class SalesResource(Resource[M, W]):
         page_size: int = 50,
         raw: bool = False,
         **filters: Unpack[SalesListParams],
-    ) -> Page[M]:
+    ) -> Page[Any]:
         """
         Fetch one page (0-based; the default page size is the API's 50).
 
@@ -253,6 +286,42 @@ class SalesResource(Resource[M, W]):
         number = int(params.get("page", 0))
         return Page(items=items, number=number, size=size, last=len(items) < size)
 
+    @overload
+    def pages(
+        self,
+        *,
+        page_size: int = SALES_MAX_PAGE_SIZE,
+        raw: Literal[False] = False,
+        ordered: bool = True,
+        concurrency: int | None = None,
+        max_pages: int | None = None,
+        skip: Iterable[int] = (),
+        **filters: Unpack[SalesListParams],
+    ) -> PageStream[M]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        page_size: int = SALES_MAX_PAGE_SIZE,
+        raw: Literal[True],
+        ordered: bool = True,
+        concurrency: int | None = None,
+        max_pages: int | None = None,
+        skip: Iterable[int] = (),
+        **filters: Unpack[SalesListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        page_size: int = SALES_MAX_PAGE_SIZE,
+        raw: bool,
+        ordered: bool = True,
+        concurrency: int | None = None,
+        max_pages: int | None = None,
+        skip: Iterable[int] = (),
+        **filters: Unpack[SalesListParams],
+    ) -> PageStream[Any]: ...
     def pages(
         self,
         *,
@@ -263,7 +332,7 @@ class SalesResource(Resource[M, W]):
         max_pages: int | None = None,
         skip: Iterable[int] = (),
         **filters: Unpack[SalesListParams],
-    ) -> PageStream[M]:
+    ) -> PageStream[Any]:
         """
         Stream every page of the collection, fetched concurrently, in page order.
 
@@ -282,6 +351,28 @@ class SalesResource(Resource[M, W]):
         return self._stream(fetch, first=0, size=size, known_end=False, ordered=ordered,
                             concurrency=concurrency, max_pages=max_pages, skip=skip)  # fmt: skip
 
+    @overload
+    def iterate(
+        self,
+        *,
+        page_size: int = SALES_MAX_PAGE_SIZE,
+        raw: Literal[False] = False,
+        ordered: bool = True,
+        concurrency: int | None = None,
+        max_items: int | None = None,
+        **filters: Unpack[SalesListParams],
+    ) -> RecordStream[M]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        page_size: int = SALES_MAX_PAGE_SIZE,
+        raw: Literal[True],
+        ordered: bool = True,
+        concurrency: int | None = None,
+        max_items: int | None = None,
+        **filters: Unpack[SalesListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
     def iterate(
         self,
         *,
@@ -291,7 +382,7 @@ class SalesResource(Resource[M, W]):
         concurrency: int | None = None,
         max_items: int | None = None,
         **filters: Unpack[SalesListParams],
-    ) -> RecordStream[M]:
+    ) -> RecordStream[Any]:
         """
         Stream every record of the collection (or of a filtered list), pages fetched concurrently.
 
@@ -313,6 +404,14 @@ class SalesResource(Resource[M, W]):
                             concurrency=concurrency, max_pages=max_pages, **filters)  # fmt: skip
         return RecordStream(stream, key=record_id, max_items=max_items)
 
+    @overload
+    async def create(
+        self, data: W | Mapping[str, Any], *, raw: Literal[False] = False
+    ) -> CreatedResponse: ...
+    @overload
+    async def create(
+        self, data: W | Mapping[str, Any], *, raw: Literal[True]
+    ) -> dict[str, Any]: ...
     async def create(self, data: W | Mapping[str, Any], *, raw: bool = False) -> Any:
         """
         Create a record; returns the API's answer ``{"Message": "entity created", "id": N}``.
@@ -327,6 +426,14 @@ class SalesResource(Resource[M, W]):
 
         return self._decode(answer, CreatedResponse, raw)
 
+    @overload
+    async def update(
+        self, key: int | str, data: W | Mapping[str, Any], *, raw: Literal[False] = False
+    ) -> MessageResponse: ...
+    @overload
+    async def update(
+        self, key: int | str, data: W | Mapping[str, Any], *, raw: Literal[True]
+    ) -> dict[str, Any]: ...
     async def update(
         self, key: int | str, data: W | Mapping[str, Any], *, raw: bool = False
     ) -> Any:
@@ -341,6 +448,24 @@ class SalesResource(Resource[M, W]):
 class AccountingResource(Resource[M, W]):
     """An Accounting collection: 1-based pages in a ``$items`` envelope, typed query parameters."""
 
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = 1,
+        items_per_page: int = 20,
+        raw: Literal[False] = False,
+        **params: Unpack[AccountingListParams],
+    ) -> Page[M]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = 1,
+        items_per_page: int = 20,
+        raw: Literal[True],
+        **params: Unpack[AccountingListParams],
+    ) -> Page[dict[str, Any]]: ...
     async def list(
         self,
         *,
@@ -348,7 +473,7 @@ class AccountingResource(Resource[M, W]):
         items_per_page: int = 20,
         raw: bool = False,
         **params: Unpack[AccountingListParams],
-    ) -> Page[M]:
+    ) -> Page[Any]:
         """
         Fetch one page (1-based; the API's default page size is 20, the maximum 200).
 
@@ -396,6 +521,42 @@ class AccountingResource(Resource[M, W]):
             last=data.get("$next") is None,
         )
 
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ACCOUNTING_MAX_PAGE_SIZE,
+        raw: Literal[False] = False,
+        ordered: bool = True,
+        concurrency: int | None = None,
+        max_pages: int | None = None,
+        skip: Iterable[int] = (),
+        **params: Unpack[AccountingListParams],
+    ) -> PageStream[M]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ACCOUNTING_MAX_PAGE_SIZE,
+        raw: Literal[True],
+        ordered: bool = True,
+        concurrency: int | None = None,
+        max_pages: int | None = None,
+        skip: Iterable[int] = (),
+        **params: Unpack[AccountingListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ACCOUNTING_MAX_PAGE_SIZE,
+        raw: bool,
+        ordered: bool = True,
+        concurrency: int | None = None,
+        max_pages: int | None = None,
+        skip: Iterable[int] = (),
+        **params: Unpack[AccountingListParams],
+    ) -> PageStream[Any]: ...
     def pages(
         self,
         *,
@@ -406,7 +567,7 @@ class AccountingResource(Resource[M, W]):
         max_pages: int | None = None,
         skip: Iterable[int] = (),
         **params: Unpack[AccountingListParams],
-    ) -> PageStream[M]:
+    ) -> PageStream[Any]:
         """
         Stream every page: page 1 first (it tells ``$total``), then the rest concurrently.
 
@@ -422,6 +583,28 @@ class AccountingResource(Resource[M, W]):
         return self._stream(fetch, first=1, size=items_per_page, known_end=True, ordered=ordered,
                             concurrency=concurrency, max_pages=max_pages, skip=skip)  # fmt: skip
 
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ACCOUNTING_MAX_PAGE_SIZE,
+        raw: Literal[False] = False,
+        ordered: bool = True,
+        concurrency: int | None = None,
+        max_items: int | None = None,
+        **params: Unpack[AccountingListParams],
+    ) -> RecordStream[M]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ACCOUNTING_MAX_PAGE_SIZE,
+        raw: Literal[True],
+        ordered: bool = True,
+        concurrency: int | None = None,
+        max_items: int | None = None,
+        **params: Unpack[AccountingListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
     def iterate(
         self,
         *,
@@ -431,7 +614,7 @@ class AccountingResource(Resource[M, W]):
         concurrency: int | None = None,
         max_items: int | None = None,
         **params: Unpack[AccountingListParams],
-    ) -> RecordStream[M]:
+    ) -> RecordStream[Any]:
         """
         Stream every record of the collection, pages fetched concurrently after page 1.
 
@@ -451,17 +634,33 @@ class AccountingResource(Resource[M, W]):
                             concurrency=concurrency, max_pages=max_pages, **params)  # fmt: skip
         return RecordStream(stream, key=record_id, max_items=max_items)
 
-    async def create(self, data: W | Mapping[str, Any], *, raw: bool = False) -> M:
+    @overload
+    async def create(self, data: W | Mapping[str, Any], *, raw: Literal[False] = False) -> M: ...
+    @overload
+    async def create(
+        self, data: W | Mapping[str, Any], *, raw: Literal[True]
+    ) -> dict[str, Any]: ...
+    async def create(self, data: W | Mapping[str, Any], *, raw: bool = False) -> Any:
         """Create a record (wrapped in its singular key, e.g. ``{"stock_item": ...}``)."""
         self._require("create")
         answer = await self._client.request("POST", self.spec.path, json=self._body(data))
-        return self._decode(answer, self.spec.model, raw)  # type: ignore[no-any-return]
+        return self._decode(answer, self.spec.model, raw)
 
-    async def update(self, key: str | None, data: W | Mapping[str, Any], *, raw: bool = False) -> M:
+    @overload
+    async def update(
+        self, key: str | None, data: W | Mapping[str, Any], *, raw: Literal[False] = False
+    ) -> M: ...
+    @overload
+    async def update(
+        self, key: str | None, data: W | Mapping[str, Any], *, raw: Literal[True]
+    ) -> dict[str, Any]: ...
+    async def update(
+        self, key: str | None, data: W | Mapping[str, Any], *, raw: bool = False
+    ) -> Any:
         """Partially update a record (``key=None`` for singletons such as ``user``)."""
         self._require("update")
         answer = await self._client.request("PUT", self._path(key), json=self._body(data))
-        return self._decode(answer, self.spec.model, raw)  # type: ignore[no-any-return]
+        return self._decode(answer, self.spec.model, raw)
 
 
 def _page_size(value: int, maximum: int) -> int:

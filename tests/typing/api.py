@@ -7,11 +7,44 @@ breaks the build.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from decimal import Decimal
+
 import sage_async
-from sage_async import UNSET, APIError, SageError, Unset
+from sage_async import (
+    UNSET,
+    AccountingClient,
+    APIError,
+    Converter,
+    DriftReport,
+    F,
+    InvalidQueryError,
+    Page,
+    RateLimitError,
+    RecordStream,
+    RetryEvent,
+    RetryPolicy,
+    RunStats,
+    SageError,
+    SalesClient,
+    ThrottleEvent,
+    Timeouts,
+    TokenSet,
+    Unset,
+    Where,
+    make_pkce,
+)
+from sage_async.filters import order_by, parse
+from sage_async.models.accounting import StockItem, StockItemWrite
+from sage_async.models.sales import Account, AccountWrite, CreatedResponse
 
 
 def errors(exc: SageError) -> str:
+    if isinstance(exc, RateLimitError):
+        wait: float | None = exc.retry_after
+        return f"{wait}"
+    if isinstance(exc, InvalidQueryError):
+        return f"{exc.where} {exc.order}"
     if isinstance(exc, APIError):
         status: int = exc.status
         codes: tuple[str, ...] = exc.codes
@@ -21,6 +54,80 @@ def errors(exc: SageError) -> str:
 
 def sentinel(value: int | Unset) -> int:
     return 0 if value is UNSET else value
+
+
+def on_event(event: RetryEvent | ThrottleEvent) -> None:
+    if isinstance(event, RetryEvent):
+        print(event.attempt, event.wait)  # noqa: T201
+
+
+async def service() -> None:
+    async with SalesClient(
+        public_key="pk",
+        private_key="sk",
+        timeouts=Timeouts(connect=5, read=30, total=60),
+        retry=RetryPolicy(max_attempts=3),
+        rate=13,
+        on_event=on_event,
+    ) as client:
+        account: Account = await client.accounts.get(42)
+        name: str | Unset | None = account.name
+        page: Page[Account] = await client.accounts.list(
+            where=client.accounts.fields.date_updated > datetime(2025, 1, 1, tzinfo=UTC),
+            order=order_by(client.accounts.fields.id),
+            page=0,
+            page_size=100,
+        )
+        accounts: list[Account] = page.items
+        created: CreatedResponse = await client.accounts.create(
+            AccountWrite(name="Acme", branch_id=1, sales_rep_id1=2)
+        )
+        await client.accounts.update(42, {"name": "Acme Ltd"})
+        await client.accounts.delete(42)
+        print(name, accounts, created)  # noqa: T201
+
+
+async def exporter() -> None:
+    async with AccountingClient(
+        client_id="cid",
+        client_secret="secret",
+        refresh_token="stored",
+        business_id="b1",
+        on_token_refresh=lambda tokens: None,
+    ) as client:
+        item: StockItem = await client.stock_items.get("abc")
+        price: Decimal | Unset = item.cost_price
+        records: RecordStream[StockItem] = client.stock_items.iterate(
+            updated_or_created_since=datetime(2025, 1, 1, tzinfo=UTC),
+            attributes="all",
+            concurrency=8,
+            max_items=1000,
+        )
+        async for record in records:
+            print(record.item_code, price)  # noqa: T201
+        stats: RunStats = records.stats
+        changed: bool = stats.total_changed
+        async for raw_page in client.stock_items.pages(raw=True, ordered=False):
+            first: dict[str, object] = raw_page.items[0]
+            print(first, changed)  # noqa: T201
+        raw_item: dict[str, object] = await client.stock_items.get("abc", raw=True)
+        print(raw_item)  # noqa: T201
+        await client.stock_items.create(StockItemWrite(item_code="SKU", description="d"))
+        tokens: TokenSet | None = client.tokens
+        print(tokens, make_pkce().challenge)  # noqa: T201
+
+
+def filters() -> str:
+    expr: Where = (F.name.like("Acme%") & (F.deleted == False)) | F.id.in_([1, 2])  # noqa: E712
+    assert parse(str(expr)) == expr
+    return expr.render()
+
+
+def converter() -> DriftReport:
+    conv = Converter(strict=False)
+    item: StockItem = conv.structure({"id": "x"}, StockItem)
+    conv.unstructure(item)
+    return conv.drift
 
 
 version: str = sage_async.__version__
