@@ -185,7 +185,7 @@ def accessors(spec: dict[str, Any], spec_name: str, api: str) -> str:
         + '"""Typed resource attributes of the client (one property per collection)."""\n\n'
         + "from __future__ import annotations\n\n"
         + "from typing import TYPE_CHECKING, Any, Never\n\n"
-        + f"from sage_async._resource import {kind}\n\n"
+        + f"from sage_async._{api}_resource import {kind}\n\n"
         + "from . import _models\n\n\n"
         + f'__all__ = ["{mixin}"]\n\n\n'
         + f"class {mixin}:\n"

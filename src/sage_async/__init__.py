@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._accounting_client import ACCOUNTING_URL, LEGACY_URL, AccountingClient
+from ._accounting_resource import AccountingListParams, AccountingResource
 from ._client import ClientState
 from ._converter import Converter
 from ._drift import DriftReport, DriftRow
@@ -19,15 +20,10 @@ from ._errors import __all__ as _errors_all
 from ._oauth import Pkce, TokenSet, authorization_url, make_pkce
 from ._page import Page
 from ._pagination import PageStream, RecordStream, RunStats
-from ._resource import (
-    AccountingListParams,
-    AccountingResource,
-    Resource,
-    SalesListParams,
-    SalesResource,
-)
+from ._resource import Resource
 from ._retry import RetryEvent, RetryPolicy, set_testing
 from ._sales_client import SALES_URL, SalesClient
+from ._sales_resource import SalesListParams, SalesResource
 from ._throttle import GovernorRegistry, RateGovernor, ThrottleEvent
 from ._transport import Timeouts
 from ._types import UNSET, Model, Unset

@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 
 import aiohttp
 
+from ._accounting_resource import AccountingResource
 from ._client import BaseClient, Event
 from ._errors import AuthenticationError, BusinessChangedError, InvalidParameterError
 from ._oauth import (
@@ -32,7 +33,6 @@ from ._oauth import (
     token_request_body,
 )
 from ._request import Request, accounting_headers, check_base_url
-from ._resource import AccountingResource
 from ._retry import RetryPolicy, call_with_retries
 from ._sansio import raise_for_response
 from ._throttle import GovernorRegistry

@@ -58,7 +58,7 @@ def sentinel(value: int | Unset) -> int:
 
 def on_event(event: RetryEvent | ThrottleEvent) -> None:
     if isinstance(event, RetryEvent):
-        print(event.attempt, event.wait)  # noqa: T201
+        print(event.attempt, event.wait)
 
 
 async def service() -> None:
@@ -84,7 +84,7 @@ async def service() -> None:
         )
         await client.accounts.update(42, {"name": "Acme Ltd"})
         await client.accounts.delete(42)
-        print(name, accounts, created)  # noqa: T201
+        print(name, accounts, created)
 
 
 async def exporter() -> None:
@@ -104,17 +104,17 @@ async def exporter() -> None:
             max_items=1000,
         )
         async for record in records:
-            print(record.item_code, price)  # noqa: T201
+            print(record.item_code, price)
         stats: RunStats = records.stats
         changed: bool = stats.total_changed
         async for raw_page in client.stock_items.pages(raw=True, ordered=False):
             first: dict[str, object] = raw_page.items[0]
-            print(first, changed)  # noqa: T201
+            print(first, changed)
         raw_item: dict[str, object] = await client.stock_items.get("abc", raw=True)
-        print(raw_item)  # noqa: T201
+        print(raw_item)
         await client.stock_items.create(StockItemWrite(item_code="SKU", description="d"))
         tokens: TokenSet | None = client.tokens
-        print(tokens, make_pkce().challenge)  # noqa: T201
+        print(tokens, make_pkce().challenge)
 
 
 def filters() -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Never
 
-from sage_async._resource import AccountingResource
+from sage_async._accounting_resource import AccountingResource
 
 from . import _models
 

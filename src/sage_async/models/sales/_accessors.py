@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Never
 
-from sage_async._resource import SalesResource
+from sage_async._sales_resource import SalesResource
 
 from . import _models
 

@@ -1,0 +1,254 @@
+"""Sales Management resources: 0-based pages, bare arrays, ``where``/``order`` filters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, Unpack, overload
+
+from ._errors import InvalidParameterError
+from ._page import Page
+from ._pagination import PageStream, RecordStream, record_id
+from ._resource import SALES_MAX_PAGE_SIZE, M, Resource, W, check_page_size
+from .filters import Order, Where, sales_params
+from .filters._sales import Language
+
+
+if TYPE_CHECKING:
+    from .models.sales import CreatedResponse, MessageResponse
+
+
+__all__ = ["SalesListParams", "SalesResource"]
+
+
+class SalesListParams(TypedDict, total=False):
+    """The filters of a Sales Management list call (see :meth:`SalesResource.list`)."""
+
+    where: Where | str | None
+    order: Order | str | None
+    lang: Language | None
+
+
+class SalesResource(Resource[M, W]):
+    """A Sales Management collection: 0-based pages, ``where``/``order`` filters."""
+
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = 0,
+        page_size: int = 50,
+        raw: Literal[False] = False,
+        **filters: Unpack[SalesListParams],
+    ) -> Page[M]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = 0,
+        page_size: int = 50,
+        raw: Literal[True],
+        **filters: Unpack[SalesListParams],
+    ) -> Page[dict[str, Any]]: ...
+    async def list(
+        self,
+        *,
+        page: int = 0,
+        page_size: int = 50,
+        raw: bool = False,
+        **filters: Unpack[SalesListParams],
+    ) -> Page[Any]:
+        """
+        Fetch one page (0-based; the default page size is the API's 50).
+
+        Args:
+            page: the page number, from 0.
+            page_size: records per page, 1 to 300; sent as both ``count`` and
+                ``X-FM-Entity-Count`` (which one the API honours is unverified).
+            raw: return dicts instead of models.
+            filters: ``where`` (a filter built with ``resource.fields``/``F``, or raw text that
+                the parser checks first, so a malformed filter never costs a request),
+                ``order`` (the field to sort by; the API sorts descending by it) and ``lang``.
+
+        Raises:
+            InvalidFilterError: malformed raw ``where``/``order``.
+            UnknownFieldError: a filter names a field the resource does not have.
+            InvalidQueryError: the API refused the filter (901).
+        """
+        self._require("list")
+        params = self._params(page, filters)
+        return await self.fetch_page(params, page_size=page_size, raw=raw)
+
+    def _params(self, page: int, filters: SalesListParams) -> dict[str, str]:
+        return sales_params(page=page, fields=self.fields, **filters)
+
+    async def fetch_page(self, params: Mapping[str, str], *, page_size: int, raw: bool) -> Page[M]:
+        """Fetch the page described by already-rendered ``params`` (the paginator's entry)."""
+        size = check_page_size(page_size, SALES_MAX_PAGE_SIZE)
+        headers = {"Count": str(size), "X-FM-Entity-Count": str(size)}
+        data = await self._client.request(
+            "GET", self.spec.path, params=params, headers=headers,
+            where=params.get("where"), order=params.get("order"),
+        )  # fmt: skip
+        if not isinstance(data, list):
+            raise InvalidParameterError(f"{self.name}: expected a JSON array, got {type(data)}")
+        items = data if raw else self._client.converter.structure_list(data, self.spec.model)
+        number = int(params.get("page", 0))
+        return Page(items=items, number=number, size=size, last=len(items) < size)
+
+    @overload
+    def pages(
+        self,
+        *,
+        page_size: int = SALES_MAX_PAGE_SIZE,
+        raw: Literal[False] = False,
+        ordered: bool = True,
+        concurrency: int | None = None,
+        max_pages: int | None = None,
+        skip: Iterable[int] = (),
+        **filters: Unpack[SalesListParams],
+    ) -> PageStream[M]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        page_size: int = SALES_MAX_PAGE_SIZE,
+        raw: Literal[True],
+        ordered: bool = True,
+        concurrency: int | None = None,
+        max_pages: int | None = None,
+        skip: Iterable[int] = (),
+        **filters: Unpack[SalesListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        page_size: int = SALES_MAX_PAGE_SIZE,
+        raw: bool,
+        ordered: bool = True,
+        concurrency: int | None = None,
+        max_pages: int | None = None,
+        skip: Iterable[int] = (),
+        **filters: Unpack[SalesListParams],
+    ) -> PageStream[Any]: ...
+    def pages(
+        self,
+        *,
+        page_size: int = SALES_MAX_PAGE_SIZE,
+        raw: bool = False,
+        ordered: bool = True,
+        concurrency: int | None = None,
+        max_pages: int | None = None,
+        skip: Iterable[int] = (),
+        **filters: Unpack[SalesListParams],
+    ) -> PageStream[Any]:
+        """
+        Stream every page of the collection, fetched concurrently, in page order.
+
+        Pages are sorted by ``id`` unless ``order`` is given, so they stay stable while the
+        collection changes. ``skip`` lists page numbers an interrupted run already completed.
+        See :meth:`iterate` for the other arguments.
+        """
+        self._require("list")
+        filters.setdefault("order", "id")
+        base = self._params(0, filters)
+        size = check_page_size(page_size, SALES_MAX_PAGE_SIZE)
+
+        async def fetch(number: int) -> Page[M]:
+            return await self.fetch_page({**base, "page": str(number)}, page_size=size, raw=raw)
+
+        return self._stream(fetch, first=0, size=size, known_end=False, ordered=ordered,
+                            concurrency=concurrency, max_pages=max_pages, skip=skip)  # fmt: skip
+
+    @overload
+    def iterate(
+        self,
+        *,
+        page_size: int = SALES_MAX_PAGE_SIZE,
+        raw: Literal[False] = False,
+        ordered: bool = True,
+        concurrency: int | None = None,
+        max_items: int | None = None,
+        **filters: Unpack[SalesListParams],
+    ) -> RecordStream[M]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        page_size: int = SALES_MAX_PAGE_SIZE,
+        raw: Literal[True],
+        ordered: bool = True,
+        concurrency: int | None = None,
+        max_items: int | None = None,
+        **filters: Unpack[SalesListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    def iterate(
+        self,
+        *,
+        page_size: int = SALES_MAX_PAGE_SIZE,
+        raw: bool = False,
+        ordered: bool = True,
+        concurrency: int | None = None,
+        max_items: int | None = None,
+        **filters: Unpack[SalesListParams],
+    ) -> RecordStream[Any]:
+        """
+        Stream every record of the collection (or of a filtered list), pages fetched concurrently.
+
+        Args:
+            page_size: records per page (default 300, the largest the project documents).
+            raw: yield dicts straight from the JSON decoder instead of models.
+            ordered: yield in page order (default) or page by page as pages complete.
+            concurrency: the most pages in flight (default: sized from the rate and latency,
+                at most the client's ``max_concurrency``).
+            max_items: stop after this many records.
+            filters: ``where``, ``order`` (default ``id``) and ``lang``, sent with every page.
+
+        Returns:
+            An async iterator; ``stats`` tells pages, duplicates dropped and cancellations.
+            Breaking out of ``async for`` or ``await stream.aclose()`` cancels every page in flight.
+        """
+        max_pages = None if max_items is None else max(1, -(-max_items // page_size))
+        stream = self.pages(page_size=page_size, raw=raw, ordered=ordered,
+                            concurrency=concurrency, max_pages=max_pages, **filters)  # fmt: skip
+        return RecordStream(stream, key=record_id, max_items=max_items)
+
+    @overload
+    async def create(
+        self, data: W | Mapping[str, Any], *, raw: Literal[False] = False
+    ) -> CreatedResponse: ...
+    @overload
+    async def create(
+        self, data: W | Mapping[str, Any], *, raw: Literal[True]
+    ) -> dict[str, Any]: ...
+    async def create(self, data: W | Mapping[str, Any], *, raw: bool = False) -> Any:
+        """
+        Create a record; returns the API's answer ``{"Message": "entity created", "id": N}``.
+
+        Args:
+            data: the write model, or a mapping of wire names (lookups as plain integer ids).
+            raw: return the decoded JSON instead of a model.
+        """
+        self._require("create")
+        answer = await self._client.request("POST", self.spec.path, json=self._body(data))
+        from .models.sales import CreatedResponse
+
+        return self._decode(answer, CreatedResponse, raw)
+
+    @overload
+    async def update(
+        self, key: int | str, data: W | Mapping[str, Any], *, raw: Literal[False] = False
+    ) -> MessageResponse: ...
+    @overload
+    async def update(
+        self, key: int | str, data: W | Mapping[str, Any], *, raw: Literal[True]
+    ) -> dict[str, Any]: ...
+    async def update(
+        self, key: int | str, data: W | Mapping[str, Any], *, raw: bool = False
+    ) -> Any:
+        """Partially update a record: only the fields set on ``data`` are sent."""
+        self._require("update")
+        answer = await self._client.request("PUT", self._path(key), json=self._body(data))
+        from .models.sales import MessageResponse
+
+        return self._decode(answer, MessageResponse, raw)
