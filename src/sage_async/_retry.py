@@ -25,6 +25,7 @@ import backoff
 from ._errors import (
     APIError,
     DecodeError,
+    DriftError,
     RateLimitError,
     SageError,
     TransportError,
@@ -114,7 +115,8 @@ class RetryPolicy:
 
         Order: 429 by status; then a code in ``retryable_codes`` retries, and any other numeric
         (Sales) code does not (901 and 910 never do, whatever the HTTP status); then the HTTP
-        status; transport errors and timeouts always; a :class:`DecodeError` only from a 5xx.
+        status; transport errors and timeouts always; a :class:`DecodeError` (a body cut short or
+        replaced by a proxy page) too, but never a strict-mode :class:`DriftError`.
         """
         if isinstance(exc, APIError):
             if exc.status == 429 or isinstance(exc, RateLimitError):
@@ -125,7 +127,9 @@ class RetryPolicy:
                 return False
             return exc.status in self.retryable_statuses
         if isinstance(exc, DecodeError):
-            return exc.status is not None and exc.status >= 500
+            # A 2xx body that is not JSON was cut short on the way: the same GET will do.
+            # Whether the method may be repeated is decide()'s concern.
+            return not isinstance(exc, DriftError)
         return isinstance(exc, TransportError)  # includes RequestTimeoutError
 
     def decide(
