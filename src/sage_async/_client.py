@@ -10,10 +10,12 @@ tenant's adaptive concurrency.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import difflib
 import enum
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from types import TracebackType
 from typing import Any, ClassVar, Literal, Self
 
@@ -41,6 +43,10 @@ logger = logging.getLogger("sage_async")
 Event = RetryEvent | ThrottleEvent
 #: Clients of one process share governors, so two clients of a tenant share its rate limit.
 DEFAULT_REGISTRY = GovernorRegistry()
+#: Per-task overrides set by :meth:`BaseClient.options`, keyed by client id.
+_OPTIONS: contextvars.ContextVar[dict[int, tuple[Timeouts | None, RetryPolicy | None]]] = (
+    contextvars.ContextVar("sage_async_options", default={})  # noqa: B039 - never mutated
+)
 
 
 class ClientState(enum.Enum):
@@ -132,6 +138,28 @@ class BaseClient:
             hint = "" if self._state is ClientState.CLOSED else " (use `async with client:`)"
             raise ClientClosedError(f"{type(self).__name__} {verb}{hint}")
 
+    @contextlib.contextmanager
+    def options(
+        self, *, timeouts: Timeouts | None = None, retry: RetryPolicy | None = None
+    ) -> Iterator[Self]:
+        """
+        Override timeouts and the retry policy for the calls made inside the ``with`` block.
+
+        The override belongs to the current task (and to the page tasks it starts), so other
+        coroutines sharing the client are not affected::
+
+            with client.options(timeouts=Timeouts(total=5), retry=RetryPolicy(max_attempts=1)):
+                account = await client.accounts.get(42)
+        """
+        current = dict(_OPTIONS.get())
+        previous = current.get(id(self), (None, None))
+        current[id(self)] = (timeouts or previous[0], retry or previous[1])
+        token = _OPTIONS.set(current)
+        try:
+            yield self
+        finally:
+            _OPTIONS.reset(token)
+
     # --- resources ---------------------------------------------------------------------------
 
     def resource(self, name: str) -> Resource[Any, Any]:
@@ -222,6 +250,9 @@ class BaseClient:
         """
         self._ensure_open()
         shown = safe_path(path)
+        overrides = _OPTIONS.get()
+        timeouts = timeouts or overrides.get(id(self), (None, None))[0]
+        retry = retry or overrides.get(id(self), (None, None))[1]
 
         async def attempt() -> Any:
             return await self._send(
@@ -271,6 +302,7 @@ class BaseClient:
                 governor.concurrency.on_throttle()
                 raise
             self._check_response(response, request.path)
+            governor.concurrency.on_success()  # success grows the tenant's window back (AIMD)
             return data
 
     def _emit(self, event: Event) -> Awaitable[object] | object:

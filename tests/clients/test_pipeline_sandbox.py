@@ -295,3 +295,37 @@ async def test_no_secret_reaches_logs_or_the_sandbox_log(
     text = caplog.text + "\n".join(repr(e) for e in sandbox.log)
     for secret in secrets:
         assert secret not in text
+
+
+async def test_per_call_options_override_timeouts_and_retries(
+    sandbox: Sandbox, sales_client: Sales
+) -> None:
+    """client.options() overrides timeouts and retries only inside its block."""
+    from sage_async import RequestTimeoutError, Timeouts
+
+    account_id = sandbox.ids("sales", "accounts")[0]
+    async with sales_client() as client:
+        await client.accounts.get(account_id)  # log in first
+        sandbox.faults.latency(0.5, path=f"/accounts/{account_id}")
+        single = RetryPolicy(max_attempts=1)
+        with (
+            client.options(timeouts=Timeouts(total=0.1), retry=single),
+            pytest.raises(RequestTimeoutError),
+        ):
+            await client.accounts.get(account_id)
+        assert account_id == (await client.accounts.get(account_id)).id  # defaults again
+    assert 3 == len(requests_to(sandbox, f"/accounts/{account_id}"))
+
+
+async def test_success_grows_the_adaptive_window_back(
+    sandbox: Sandbox, sales_client: Sales
+) -> None:
+    """After a throttle shrinks the tenant's concurrency, successful calls grow it again."""
+    async with sales_client(max_concurrency=8) as client:
+        limit = client.governor.concurrency
+        await client.accounts.list()
+        limit.on_throttle()
+        shrunk = limit.limit
+        for _ in range(40):
+            await client.accounts.list(page_size=5)
+    assert shrunk < limit.limit
