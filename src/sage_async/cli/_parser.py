@@ -1,0 +1,200 @@
+"""
+The argument parser of ``sage-async``: ``export`` and ``login`` commands.
+
+A usage error prints one line on stderr (``sage-async: error: ...``) and exits with 2; the
+usage text is left to ``--help``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+from collections.abc import Iterable
+from typing import NoReturn
+
+from sage_async.export import FORMATS
+from sage_async.models.accounting import RESOURCES as ACCOUNTING
+from sage_async.models.sales import RESOURCES as SALES
+
+
+__all__ = ["EXIT_OK", "EXIT_PARTIAL", "EXIT_USAGE", "UsageExit", "build_parser", "listable"]
+
+EXIT_OK = 0
+EXIT_PARTIAL = 1
+EXIT_USAGE = 2
+DEFAULT_SANDBOX_RECORDS = 100_000
+
+
+class UsageExit(Exception):
+    """Strictly private: a usage error found by the parser (the message is one line)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line, raised rather than printed with usage."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageExit(f"{message} (see {self.prog} --help)")
+
+
+def listable(api: str) -> list[str]:
+    """The resources of ``api`` that ``export`` accepts, sorted."""
+    table = SALES if api == "sales" else ACCOUNTING
+    return sorted(n for n, s in table.items() if s.supports("list") and not s.singleton)
+
+
+def _wrapped(title: str, names: Iterable[str]) -> str:
+    body = textwrap.fill(", ".join(names), width=88, initial_indent="  ", subsequent_indent="  ")
+    return f"{title}:\n{body}"
+
+
+def _epilog() -> str:
+    return "\n\n".join(
+        [
+            _wrapped("Sales Management resources (sage-async export sales ...)", listable("sales")),
+            _wrapped(
+                "Accounting resources (sage-async export accounting ...)", listable("accounting")
+            ),
+            textwrap.dedent(
+                """\
+                Credentials (environment variables, or the flags of the same name):
+                  Sales:      SAGE_SALES_PUBLIC_KEY, SAGE_SALES_PRIVATE_KEY
+                  Accounting: SAGE_ACCOUNTING_CLIENT_ID, SAGE_ACCOUNTING_CLIENT_SECRET,
+                              SAGE_ACCOUNTING_REFRESH_TOKEN or SAGE_ACCOUNTING_ACCESS_TOKEN
+                              (or SAGE_ACCOUNTING_TOKENS, a file written by `sage-async login`,
+                              kept up to date as the refresh token rotates),
+                              SAGE_ACCOUNTING_BUSINESS_ID
+                  --sandbox needs none: it runs a local fake of both APIs with seeded data.
+
+                Exit status: 0 every resource exported; 1 some failed (manifest.json is
+                written, the checkpoint is kept: run again with --resume); 2 bad usage.
+
+                Example: sage-async export sales accounts --sandbox --out export"""
+            ),
+        ]
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the ``sage-async`` argument parser."""
+    parser = _Parser(
+        prog="sage-async",
+        description="Export Sage Sales Management and Sage Accounting data to files.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="Run `sage-async export --help` for the resources of each API.",
+    )
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    _export_parser(commands)
+    _login_parser(commands)
+    return parser
+
+
+def _export_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
+    export = commands.add_parser(
+        "export",
+        help="export resources to JSON Lines, CSV or Parquet files",
+        description=(
+            "Export whole collections, or what changed since the last run (--since auto), "
+            "exactly once, resumable after a crash (--resume)."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_epilog(),
+    )
+    export.add_argument("api", choices=("sales", "accounting"), help="which API")
+    export.add_argument("resources", nargs="+", metavar="RESOURCE", help="resources to export")
+    export.add_argument("--out", required=True, metavar="DIR", help="output directory")
+    export.add_argument("--format", choices=FORMATS, default="jsonl", help="default: jsonl")
+    export.add_argument("--where", metavar="FILTER", help="Sales filter, e.g. \"name LIKE 'A%%'\"")
+    export.add_argument(
+        "--since", metavar="ISO|auto",
+        help="only records changed since this instant (UTC if no offset), or since the "
+        "last run's watermark (auto)",
+    )  # fmt: skip
+    export.add_argument("--resume", action="store_true", help="continue an interrupted run")
+    export.add_argument("--concurrency", type=_positive_int, metavar="N", help="pages in flight")
+    export.add_argument("--checkpoint", metavar="FILE", help="default: DIR/checkpoint.json")
+    export.add_argument("--validate", action="store_true", help="count drift from the models")
+    export.add_argument("--quiet", action="store_true", help="no progress display")
+    export.add_argument("--verbose", action="store_true", help="log retries and throttling")
+    sandbox = export.add_argument_group("sandbox (no account needed)")
+    sandbox.add_argument("--sandbox", action="store_true", help="run against a local fake API")
+    sandbox.add_argument(
+        "--records", type=_positive_int, default=DEFAULT_SANDBOX_RECORDS, metavar="N",
+        help=f"records per exported resource (default {DEFAULT_SANDBOX_RECORDS:,})",
+    )  # fmt: skip
+    sandbox.add_argument("--seed", type=int, default=0, help="sandbox data seed (default 0)")
+    connection = export.add_argument_group("connection")
+    connection.add_argument("--base-url", metavar="URL", help="API root (default: Sage's)")
+    connection.add_argument("--token-url", metavar="URL", help="Accounting OAuth token endpoint")
+    connection.add_argument("--rate", type=_positive_float, metavar="R", help="requests/second")
+    _credential_flags(export)
+
+
+def _credential_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("credentials (prefer the environment variables)")
+    group.add_argument("--public-key", help=argparse.SUPPRESS)
+    group.add_argument("--private-key", help=argparse.SUPPRESS)
+    group.add_argument("--client-id", metavar="ID", help="Accounting OAuth client id")
+    group.add_argument("--client-secret", help=argparse.SUPPRESS)
+    group.add_argument("--refresh-token", help=argparse.SUPPRESS)
+    group.add_argument("--access-token", help=argparse.SUPPRESS)
+    group.add_argument("--tokens", metavar="FILE", help="Accounting token file (kept updated)")
+    group.add_argument("--business", metavar="ID", help="Accounting business id (X-Business)")
+
+
+def _login_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
+    login = commands.add_parser(
+        "login",
+        help="Accounting OAuth helpers: authorization URL, code exchange",
+        description=(
+            "Authorize sage-async against a Sage Accounting business: `login url` prints the "
+            "URL to open (with PKCE), `login exchange` trades the code for tokens and saves "
+            "them to a file readable only by you."
+        ),
+    )
+    steps = login.add_subparsers(dest="step", metavar="STEP", parser_class=_Parser)
+    url = steps.add_parser("url", help="print the authorization URL")
+    url.add_argument("--redirect-uri", required=True, metavar="URI")
+    url.add_argument("--scope", choices=("full_access", "readonly"), default="readonly")
+    url.add_argument("--country", help="preselect a country (gb, ie, us, ca, de, es, fr)")
+    url.add_argument("--authorize-url", metavar="URL", help="authorization endpoint")
+    url.add_argument(
+        "--state-file", default=".sage-async-login.json", metavar="FILE",
+        help="where the PKCE verifier and state are kept until the exchange",
+    )  # fmt: skip
+    url.add_argument("--client-id", metavar="ID", help="default: SAGE_ACCOUNTING_CLIENT_ID")
+    exchange = steps.add_parser("exchange", help="exchange the code for tokens")
+    exchange.add_argument("--code", required=True, help="the code from the redirect")
+    exchange.add_argument("--redirect-uri", required=True, metavar="URI")
+    exchange.add_argument("--state-file", default=".sage-async-login.json", metavar="FILE")
+    exchange.add_argument("--state", help="the state from the redirect, checked if given")
+    exchange.add_argument("--tokens", required=True, metavar="FILE", help="where to save")
+    exchange.add_argument("--token-url", metavar="URL", help="token endpoint")
+    exchange.add_argument("--client-id", metavar="ID", help="default: SAGE_ACCOUNTING_CLIENT_ID")
+    exchange.add_argument("--client-secret", help=argparse.SUPPRESS)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def stderr_line(message: str) -> None:
+    """Print ``sage-async: error: message`` on stderr."""
+    print(f"sage-async: error: {message}", file=sys.stderr)

@@ -1,0 +1,251 @@
+"""
+Tie-safe incremental-sync watermarks (PEERS §4.6).
+
+Strictly private; :class:`Watermark` and :class:`WatermarkStore` are re-exported from
+:mod:`sage_async.export`.
+
+A watermark belongs to one ``(api, tenant, resource, stream)`` and holds a timestamp ``value``
+plus the ``(id, cursor)`` pairs already exported with a cursor at or after ``value - margin``.
+The rule, for a stream whose cursor is the record's last-change time (Sales ``dateUpdated`` or
+``dateDeleted``, Accounting ``updated_at``/``created_at``, or ``deleted_at`` for deletes):
+
+1. The next run asks for everything changed since ``window = value - margin`` (the overlap
+   window; ``margin`` also absorbs clock skew between this machine and the API). Inclusive
+   parameters (Accounting ``updated_or_created_since``, Sales ``>=``) are sent as ``window``;
+   the exclusive ``deleted_since`` is sent one second earlier, so nothing at ``window`` is lost.
+2. A record is written unless its cursor is before ``window`` (asked for by rounding only) or
+   its ``(id, cursor)`` pair is in the stored set (exported by the previous run). A record
+   changed again has a new cursor, so it is written again: that is a new version, not a
+   duplicate.
+3. When the stream completes, ``value`` becomes ``min(highest cursor seen, run start -
+   margin)`` but never less than the previous value, and the pairs seen at or after the new
+   ``value - margin`` are stored with it. Capping by the run start keeps records changed while
+   the run was reading other pages inside the next window. A run that saw no record keeps the
+   previous watermark.
+
+So records sharing the boundary timestamp are never lost (the window reaches back past them)
+and never duplicated (their pairs are stored); the set stays small because it holds only the
+records of the last ``margin`` before the watermark.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Final
+
+import attrs
+
+from sage_async._errors import UsageError
+from sage_async.export._fs import read_json, write_json_atomic
+
+
+__all__ = [
+    "DEFAULT_MARGIN",
+    "Tracker",
+    "Watermark",
+    "WatermarkStore",
+    "cursor_text",
+    "parse_instant",
+    "watermark_key",
+]
+
+DEFAULT_MARGIN: Final = timedelta(seconds=60)
+Pair = tuple[str, str]
+
+
+def parse_instant(value: Any) -> datetime | None:
+    """Parse an API timestamp (``...Z``, an offset, 0-6 fractional digits) to aware UTC."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)  # the APIs send UTC; a bare time is read as UTC
+    return parsed.astimezone(UTC)
+
+
+def cursor_text(value: datetime) -> str:
+    """The canonical text of a cursor, so that one instant always gives one pair."""
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def watermark_key(api: str, tenant: str, resource: str, kind: str) -> str:
+    """The key of one stream's watermark: ``sales/sales:3f2a.../accounts/upserts``."""
+    return f"{api}/{tenant}/{resource}/{kind}"
+
+
+@attrs.frozen
+class Watermark:
+    """
+    Where the last complete run of one stream got to.
+
+    Attributes:
+        value: the watermark instant (aware, UTC).
+        seen: ``(id, cursor)`` pairs already exported with a cursor at or after
+            ``value - margin``.
+    """
+
+    value: datetime
+    seen: frozenset[Pair] = frozenset()
+
+    def window(self, margin: timedelta) -> datetime:
+        """The start of the next run's overlap window."""
+        return self.value - margin
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON form: ``{"value": iso, "seen": [[id, cursor], ...]}`` (sorted)."""
+        return {"value": cursor_text(self.value), "seen": sorted([i, c] for i, c in self.seen)}
+
+    @classmethod
+    def from_json(cls, data: Any) -> Watermark:
+        """Read the JSON form back."""
+        value = parse_instant(data.get("value")) if isinstance(data, Mapping) else None
+        if value is None:
+            raise UsageError(f"a stored watermark is damaged: {data!r}")
+        seen: Iterable[Any] = data.get("seen", ())
+        return cls(value=value, seen=frozenset((str(i), str(c)) for i, c in seen))
+
+
+@attrs.define
+class WatermarkStore:
+    """The watermarks of every stream, in one JSON file written atomically."""
+
+    path: Path
+
+    def load(self) -> dict[str, Watermark]:
+        """Return every stored watermark by key."""
+        data = read_json(self.path)
+        if data is None:
+            return {}
+        marks = data.get("watermarks") if isinstance(data, Mapping) else None
+        if not isinstance(marks, Mapping):
+            raise UsageError(f"{self.path} is not a watermark file; delete it")
+        return {str(k): Watermark.from_json(v) for k, v in marks.items()}
+
+    def get(self, key: str) -> Watermark | None:
+        """Return the watermark stored under ``key``, if any."""
+        return self.load().get(key)
+
+    def put(self, marks: Mapping[str, Watermark]) -> None:
+        """Store ``marks`` (others are kept), atomically."""
+        merged = self.load()
+        merged.update(marks)
+        document = {
+            "version": 1,
+            "watermarks": {k: merged[k].to_json() for k in sorted(merged)},
+        }
+        write_json_atomic(self.path, document)
+
+
+class Tracker:
+    """
+    Follows one stream's cursors during a run: drops what the previous run exported and
+    computes the next watermark. See the module docstring for the rule.
+
+    Args:
+        fields: the wire names whose latest parseable value is the record's cursor.
+        margin: the overlap window and clock-skew margin.
+        started: when the run started (this machine's clock, UTC).
+        previous: the stored watermark the run starts from (incremental runs only).
+        window: records with a cursor before this are not written (``None``: all are).
+    """
+
+    def __init__(
+        self,
+        *,
+        fields: tuple[str, ...],
+        margin: timedelta,
+        started: datetime,
+        previous: Watermark | None = None,
+        window: datetime | None = None,
+    ) -> None:
+        self.fields = fields
+        self.margin = margin
+        self.cap = started - margin
+        self.previous = previous
+        self.window = window
+        self.high: datetime | None = None
+        self._seen: dict[Pair, datetime] = {}
+        self._prune_at = 1024
+
+    def cursor(self, record: Mapping[str, Any]) -> datetime | None:
+        """Return the record's cursor: the latest of its cursor fields."""
+        found = [parse_instant(record.get(name)) for name in self.fields]
+        times = [t for t in found if t is not None]
+        return max(times) if times else None
+
+    def admit(self, record: Mapping[str, Any]) -> bool:
+        """
+        Observe a record and return whether to write it.
+
+        A record without an id or a cursor is always written (and not tracked).
+        """
+        cursor = self.cursor(record)
+        ident = record.get("id")
+        if cursor is None or ident is None:
+            return True
+        pair = (str(ident), cursor_text(cursor))
+        before = self.window is not None and cursor < self.window
+        exported = self.previous is not None and pair in self.previous.seen
+        self._observe(pair, cursor)
+        return not (before or exported)
+
+    def _observe(self, pair: Pair, cursor: datetime) -> None:
+        if self.high is None or cursor > self.high:
+            self.high = cursor
+        if cursor >= self._threshold():
+            self._seen[pair] = cursor
+            if len(self._seen) >= self._prune_at:
+                self._prune()
+
+    def _threshold(self) -> datetime:
+        value = self.value()
+        return datetime.min.replace(tzinfo=UTC) if value is None else value - self.margin
+
+    def _prune(self) -> None:
+        threshold = self._threshold()
+        self._seen = {p: c for p, c in self._seen.items() if c >= threshold}
+        self._prune_at = max(1024, 2 * len(self._seen))
+
+    def value(self) -> datetime | None:
+        """The watermark the run has reached so far (``None`` with nothing seen, no previous)."""
+        if self.high is None:
+            return self.previous.value if self.previous else None
+        value = min(self.high, self.cap)
+        if self.previous is not None:
+            value = max(value, self.previous.value)
+        return value
+
+    def result(self) -> Watermark | None:
+        """The watermark to store when the stream completes."""
+        value = self.value()
+        if value is None:
+            return None
+        if self.high is None and self.previous is not None:
+            return self.previous
+        threshold = value - self.margin
+        return Watermark(value, frozenset(p for p, c in self._seen.items() if c >= threshold))
+
+    # --- checkpointing ----------------------------------------------------------------------
+
+    def to_json(self) -> dict[str, Any]:
+        """The accumulator's state, saved in the checkpoint with each durable flush."""
+        threshold = self._threshold()
+        return {
+            "high": None if self.high is None else cursor_text(self.high),
+            "seen": sorted([i, c] for (i, c), t in self._seen.items() if t >= threshold),
+        }
+
+    def restore(self, data: Mapping[str, Any] | None) -> None:
+        """Continue from a state saved by :meth:`to_json` (a resumed run)."""
+        if not data:
+            return
+        self.high = parse_instant(data.get("high"))
+        for ident, text in data.get("seen", ()):
+            cursor = parse_instant(text)
+            if cursor is not None:
+                self._seen[(str(ident), str(text))] = cursor

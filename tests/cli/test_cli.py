@@ -1,0 +1,240 @@
+"""The sage-async command line: usage errors, the sandbox quickstart, progress, login."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import stat
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sage_async.cli import main
+from sage_async.cli._progress import ProgressDisplay, describe
+from sage_async.export import Progress
+from sage_async.testing import Sandbox
+
+
+CREDENTIAL_VARIABLES = (
+    "SAGE_SALES_PUBLIC_KEY", "SAGE_SALES_PRIVATE_KEY", "SAGE_ACCOUNTING_CLIENT_ID",
+    "SAGE_ACCOUNTING_CLIENT_SECRET", "SAGE_ACCOUNTING_REFRESH_TOKEN",
+    "SAGE_ACCOUNTING_ACCESS_TOKEN", "SAGE_ACCOUNTING_TOKENS", "SAGE_ACCOUNTING_BUSINESS_ID",
+)  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def no_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests start from an environment without Sage credentials."""
+    for name in CREDENTIAL_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+
+
+def one_error_line(err: str) -> str:
+    lines = err.strip().splitlines()
+    assert 1 == len(lines), err
+    assert lines[0].startswith("sage-async: error: ")
+    assert "Traceback" not in err
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["export", "sales", "acounts", "--out", "X", "--sandbox"], "did you mean accounts or"),
+        (["export", "accounting", "stock_item", "--out", "X"], "did you mean stock_items"),
+        (["export", "sales", "accounts"], "--out"),
+        (["export", "sales", "accounts", "--out", "X", "--format", "xml"], "invalid choice"),
+        (["export", "sales", "accounts", "--out", "X", "--concurrency", "0"], "positive"),
+        (["export", "sales", "accounts", "--out", "X", "--since", "last week"], "--since"),
+        (["export", "sales", "accounts", "--out", "X"], "SAGE_SALES_PUBLIC_KEY"),
+        (["export", "accounting", "stock_items", "--out", "X"], "SAGE_ACCOUNTING_REFRESH_TOKEN"),
+        (["export", "accounting", "stock_items", "--out", "X", "--where", "id = 1"], "Sales only"),
+        (["frobnicate"], "invalid choice"),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(
+    argv: list[str],
+    expected: str,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Bad usage: exit status 2, one line on stderr naming the problem, nothing written."""
+    monkeypatch.chdir(tmp_path)
+    assert 2 == main(argv)
+    assert expected in one_error_line(capsys.readouterr().err)
+    assert [] == list(tmp_path.iterdir())
+
+
+def test_bad_where_shows_the_position_before_any_request(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The filter parser points at the offending character; exit 2, no output directory."""
+    out = tmp_path / "out"
+    code = main(["export", "sales", "accounts", "--sandbox", "--records", "10", "--out", str(out),
+                 "--where", "name = 'x' AND id >"])  # fmt: skip
+    assert 2 == code
+    err = capsys.readouterr().err
+    first, text, caret = err.rstrip("\n").splitlines()[-3:]
+    assert first.startswith("sage-async: error: ")
+    assert "position 19" in first
+    assert "name = 'x' AND id >" in text
+    assert caret.index("^") == text.index("name") + 19
+    assert not out.exists()
+
+
+def test_unwritable_output_directory_exits_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """An output path below a file cannot be created: one line, exit 2."""
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    code = main(["export", "sales", "accounts", "--sandbox", "--records", "10",
+                 "--out", str(blocker / "out")])  # fmt: skip
+    assert 2 == code
+    assert "cannot write to output directory" in capsys.readouterr().err.splitlines()[-1]
+
+
+def test_help_lists_the_resources_of_both_apis(capsys: pytest.CaptureFixture[str]) -> None:
+    """export --help names every exportable resource of each API and the exit codes."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(["export", "--help"])
+    assert 0 == exit_info.value.code
+    out = capsys.readouterr().out
+    for name in ("accounts", "sales_orders_lines", "stock_items", "contact_payments"):
+        assert name in out
+    assert "user," not in out  # a singleton cannot be exported
+    assert "2 bad usage" in out
+
+
+def test_sandbox_export_works_with_no_account(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The quickstart: --sandbox exports seeded records, writes the manifest, exits 0."""
+    out = tmp_path / "export"
+    code = main(["export", "sales", "accounts", "contacts", "--sandbox", "--records", "700",
+                 "--out", str(out), "--format", "csv"])  # fmt: skip
+    assert 0 == code
+    err = capsys.readouterr().err
+    assert "accounts: 700 records" in err
+    assert "contacts: 700 records" in err
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert "complete" == manifest["status"]
+    assert 701 == len((out / "accounts.csv").read_text().splitlines())
+    assert {"accounts.csv", "contacts.csv", "manifest.json", "watermarks.json"} == {
+        p.name for p in out.iterdir()
+    }
+
+
+def test_accounting_sandbox_export(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """The Accounting side runs against the sandbox too, OAuth and all."""
+    code = main(["export", "accounting", "stock_items", "--sandbox", "--records", "450",
+                 "--out", str(tmp_path), "--quiet"])  # fmt: skip
+    assert 0 == code
+    assert 450 == len((tmp_path / "stock_items.jsonl").read_text().splitlines())
+    assert "stock_items: 450 records" in capsys.readouterr().err
+
+
+async def test_invalid_credentials_fail_with_one_clear_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A refused key: exit 1, an error line, a partial manifest, and the secret never shown."""
+    secret = "very-secret-private-key-123"
+    monkeypatch.setenv("SAGE_SALES_PUBLIC_KEY", "sandbox-public-key")
+    monkeypatch.setenv("SAGE_SALES_PRIVATE_KEY", secret)
+    async with Sandbox(seed=1, sales_records=50) as sb:
+        code = await asyncio.to_thread(
+            main, ["export", "sales", "accounts", "--out", str(tmp_path), "--base-url",
+                   sb.sales_url, "--quiet"],
+        )  # fmt: skip
+    assert 1 == code
+    captured = capsys.readouterr()
+    errors = [line for line in captured.err.splitlines() if "error" in line]
+    assert 1 == len(errors)
+    assert "accounts failed" in errors[0]
+    assert "401" in errors[0]
+    assert "Traceback" not in captured.err
+    manifest_text = (tmp_path / "manifest.json").read_text()
+    assert "partial" == json.loads(manifest_text)["status"]
+    for text in (captured.out, captured.err, manifest_text):
+        assert secret not in text
+    assert not (tmp_path / "accounts.jsonl").exists()
+
+
+def test_progress_line_shows_bar_and_eta_when_the_total_is_known() -> None:
+    """With $total: a bar, records of total and an ETA; without: records and rate only."""
+    known = Progress("stock_items", "stock_items", 400, 2, 10, 2000, elapsed=1.0, session_pages=2)
+    line = describe(known, bar=True)
+    assert "[####................]  20%" in line
+    assert "400/2,000 records" in line
+    assert "2.0 pages/s" in line
+    assert "ETA 0:04" in line
+    unknown = Progress("accounts", "accounts", 600, 2, None, None, elapsed=2.0, session_pages=2)
+    assert "accounts  600 records  2 pages  1.0 pages/s" == describe(unknown, bar=True)
+
+
+def test_progress_redraws_in_place_on_a_terminal_and_logs_lines_elsewhere() -> None:
+    """A TTY gets carriage-return redraws; a pipe gets plain lines at the interval."""
+    now = [0.0]
+    tty = io.StringIO()
+    display = ProgressDisplay(tty, tty=True, clock=lambda: now[0])
+    for step in range(5):
+        now[0] = step * 0.05
+        display(Progress("a", "a", step * 10, step, None, None, elapsed=now[0] + 0.1))
+    display(Progress("a", "a", 50, 5, None, None, elapsed=1.0, done=True))
+    text = tty.getvalue()
+    assert 4 == text.count("\r\x1b[K")  # steps 0, 2, 4 (0.1 s apart) and the final one
+    assert text.endswith("done in 0:01\n")
+    pipe = io.StringIO()
+    display = ProgressDisplay(pipe, tty=False, clock=lambda: now[0])
+    for step in range(12):
+        now[0] = float(step)
+        display(Progress("a", "a", step, step, None, None, elapsed=now[0] + 1))
+    display(Progress("a", "a", 12, 12, None, None, elapsed=12.0, done=True))
+    lines = pipe.getvalue().splitlines()
+    assert ["a  5 records", "a  10 records", "a  12 records"] == [
+        line.split("  ")[0] + "  " + line.split("  ")[1] for line in lines
+    ]
+    assert "\r" not in pipe.getvalue()
+
+
+async def test_login_url_and_exchange_save_private_tokens(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """login url keeps the PKCE verifier (0600); exchange writes tokens (0600), prints none."""
+    async with Sandbox(seed=2) as sb:
+        creds = sb.accounting_credentials
+        monkeypatch.setenv("SAGE_ACCOUNTING_CLIENT_ID", creds.client_id)
+        monkeypatch.setenv("SAGE_ACCOUNTING_CLIENT_SECRET", creds.client_secret)
+        state_file = tmp_path / "login.json"
+        argv = ["login", "url", "--redirect-uri", creds.redirect_uri,
+                "--authorize-url", sb.authorize_url, "--state-file", str(state_file)]  # fmt: skip
+        assert 0 == main(argv)
+        url = capsys.readouterr().out.strip()
+        assert url.startswith(sb.authorize_url)
+        assert "code_challenge=" in url
+        assert 0o600 == stat.S_IMODE(state_file.stat().st_mode)
+        saved: dict[str, Any] = json.loads(state_file.read_text())
+        code = sb.authorization_code(code_verifier=saved["verifier"])
+        tokens_file = tmp_path / "tokens.json"
+        result = await asyncio.to_thread(
+            main, ["login", "exchange", "--code", code, "--redirect-uri", creds.redirect_uri,
+                   "--state-file", str(state_file), "--state", saved["state"],
+                   "--tokens", str(tokens_file), "--token-url", sb.token_url],
+        )  # fmt: skip
+        assert 0 == result
+        assert 0o600 == stat.S_IMODE(tokens_file.stat().st_mode)
+        tokens = json.loads(tokens_file.read_text())
+        captured = capsys.readouterr()
+        assert tokens["refresh_token"] not in captured.err + captured.out
+        assert tokens["access_token"] not in captured.err + captured.out
+        assert not state_file.exists()
+        monkeypatch.setenv("SAGE_ACCOUNTING_TOKENS", str(tokens_file))
+        code_ = await asyncio.to_thread(
+            main, ["export", "accounting", "stock_items", "--out", str(tmp_path / "out"),
+                   "--base-url", sb.accounting_url, "--token-url", sb.token_url, "--quiet"],
+        )  # fmt: skip
+        assert 0 == code_
+        assert 100 == len((tmp_path / "out" / "stock_items.jsonl").read_text().splitlines())
