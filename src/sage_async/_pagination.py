@@ -395,16 +395,24 @@ class LatencyWindow:
     """
     The concurrency window of one run: ``rate x latency`` (Little's law) plus one, capped.
 
+    Until a page's latency has been observed the window is ``initial`` (a slow start: a small
+    or filtered Sales list should not cost a full window of speculative requests against a rate
+    limit of 4 per second).
+
     Args:
         rate: the tenant's requests per second.
         cap: the most pages in flight (the caller's ``concurrency``).
         adaptive: the tenant's adaptive limit (shrinks on 429/900 for every run of the tenant).
+        initial: the window before any latency is known.
     """
 
-    def __init__(self, rate: float, cap: int, adaptive: Callable[[], int]) -> None:
+    def __init__(
+        self, rate: float, cap: int, adaptive: Callable[[], int], *, initial: int = 2
+    ) -> None:
         self._rate = rate
         self._cap = max(1, cap)
         self._adaptive = adaptive
+        self._initial = max(1, initial)
         self._latency: float | None = None
 
     def observe(self, seconds: float) -> None:
@@ -413,7 +421,7 @@ class LatencyWindow:
 
     def __call__(self) -> int:
         if self._latency is None:
-            needed = self._cap  # nothing observed yet: the first window is the cap
+            needed = self._initial
         else:
             needed = math.ceil(self._rate * self._latency * 1.25) + 1
         return max(1, min(self._cap, needed, self._adaptive()))

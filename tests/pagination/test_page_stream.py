@@ -275,7 +275,8 @@ async def test_accounting_single_page_collection() -> None:
 def test_latency_window_follows_littles_law() -> None:
     """The window is rate x latency (+1), capped by the caller and the adaptive limit."""
     window = LatencyWindow(13.0, 16, lambda: 16)
-    assert 16 == window()  # nothing observed yet: the cap
+    assert 2 == window()  # nothing observed yet: slow start
+    assert 16 == LatencyWindow(13.0, 16, lambda: 16, initial=16)()
     window.observe(0.3)
     assert math.ceil(13 * 0.3 * 1.25) + 1 == window()
     assert 2 == LatencyWindow(13.0, 16, lambda: 2)()
