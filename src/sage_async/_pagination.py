@@ -336,6 +336,17 @@ class RecordStream(Generic[T]):
         return self
 
     async def __anext__(self) -> T:
+        # Fast path: the next record of the current page (most calls end here).
+        position = self._position
+        if position < len(self._buffer) and self._max_items is None:
+            record = self._buffer[position]
+            ident = self._key(record)
+            if ident is not None and ident not in self._seen:
+                self._position = position + 1
+                self._seen.add(ident)
+                self._current.append(ident)
+                self._delivered += 1
+                return record
         while not self._done:
             if self._max_items is not None and self._delivered >= self._max_items:
                 await self.aclose()

@@ -98,6 +98,7 @@ class RateGovernor:
         on_event: Callable[[ThrottleEvent], object] | None = None,
         max_concurrency: int = 16,
         default_penalty: float = 1.0,
+        margin: float = 0.0,
     ) -> None:
         """
         Create a governor.
@@ -112,6 +113,9 @@ class RateGovernor:
             on_event: called with each :class:`ThrottleEvent` (synchronously).
             max_concurrency: ceiling of :attr:`concurrency`; it starts at ``rate/per`` (>= 1).
             default_penalty: pause after a 429 without ``Retry-After``, in seconds.
+            margin: pace this fraction under ``rate`` (a server counting requests in a sliding
+                window sees them with network jitter: pacing at exactly the plan rate lets an
+                extra request land in a window now and then, and that costs a 429).
 
         Raises:
             InvalidParameterError: non-positive rate, period or burst.
@@ -119,6 +123,7 @@ class RateGovernor:
         self.name = name
         self._clock, self._sleep, self._on_event = clock, sleep, on_event
         self._default_penalty = default_penalty
+        self.margin = margin
         self.burst = burst
         self.configure(rate, per, burst=burst)
         self._tat = -math.inf
@@ -141,8 +146,8 @@ class RateGovernor:
 
     @property
     def interval(self) -> float:
-        """Seconds between two requests at the configured rate."""
-        return self.per / self.rate
+        """Seconds between two requests: the configured rate, less the safety margin."""
+        return self.per / (self.rate * (1.0 - self.margin))
 
     @property
     def paused_until(self) -> float:
@@ -232,9 +237,14 @@ class GovernorRegistry:
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
         on_event: Callable[[ThrottleEvent], object] | None = None,
+        margin: float = 0.03,
     ) -> None:
-        """Create an empty registry whose governors use ``clock``, ``sleep`` and ``on_event``."""
+        """
+        Create an empty registry whose governors use ``clock``, ``sleep`` and ``on_event``, and
+        pace ``margin`` (3%) under their configured rate.
+        """
         self._clock, self._sleep, self._on_event = clock, sleep, on_event
+        self._margin = margin
         self._governors: dict[str, RateGovernor] = {}
 
     def get(
@@ -271,6 +281,7 @@ class GovernorRegistry:
                 sleep=self._sleep,
                 on_event=self._on_event,
                 max_concurrency=max_concurrency,
+                margin=self._margin,
             )
             self._governors[label] = governor
         elif rate is not None or per is not None:

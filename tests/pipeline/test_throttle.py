@@ -164,7 +164,7 @@ def test_registry_shares_governors_per_tenant_and_hides_keys() -> None:
 
 async def test_registry_governors_use_injected_clock(clock: FakeClock) -> None:
     """Governors from a registry run on the registry's clock and sleep."""
-    registry = GovernorRegistry(clock=clock, sleep=clock.sleep)
+    registry = GovernorRegistry(clock=clock, sleep=clock.sleep, margin=0.0)
     governor = registry.get("sales", SECRET)
     await _grant_times(governor, clock, 3)
     assert 0.5 == pytest.approx(clock.now)
@@ -295,3 +295,9 @@ async def test_penalize_shrinks_shared_concurrency_once(clock: FakeClock) -> Non
         governor.penalize(None)
     assert 6 == governor.concurrency.limit
     assert 1.0 == governor.paused_until  # default penalty without Retry-After
+
+
+def test_registry_paces_a_little_under_the_plan_rate() -> None:
+    """Clients' governors leave a 3% margin so sliding-window limiters never see an extra one."""
+    governor = GovernorRegistry().get("sales", "credential", rate=13.0)
+    assert 1 / 13.0 < governor.interval < 1 / 12.0

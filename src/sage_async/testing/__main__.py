@@ -40,6 +40,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--session-ttl", type=float, default=3600.0, help="Sales token seconds")
     parser.add_argument("--access-ttl", type=float, default=300.0, help="Accounting token seconds")
+    parser.add_argument(
+        "--page-cache-mb",
+        type=int,
+        default=32,
+        help="rendered-page cache budget in MiB (default 32; benchmarks want the collection size)",
+    )
     return parser
 
 
@@ -89,6 +95,7 @@ async def serve(args: argparse.Namespace) -> None:
         port=args.port,
         session_ttl=args.session_ttl,
         access_token_ttl=args.access_ttl,
+        page_cache_bytes=args.page_cache_mb * 1024 * 1024,
     )
     for text in args.rate_limit:
         _apply_rate_limit(sandbox, text)
