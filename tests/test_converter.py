@@ -270,3 +270,21 @@ def test_property_lenient_decode_never_crashes_or_loses_keys(data: dict[str, Any
     conv = Converter()
     item = conv.structure(data, Item)
     assert set(data) == set(conv.unstructure(item))
+
+
+def test_large_bodies_parse_with_gc_paused_and_restored() -> None:
+    """A large body parses the same with the collector paused, and the GC state is restored."""
+    import gc
+
+    from sage_async._json import PAUSE_GC_ABOVE
+
+    big = dumps([{"id": i, "name": "x" * 50} for i in range(PAUSE_GC_ABOVE // 40)])
+    assert len(big) > PAUSE_GC_ABOVE
+    assert PAUSE_GC_ABOVE // 40 == len(loads(big))
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        loads(big)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

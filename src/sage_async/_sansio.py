@@ -19,8 +19,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Final, Literal
 
-import orjson
-
+from . import _json
 from ._errors import (
     APIError,
     AuthenticationError,
@@ -178,8 +177,8 @@ def decode_json(body: bytes, *, status: int, method: str, path: str) -> Any:
     if not body.strip():
         return None
     try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
+        return _json.loads(body)
+    except _json.JSONDecodeError as exc:
         # orjson's message only gives the position, never the content.
         reason = str(exc).split(":", 1)[0]
         raise DecodeError(

@@ -136,8 +136,19 @@ async def list_records(request: web.Request) -> web.Response:
     if cached is not None:
         return json_bytes(cached)
     start = page * size
+    by_id = _id_order(order) if where is None else None
     if where is None and order is None:
         rows = [col.get(i) for i in range(start, min(start + size, col.total))]
+    elif by_id is not None:
+        # Ids grow with the index (``i + 1``, creations appended), so sorting by id is a range:
+        # no index over the whole collection, whatever its size.
+        last = col.total - 1
+        span = (
+            range(start, min(start + size, col.total))
+            if by_id == "asc"
+            else range(last - start, max(last - start - size, -1), -1)
+        )
+        rows = [col.get(i) for i in span]
     else:
         try:
             indices = col.cached_index(("where", where, order), _selector(col, where, order))
@@ -199,6 +210,19 @@ def _sort_key(kind: str, wire: str) -> Callable[[Mapping[str, Any]], tuple[int, 
         return (1, value)
 
     return key
+
+
+def _id_order(order: str | None) -> str | None:
+    """``"asc"``/``"desc"`` when ``order`` sorts by ``id`` alone, else ``None``."""
+    if order is None:
+        return None
+    try:
+        sort = parse_order(order)
+    except SageError:
+        return None  # the general path answers 901
+    if sort.field != "id":
+        return None
+    return "asc" if sort.direction == "asc" else "desc"
 
 
 def _selector(col: Collection, where: str | None, order: str | None) -> Callable[[], array[int]]:
