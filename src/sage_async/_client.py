@@ -15,6 +15,7 @@ import contextvars
 import difflib
 import enum
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from types import TracebackType
 from typing import Any, ClassVar, Literal, Self
@@ -279,13 +280,18 @@ class BaseClient:
         governor = self.governor
         reauthenticated = False
         while True:
-            await governor.acquire()
+            # Credentials first (a login may have to happen), then the rate slot: a slot is
+            # followed by its send at once, so the server sees requests paced as they were let
+            # through (a slot taken before a login would go out in a burst after it).
             auth = await self._auth_headers()
             request = build_request(
                 method, self.base_url, path, headers={**auth, **(headers or {})},
                 params=params, json=json,
             )  # fmt: skip
+            await governor.acquire()
+            sent = time.monotonic()
             response = await self._transport.send(request, timeouts=timeouts)
+            governor.observe_latency(time.monotonic() - sent)
             if response.status == 401 and not reauthenticated:
                 reauthenticated = True
                 if await self._reauthenticate(auth):

@@ -406,33 +406,36 @@ class LatencyWindow:
     """
     The concurrency window of one run: ``rate x latency`` (Little's law) plus one, capped.
 
-    Until a page's latency has been observed the window is ``initial`` (a slow start: a small
-    or filtered Sales list should not cost a full window of speculative requests against a rate
-    limit of 4 per second).
+    The latency is the tenant's (send to response, time queued for a rate slot excluded, so that
+    waiting does not inflate the window). Until one is known the window is ``initial`` (a slow
+    start: a small or filtered Sales list should not cost a full window of speculative requests
+    against a rate limit of 4 per second).
 
     Args:
         rate: the tenant's requests per second.
         cap: the most pages in flight (the caller's ``concurrency``).
         adaptive: the tenant's adaptive limit (shrinks on 429/900 for every run of the tenant).
+        latency: the tenant's current latency estimate in seconds, or ``None``.
         initial: the window before any latency is known.
     """
 
     def __init__(
-        self, rate: float, cap: int, adaptive: Callable[[], int], *, initial: int = 2
+        self,
+        rate: float,
+        cap: int,
+        adaptive: Callable[[], int],
+        latency: Callable[[], float | None],
+        *,
+        initial: int = 2,
     ) -> None:
         self._rate = rate
         self._cap = max(1, cap)
         self._adaptive = adaptive
+        self._latency = latency
         self._initial = max(1, initial)
-        self._latency: float | None = None
-
-    def observe(self, seconds: float) -> None:
-        """Fold one page's latency into the moving average."""
-        self._latency = seconds if self._latency is None else 0.8 * self._latency + 0.2 * seconds
 
     def __call__(self) -> int:
-        if self._latency is None:
-            needed = self._initial
-        else:
-            needed = math.ceil(self._rate * self._latency * 1.25) + 1
+        latency = self._latency()
+        # Little's law: rate x latency requests in flight keep the rate busy; 25% slack.
+        needed = self._initial if latency is None else math.ceil(self._rate * latency * 1.25) + 1
         return max(1, min(self._cap, needed, self._adaptive()))

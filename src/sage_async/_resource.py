@@ -9,7 +9,6 @@ mapping with wire names (sent as given).
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import (
     TYPE_CHECKING,
@@ -139,17 +138,17 @@ class Resource(Generic[M, W]):
         cap = concurrency if concurrency is not None else self._client.max_concurrency
         if type(cap) is not int or cap < 1:
             raise InvalidParameterError(f"concurrency must be a positive int, not {cap!r}")
+        # An explicit concurrency starts at once; the default starts small and opens up as
+        # soon as the tenant's latency is known.
+        adaptive = governor.concurrency
         window = LatencyWindow(
-            governor.rate / governor.per, cap, lambda: governor.concurrency.limit
+            governor.rate / governor.per,
+            cap,
+            lambda: adaptive.limit,
+            lambda: governor.latency,
+            initial=cap if concurrency is not None else 2,
         )
-
-        async def timed(number: int) -> Page[M]:
-            started = time.monotonic()
-            page = await fetch(number)
-            window.observe(time.monotonic() - started)
-            return page
-
-        return PageStream(timed, first=first, page_size=size, window=window, name=self.name,
+        return PageStream(fetch, first=first, page_size=size, window=window, name=self.name,
                           ordered=ordered, max_pages=max_pages, known_end=known_end,
                           skip=frozenset(skip))  # fmt: skip
 

@@ -124,6 +124,8 @@ class RateGovernor:
         self._clock, self._sleep, self._on_event = clock, sleep, on_event
         self._default_penalty = default_penalty
         self.margin = margin
+        #: Moving average of request latency (send to response, queueing excluded), seconds.
+        self.latency: float | None = None
         self.burst = burst
         self.configure(rate, per, burst=burst)
         self._tat = -math.inf
@@ -143,6 +145,10 @@ class RateGovernor:
         self.rate, self.per = float(rate), float(per)
         if burst is not None:
             self.burst = burst
+
+    def observe_latency(self, seconds: float) -> None:
+        """Fold one request's latency (send to response) into :attr:`latency`."""
+        self.latency = seconds if self.latency is None else 0.8 * self.latency + 0.2 * seconds
 
     @property
     def interval(self) -> float:
@@ -237,11 +243,11 @@ class GovernorRegistry:
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
         on_event: Callable[[ThrottleEvent], object] | None = None,
-        margin: float = 0.03,
+        margin: float = 0.02,
     ) -> None:
         """
         Create an empty registry whose governors use ``clock``, ``sleep`` and ``on_event``, and
-        pace ``margin`` (3%) under their configured rate.
+        pace ``margin`` (2%) under their configured rate.
         """
         self._clock, self._sleep, self._on_event = clock, sleep, on_event
         self._margin = margin

@@ -274,26 +274,10 @@ async def test_accounting_single_page_collection() -> None:
 
 def test_latency_window_follows_littles_law() -> None:
     """The window is rate x latency (+1), capped by the caller and the adaptive limit."""
-    window = LatencyWindow(13.0, 16, lambda: 16)
+    latency: list[float | None] = [None]
+    window = LatencyWindow(13.0, 16, lambda: 16, lambda: latency[0])
     assert 2 == window()  # nothing observed yet: slow start
-    assert 16 == LatencyWindow(13.0, 16, lambda: 16, initial=16)()
-    window.observe(0.3)
+    assert 16 == LatencyWindow(13.0, 16, lambda: 16, lambda: None, initial=16)()
+    latency[0] = 0.3
     assert math.ceil(13 * 0.3 * 1.25) + 1 == window()
-    assert 2 == LatencyWindow(13.0, 16, lambda: 2)()
-
-
-async def test_skipped_pages_are_not_fetched_and_order_holds() -> None:
-    """Resuming: pages completed earlier are skipped; the others come in order."""
-    fake = FakeSales(95)
-    stream = sales_stream(fake, skip=frozenset({0, 1, 4}))
-    pages = await collect(stream)
-    assert [2, 3, 5, 6, 7, 8, 9] == [p.number for p in pages]
-    assert not {0, 1, 4} & set(fake.requested)
-
-
-async def test_accounting_resume_probes_with_the_first_missing_page() -> None:
-    """When page 1 was done, the first missing page tells the total; the rest follow."""
-    fake = FakeAccounting(100)
-    pages = await collect(accounting_stream(fake, skip=frozenset({1, 2})))
-    assert [3, 4, 5] == [p.number for p in pages]
-    assert 3 == fake.requested[0]
+    assert 2 == LatencyWindow(13.0, 16, lambda: 2, lambda: 0.3)()

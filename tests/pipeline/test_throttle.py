@@ -298,6 +298,6 @@ async def test_penalize_shrinks_shared_concurrency_once(clock: FakeClock) -> Non
 
 
 def test_registry_paces_a_little_under_the_plan_rate() -> None:
-    """Clients' governors leave a 3% margin so sliding-window limiters never see an extra one."""
+    """Clients' governors leave a 2% margin so sliding-window limiters never see an extra one."""
     governor = GovernorRegistry().get("sales", "credential", rate=13.0)
     assert 1 / 13.0 < governor.interval < 1 / 12.0
