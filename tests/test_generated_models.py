@@ -87,7 +87,7 @@ def test_sales_lookups_int_deleted_and_custom_fields() -> None:
 
 
 def test_contact_gender_is_a_value_list_and_product_family_has_description() -> None:
-    """The seed's release notes: contact gender is {id, value}; product families have description."""
+    """Release notes: contact gender is a value list; product families have a description."""
     conv = Converter(strict=True)
     contact = conv.structure({"id": 1, "gender": {"id": 2, "value": "Female"}}, sales.Contact)
     assert sales.Lookup(id=2, value="Female") == contact.gender
