@@ -150,6 +150,42 @@ def resolve(spec: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
     return dict(target)
 
 
+def query_params(spec: dict[str, Any], operation: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The query parameters of an operation (``$ref``s resolved), in spec order, once each."""
+    found: dict[str, dict[str, Any]] = {}
+    for parameter in (operation or {}).get("parameters", []):
+        parameter = resolve(spec, parameter)
+        if parameter.get("in") == "query":
+            found.setdefault(parameter["name"], parameter)
+    return list(found.values())
+
+
+def param_kind(parameter: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
+    """The runtime kind of a query parameter (``Param.kind``) and its enum choices."""
+    name = parameter["name"]
+    schema = parameter.get("schema", {})
+    if name in ("attributes", "nested_attributes"):
+        return "attributes", ()
+    if name == "sort":
+        return "sort", ()
+    if schema.get("enum"):
+        return "enum", tuple(str(v) for v in schema["enum"])
+    kind = {"boolean": "bool", "integer": "int"}.get(schema.get("type", "string"))
+    if kind:
+        return kind, ()
+    return {"date-time": "datetime", "date": "date"}.get(schema.get("format", ""), "str"), ()
+
+
+def item_operation(spec: dict[str, Any], path: str) -> dict[str, Any] | None:
+    """The ``get`` of the collection's item path (``/x/{key}``), if the spec has one."""
+    for other, item in spec.get("paths", {}).items():
+        rest = other[len(path) :]
+        if other.startswith(path + "/{") and rest.count("/") == 1 and rest.endswith("}"):
+            operation: dict[str, Any] | None = item.get("get")
+            return operation
+    return None
+
+
 def resource_table(spec: dict[str, Any], spec_name: str) -> str:
     """Render ``_resources.py`` from the ``x-sage-resource`` extensions of the spec's paths."""
     rows = []
@@ -157,11 +193,26 @@ def resource_table(spec: dict[str, Any], spec_name: str) -> str:
         info = item.get("x-sage-resource")
         if not info:
             continue
-        params: list[str] = []
-        for parameter in item.get("get", {}).get("parameters", []):
-            parameter = resolve(spec, parameter)
-            if parameter.get("in") == "query" and parameter["name"] not in params:
-                params.append(parameter["name"])
+        listed = query_params(spec, item.get("get")) if "list" in info["operations"] else []
+        if info.get("singleton"):
+            fetched, listed = query_params(spec, item.get("get")), []
+        else:
+            fetched = query_params(spec, item_operation(spec, path))
+        kinds: dict[str, tuple[str, tuple[str, ...]]] = {}
+        for parameter in [*listed, *fetched]:
+            kinds.setdefault(parameter["name"], param_kind(parameter))
+        params = "".join(
+            f"            {name!r}: Param({name!r}, {kind!r}"
+            + (f", {choices!r}" if choices else "")
+            + "),\n"
+            for name, (kind, choices) in kinds.items()
+        )
+        actions = "".join(
+            f"            Action({a['name']!r}, {a['method']!r}, "
+            + (f"_models.{a['returns']}" if a["returns"] != "binary" else "None")
+            + "),\n"
+            for a in info.get("actions", ())
+        )
         write = info.get("write_model")
         operations = ", ".join(repr(op) for op in sorted(info["operations"]))
         rows.append(
@@ -173,15 +224,20 @@ def resource_table(spec: dict[str, Any], spec_name: str) -> str:
             f"        wrap_key={info.get('wrap_key')!r},\n"
             f"        id_type={info['id_type']!r},\n"
             f"        operations=frozenset({{{operations}}}),\n"
-            f"        list_params={tuple(params)!r},\n"
+            f"        list_params={tuple(p['name'] for p in listed)!r},\n"
             f"        singleton={bool(info.get('singleton', False))!r},\n"
-            "    ),\n"
+            f"        get_params={tuple(p['name'] for p in fetched)!r},\n"
+            + (f"        params={{\n{params}        }},\n" if params else "")
+            + ("        void=True,\n" if info.get("void") else "")
+            + (f"        actions=(\n{actions}        ),\n" if actions else "")
+            + (f"        list_shape={info['list_shape']!r},\n" if "list_shape" in info else "")
+            + "    ),\n"
         )
     return (
         HEADER.format(spec=spec_name)
-        + '"""The resources of the API: paths, models and operations."""\n\n'
+        + '"""The resources of the API: paths, models, operations and parameters."""\n\n'
         + "from __future__ import annotations\n\n"
-        + "from sage_async._resource_spec import ResourceSpec\n\n"
+        + "from sage_async._resource_spec import Action, Param, ResourceSpec\n\n"
         + "from . import _models\n\n\n"
         + '__all__ = ["RESOURCES"]\n\n'
         + "RESOURCES: dict[str, ResourceSpec] = {\n"

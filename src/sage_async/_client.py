@@ -16,7 +16,7 @@ import difflib
 import enum
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from types import TracebackType
 from typing import Any, ClassVar, Literal, Self
 
@@ -26,6 +26,7 @@ from ._converter import Converter
 from ._errors import (
     ClientClosedError,
     DatabaseConnectionError,
+    InvalidParameterError,
     RateLimitError,
     UnknownFieldError,
 )
@@ -183,6 +184,42 @@ class BaseClient:
     def _resource(self, name: str) -> Resource[Any, Any]:
         return self.resource(name)
 
+    def collection(self, path: str) -> Resource[dict[str, Any], dict[str, Any]]:
+        """
+        Return a resource for any collection path, including ones the specs do not model.
+
+        The escape hatch for what Sage ships tomorrow: ``list``, ``get``, ``iterate`` and
+        ``pages`` (concurrent, rate-governed, retried, deduplicated, cancellable: the whole
+        pipeline), ``create``, ``update`` and ``delete``, always in raw mode (dicts), with the
+        API's paging rules (Sales 0-based arrays, Accounting ``$items`` envelopes). Parameters
+        are passed through unchecked (values rendered by their Python type)::
+
+            async for row in client.collection("/new_things").iterate(attributes="all"):
+                ...
+
+        Args:
+            path: the collection path below the base URL (``/things`` or ``things``).
+
+        Raises:
+            InvalidParameterError: a path that is empty, absolute (a URL) or has a query.
+        """
+        text = path.strip() if type(path) is str else ""  # runtime check of untyped callers
+        if not text.strip("/") or "://" in text or "?" in text or "#" in text:
+            raise InvalidParameterError(
+                f"collection() needs a path below the API root such as '/things', not {path!r}"
+            )
+        text = "/" + text.strip("/")
+        spec = ResourceSpec(
+            name=text,
+            path=text,
+            model=dict,
+            write_model=None,
+            wrap_key=None,
+            id_type="integer" if self.api == "sales" else "string",
+            operations=frozenset({"list", "get", "create", "update", "delete"}),
+        )
+        return self.resource_class(self, spec, open=True)
+
     # --- tenant ------------------------------------------------------------------------------
 
     def _tenant(self) -> str:
@@ -225,6 +262,7 @@ class BaseClient:
         where: str | None = None,
         order: str | None = None,
         retry: RetryPolicy | None = None,
+        binary: bool = False,
     ) -> Any:
         """
         Send one API request through the whole pipeline and return its decoded JSON.
@@ -239,9 +277,10 @@ class BaseClient:
             where: the ``where`` sent (Sales), so a 901 error can show it.
             order: the ``order`` sent (Sales), likewise.
             retry: a retry policy for this call only.
+            binary: return a successful body as bytes instead of decoding it (file downloads).
 
         Returns:
-            The decoded JSON body (``None`` for an empty body).
+            The decoded JSON body (``None`` for an empty body), or the bytes with ``binary``.
 
         Raises:
             ClientClosedError: the client is not open.
@@ -258,7 +297,7 @@ class BaseClient:
         async def attempt() -> Any:
             return await self._send(
                 method, path, params=params, json=json, headers=headers, timeouts=timeouts,
-                where=where, order=order,
+                where=where, order=order, binary=binary,
             )  # fmt: skip
 
         return await call_with_retries(
@@ -276,6 +315,7 @@ class BaseClient:
         timeouts: Timeouts | None,
         where: str | None,
         order: str | None,
+        binary: bool = False,
     ) -> Any:
         governor = self.governor
         reauthenticated = False
@@ -297,10 +337,13 @@ class BaseClient:
                 if await self._reauthenticate(auth):
                     continue
             try:
-                data = raise_for_response(
-                    self.api, response.status, response.headers, response.body,
-                    method=request.method, path=request.path, where=where, order=order,
-                )  # fmt: skip
+                if binary and 200 <= response.status < 300:
+                    data: Any = response.body
+                else:
+                    data = raise_for_response(
+                        self.api, response.status, response.headers, response.body,
+                        method=request.method, path=request.path, where=where, order=order,
+                    )  # fmt: skip
             except RateLimitError as exc:
                 governor.penalize(exc.retry_after)
                 raise
@@ -310,6 +353,46 @@ class BaseClient:
             self._check_response(response, request.path)
             governor.concurrency.on_success()  # success grows the tenant's window back (AIMD)
             return data
+
+    async def stream(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params | None = None,
+        headers: Mapping[str, str] | None = None,
+        chunk_size: int = 65536,
+    ) -> AsyncIterator[bytes]:
+        """
+        Send one request and yield its successful body in chunks (large file downloads).
+
+        Authentication (one re-login or refresh on a 401) and the tenant's rate governor apply
+        as for :meth:`request`; the request is not retried once the body has started, so a
+        broken stream raises :class:`~sage_async.TransportError` and the caller starts again.
+
+        Raises:
+            APIError: the API answered with an error status.
+            TransportError: the connection failed or broke.
+        """
+        self._ensure_open()
+        governor = self.governor
+        for attempt in (1, 2):
+            auth = await self._auth_headers()
+            request = build_request(
+                method, self.base_url, path, headers={**auth, **(headers or {})}, params=params
+            )
+            await governor.acquire()
+            async with self._transport.stream(request) as response:
+                if response.status == 401 and attempt == 1 and await self._reauthenticate(auth):
+                    continue
+                if not 200 <= response.status < 300:
+                    raise_for_response(
+                        self.api, response.status, response.headers, await response.read(),
+                        method=request.method, path=request.path,
+                    )  # fmt: skip
+                async for chunk in response.iter_chunked(chunk_size):
+                    yield chunk
+                return
 
     def _emit(self, event: Event) -> Awaitable[object] | object:
         if self.on_event is not None:

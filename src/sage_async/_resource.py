@@ -9,15 +9,13 @@ mapping with wire names (sent as given).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from typing import (
     TYPE_CHECKING,
     Any,
     Generic,
-    Literal,
     Protocol,
     TypeVar,
-    overload,
 )
 
 from ._errors import InvalidParameterError, UsageError
@@ -61,7 +59,18 @@ class _Client(Protocol):
         headers: Mapping[str, str] | None = ...,
         where: str | None = ...,
         order: str | None = ...,
+        binary: bool = ...,
     ) -> Any: ...
+
+    def stream(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params | None = ...,
+        headers: Mapping[str, str] | None = ...,
+        chunk_size: int = ...,
+    ) -> AsyncIterator[bytes]: ...
 
 
 class Resource(Generic[M, W]):
@@ -72,10 +81,13 @@ class Resource(Generic[M, W]):
     update accept besides a mapping).
     """
 
-    def __init__(self, client: _Client, spec: ResourceSpec) -> None:
+    def __init__(self, client: _Client, spec: ResourceSpec, *, open: bool = False) -> None:
         self._client = client
         self.spec = spec
         self._fields: Fields | None = None
+        #: A collection the specs do not model (``client.collection(path)``): raw records,
+        #: parameters passed through unchecked.
+        self._open = open
 
     @property
     def name(self) -> str:
@@ -107,7 +119,7 @@ class Resource(Generic[M, W]):
         return item_path(self.spec.path, key)
 
     def _decode(self, data: Any, cls: type[Any] | None, raw: bool) -> Any:
-        if raw or cls is None or not isinstance(data, Mapping):
+        if raw or self._open or cls is None or not isinstance(data, Mapping):
             return data
         return self._client.converter.structure(data, cls)
 
@@ -151,27 +163,6 @@ class Resource(Generic[M, W]):
         return PageStream(fetch, first=first, page_size=size, window=window, name=self.name,
                           ordered=ordered, max_pages=max_pages, known_end=known_end,
                           skip=frozenset(skip))  # fmt: skip
-
-    @overload
-    async def get(self, key: str | int | None = None, *, raw: Literal[False] = False) -> M: ...
-    @overload
-    async def get(self, key: str | int | None = None, *, raw: Literal[True]) -> dict[str, Any]: ...
-    async def get(self, key: str | int | None = None, *, raw: bool = False) -> Any:
-        """
-        Fetch one record by id (the key is percent-encoded into the path).
-
-        Raises:
-            ResourceNotFoundError: Sales 910 (no such record).
-            NotFoundError: Accounting 404 / ``RecordNotFound``.
-        """
-        self._require("get")
-        data = await self._client.request("GET", self._path(key))
-        return self._decode(data, self.spec.model, raw)
-
-    async def delete(self, key: str | int) -> None:
-        """Delete one record (Sales soft-deletes; Accounting answers 204)."""
-        self._require("delete")
-        await self._client.request("DELETE", self._path(key))
 
 
 def check_page_size(value: int, maximum: int) -> int:
