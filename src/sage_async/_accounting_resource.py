@@ -100,9 +100,7 @@ class AccountingResource(Resource[M, W]):
 
     async def fetch_page(self, params: Mapping[str, str], *, raw: bool) -> Page[M]:
         """Fetch the page described by already-rendered ``params`` (the paginator's entry)."""
-        data = await self._client.request("GET", self.spec.path, params=params)
-        if not isinstance(data, Mapping) or not isinstance(data.get("$items"), list):
-            raise InvalidParameterError(f"{self.name}: expected an $items envelope")
+        data = await self._client.request("GET", self.spec.path, params=params, expect="items")
         items = data["$items"]
         if not raw:
             items = self._client.converter.structure_list(items, self.spec.model)

@@ -31,6 +31,7 @@ from .filters import Fields
 
 if TYPE_CHECKING:
     from ._converter import Converter
+    from ._sansio import Shape
     from ._throttle import RateGovernor
 
 
@@ -61,6 +62,7 @@ class _Client(Protocol):
         headers: Mapping[str, str] | None = ...,
         where: str | None = ...,
         order: str | None = ...,
+        expect: Shape | None = ...,
     ) -> Any: ...
 
 
@@ -100,10 +102,27 @@ class Resource(Generic[M, W]):
             raise UsageError(f"{self.name} does not support {operation} (it has: {allowed})")
 
     def _path(self, key: str | int | None) -> str:
-        if self.spec.singleton or key is None:
+        """
+        Return the path of one record: ``/collection/<key>`` with the key as one segment.
+
+        Raises:
+            InvalidParameterError: no key for a collection (the call would address the whole
+                collection: ``delete(None)`` must never become ``DELETE /accounts``); a key of
+                another type, empty, ``.``/``..``, or with a control character; a Sales id
+                that is not a non-negative integer or a string of digits.
+        """
+        if self.spec.singleton:
             return self.spec.path
-        if type(key) not in (str, int) or key == "":  # runtime check of untyped callers
-            raise InvalidParameterError(f"{self.name} id must be a str or int, not {key!r}")
+        if key is None:
+            raise InvalidParameterError(f"{self.name} needs the record's id, not None")
+        if type(key) not in (str, int):  # runtime check of untyped callers (bool refused too)
+            raise InvalidParameterError(
+                f"{self.name} id must be a str or int, not {type(key).__name__}"
+            )
+        if self.spec.id_type == "integer" and not _is_integer_id(key):
+            raise InvalidParameterError(
+                f"{self.name} ids are integers (or strings of digits), not {key!r}"
+            )
         return item_path(self.spec.path, key)
 
     def _decode(self, data: Any, cls: type[Any] | None, raw: bool) -> Any:
@@ -165,13 +184,19 @@ class Resource(Generic[M, W]):
             NotFoundError: Accounting 404 / ``RecordNotFound``.
         """
         self._require("get")
-        data = await self._client.request("GET", self._path(key))
+        data = await self._client.request("GET", self._path(key), expect="object")
         return self._decode(data, self.spec.model, raw)
 
     async def delete(self, key: str | int) -> None:
         """Delete one record (Sales soft-deletes; Accounting answers 204)."""
         self._require("delete")
         await self._client.request("DELETE", self._path(key))
+
+
+def _is_integer_id(key: str | int) -> bool:
+    if isinstance(key, int):
+        return key >= 0
+    return key.isascii() and key.isdigit()
 
 
 def check_page_size(value: int, maximum: int) -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, TypedDict, Unpack, overload
 
-from ._errors import InvalidParameterError
 from ._page import Page
 from ._pagination import PageStream, RecordStream, record_id
 from ._resource import SALES_MAX_PAGE_SIZE, M, Resource, W, check_page_size
@@ -87,10 +86,8 @@ class SalesResource(Resource[M, W]):
         headers = {"Count": str(size), "X-FM-Entity-Count": str(size)}
         data = await self._client.request(
             "GET", self.spec.path, params=params, headers=headers,
-            where=params.get("where"), order=params.get("order"),
+            where=params.get("where"), order=params.get("order"), expect="array",
         )  # fmt: skip
-        if not isinstance(data, list):
-            raise InvalidParameterError(f"{self.name}: expected a JSON array, got {type(data)}")
         items = data if raw else self._client.converter.structure_list(data, self.spec.model)
         number = int(params.get("page", 0))
         return Page(items=items, number=number, size=size, last=len(items) < size)
