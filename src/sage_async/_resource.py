@@ -177,9 +177,13 @@ class Resource(Generic[M, W]):
     async def get(self, key: str | int | None = None, *, raw: Literal[True]) -> dict[str, Any]: ...
     async def get(self, key: str | int | None = None, *, raw: bool = False) -> Any:
         """
-        Fetch one record by id (the key is percent-encoded into the path).
+        Fetch one record by id (the key is percent-encoded into one path segment).
+
+        ``key`` is left out only for a singleton resource (Accounting ``user``).
 
         Raises:
+            InvalidParameterError: a key that names no single record: ``None`` on a collection,
+                empty, ``.``/``..``, a control character, a Sales id that is not an integer.
             ResourceNotFoundError: Sales 910 (no such record).
             NotFoundError: Accounting 404 / ``RecordNotFound``.
         """
@@ -188,7 +192,13 @@ class Resource(Generic[M, W]):
         return self._decode(data, self.spec.model, raw)
 
     async def delete(self, key: str | int) -> None:
-        """Delete one record (Sales soft-deletes; Accounting answers 204)."""
+        """
+        Delete one record (Sales soft-deletes; Accounting answers 204).
+
+        Raises:
+            InvalidParameterError: a key that names no single record (as for :meth:`get`);
+                ``delete(None)`` never reaches the collection.
+        """
         self._require("delete")
         await self._client.request("DELETE", self._path(key))
 
