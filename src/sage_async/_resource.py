@@ -109,9 +109,12 @@ class Resource(Generic[M, W]):
             InvalidParameterError: no key for a collection (the call would address the whole
                 collection: ``delete(None)`` must never become ``DELETE /accounts``); a key of
                 another type, empty, ``.``/``..``, or with a control character; a Sales id
-                that is not a non-negative integer or a string of digits.
+                that is not a non-negative integer or a string of digits; any key for a
+                singleton resource.
         """
         if self.spec.singleton:
+            if key is not None:  # a key would be silently ignored: say so instead
+                raise InvalidParameterError(f"{self.name} is a single record: pass no key")
             return self.spec.path
         if key is None:
             raise InvalidParameterError(f"{self.name} needs the record's id, not None")

@@ -113,7 +113,12 @@ async def test_accounting_key_reaches_the_server_as_one_segment(
 async def test_accounting_singleton_needs_no_key(
     sandbox: Sandbox, accounting_client: Accounting
 ) -> None:
-    """A singleton resource (``user``) is fetched at its own path, without a key."""
+    """
+    A singleton resource (``user``) is fetched at its own path, without a key; a key given
+    to it is refused rather than ignored.
+    """
     async with accounting_client() as client:
         await client.user.get()
+        with pytest.raises(InvalidParameterError):
+            await client.user.get("someone")
     assert ["/user"] == [e.raw_path for e in api_requests(sandbox)]
