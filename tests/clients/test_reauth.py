@@ -18,6 +18,7 @@ from sage_async import (
     SalesClient,
     ServerError,
 )
+from sage_async._client import FRESH_TOKEN_REFUSALS
 from sage_async._retry import set_testing
 from sage_async.testing import Sandbox
 
@@ -128,15 +129,15 @@ async def test_accounting_wrong_refresh_token_fails_after_one_refresh(sandbox: S
 
 async def test_sales_fresh_token_refused_every_time_is_fatal(sandbox: Sandbox) -> None:
     """
-    An API that refuses every token, even one just obtained, fails the call after a bounded
-    number of logins instead of looping.
+    An API that refuses every token, even one just obtained, fails the call after the first
+    login and FRESH_TOKEN_REFUSALS renewals instead of looping.
     """
     sandbox.faults.status(401, api="sales", path="/accounts/*", times=None)
     async with sales(sandbox) as client:
         with pytest.raises(AuthenticationError):
             await client.accounts.get(1)
-    assert 3 >= count(sandbox, "sales", "POST", "/login")
-    assert 3 >= count(sandbox, "sales", "GET", "/accounts/1")
+    assert 1 + FRESH_TOKEN_REFUSALS == count(sandbox, "sales", "POST", "/login")
+    assert 1 + FRESH_TOKEN_REFUSALS == count(sandbox, "sales", "GET", "/accounts/1")
 
 
 async def test_sales_failing_login_costs_one_attempt_of_the_call(sandbox: Sandbox) -> None:
