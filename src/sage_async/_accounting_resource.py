@@ -6,11 +6,12 @@ import datetime as dt
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from typing import Any, Literal, TypedDict, Unpack, overload
 
-from ._errors import DecodeError, UsageError
+from ._errors import UsageError
 from ._page import Page
 from ._pagination import PageStream, RecordStream, record_id
 from ._request import item_path
 from ._resource import ACCOUNTING_MAX_PAGE_SIZE, M, Resource, W, check_page_size
+from ._sansio import Shape
 from .filters._accounting import render_open_params, render_params
 
 
@@ -104,11 +105,11 @@ class AccountingResource(Resource[M, W]):
 
     async def fetch_page(self, params: Mapping[str, str], *, raw: bool) -> Page[M]:
         """Fetch the page described by already-rendered ``params`` (the paginator's entry)."""
-        data = await self._client.request("GET", self.spec.path, params=params)
-        if self.spec.list_shape == "array" and isinstance(data, list):
+        # The shape is checked inside the retried attempt: an empty or cut 200 is retried.
+        shape: Shape = "array" if self.spec.list_shape == "array" else "items"
+        data = await self._client.request("GET", self.spec.path, params=params, expect=shape)
+        if shape == "array":
             data = {"$items": data, "$next": None}  # e.g. tax_determinations: a bare array
-        if not isinstance(data, Mapping) or not isinstance(data.get("$items"), list):
-            raise DecodeError(f"{self.name}: expected an $items envelope")
         items = data["$items"]
         if not (raw or self._open):
             items = self._client.converter.structure_list(items, self.spec.model)
@@ -269,7 +270,9 @@ class AccountingResource(Resource[M, W]):
             rendered = render_open_params(params, place)
         else:
             rendered = render_params(params, self.spec.get_params, self.spec.params, place=place)
-        data = await self._client.request("GET", self._path(key), params=rendered or None)
+        data = await self._client.request(
+            "GET", self._path(key), params=rendered or None, expect="object"
+        )
         return self._decode(data, self.spec.model, raw)
 
     @overload

@@ -29,6 +29,7 @@ from .filters import Fields
 
 if TYPE_CHECKING:
     from ._converter import Converter
+    from ._sansio import Shape
     from ._throttle import RateGovernor
 
 
@@ -60,6 +61,7 @@ class _Client(Protocol):
         where: str | None = ...,
         order: str | None = ...,
         binary: bool = ...,
+        expect: Shape | None = ...,
     ) -> Any: ...
 
     def stream(
@@ -112,10 +114,30 @@ class Resource(Generic[M, W]):
             raise UsageError(f"{self.name} does not support {operation} (it has: {allowed})")
 
     def _path(self, key: str | int | None) -> str:
-        if self.spec.singleton or key is None:
+        """
+        Return the path of one record: ``/collection/<key>`` with the key as one segment.
+
+        Raises:
+            InvalidParameterError: no key for a collection (the call would address the whole
+                collection: ``delete(None)`` must never become ``DELETE /accounts``); a key of
+                another type, empty, ``.``/``..``, or with a control character; a Sales id
+                that is not a non-negative integer or a string of digits; any key for a
+                singleton resource.
+        """
+        if self.spec.singleton:
+            if key is not None:  # a key would be silently ignored: say so instead
+                raise InvalidParameterError(f"{self.name} is a single record: pass no key")
             return self.spec.path
-        if type(key) not in (str, int) or key == "":  # runtime check of untyped callers
-            raise InvalidParameterError(f"{self.name} id must be a str or int, not {key!r}")
+        if key is None:
+            raise InvalidParameterError(f"{self.name} needs the record's id, not None")
+        if type(key) not in (str, int):  # runtime check of untyped callers (bool refused too)
+            raise InvalidParameterError(
+                f"{self.name} id must be a str or int, not {type(key).__name__}"
+            )
+        if self.spec.id_type == "integer" and not _is_integer_id(key):
+            raise InvalidParameterError(
+                f"{self.name} ids are integers (or strings of digits), not {key!r}"
+            )
         return item_path(self.spec.path, key)
 
     def _decode(self, data: Any, cls: type[Any] | None, raw: bool) -> Any:
@@ -163,6 +185,12 @@ class Resource(Generic[M, W]):
         return PageStream(fetch, first=first, page_size=size, window=window, name=self.name,
                           ordered=ordered, max_pages=max_pages, known_end=known_end,
                           skip=frozenset(skip))  # fmt: skip
+
+
+def _is_integer_id(key: str | int) -> bool:
+    if isinstance(key, int):
+        return key >= 0
+    return key.isascii() and key.isdigit()
 
 
 def check_page_size(value: int, maximum: int) -> int:

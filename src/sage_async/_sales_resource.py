@@ -113,10 +113,8 @@ class SalesResource(Resource[M, W]):
             headers["ExtraFieldDescription"] = "1"
         data = await self._client.request(
             "GET", self.spec.path, params=params, headers=headers,
-            where=params.get("where"), order=params.get("order"),
+            where=params.get("where"), order=params.get("order"), expect="array",
         )  # fmt: skip
-        if not isinstance(data, list):
-            raise InvalidParameterError(f"{self.name}: expected a JSON array, got {type(data)}")
         items = data
         if not (raw or self._open):
             items = self._client.converter.structure_list(data, self.spec.model)
@@ -283,8 +281,9 @@ class SalesResource(Resource[M, W]):
         self._require("get")
         params = sales_params(lang=lang)
         data = await self._client.request(
-            "GET", self._path(key), params=params or None, headers=_extra(extra_field_descriptions)
-        )
+            "GET", self._path(key), params=params or None,
+            headers=_extra(extra_field_descriptions), expect="object",
+        )  # fmt: skip
         return self._decode(data, self.spec.model, raw)
 
     async def delete(self, key: int | str) -> None:

@@ -15,9 +15,10 @@ from types import TracebackType
 
 import aiohttp
 import attrs
+import yarl
 from multidict import CIMultiDict, CIMultiDictProxy
 
-from ._errors import RequestTimeoutError, TransportError
+from ._errors import ClientClosedError, RequestTimeoutError, TransportError
 from ._request import Request
 
 
@@ -119,16 +120,20 @@ class Transport:
             The response; any status is returned, deciding what it means is the sans-I/O core's job.
 
         Raises:
+            ClientClosedError: the transport is not open (never opened, or closed).
             TransportError: the connection failed or broke (``sent`` says whether it left).
             RequestTimeoutError: a timeout elapsed.
         """
-        if self._session is None:
-            raise RuntimeError("Transport.send() before open()")
+        if self._session is None or self._session.closed:
+            raise ClientClosedError("the client's HTTP session is closed (or was never opened)")
         timeout = (timeouts or self.timeouts).to_aiohttp()
+        # The URL is already percent-encoded (item keys by item_path): parsing it again would
+        # decode %3B to ";" and resolve "%2E%2E" segments, changing what the server sees.
+        url = yarl.URL(request.url, encoded=True)
         try:
             async with self._session.request(
                 request.method,
-                request.url,
+                url,
                 params=list(request.params),
                 headers=dict(request.headers),
                 data=request.body,
