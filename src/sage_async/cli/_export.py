@@ -178,6 +178,7 @@ async def run_export(args: argparse.Namespace, env: Mapping[str, str]) -> int:
                 checkpoint=args.checkpoint, since=since, resume=args.resume,
                 concurrency=args.concurrency, where=args.where,
                 progress=None if args.quiet else display, validate=args.validate,
+                lock_timeout=args.wait,
             )  # fmt: skip
         finally:
             display.close()

@@ -114,6 +114,11 @@ def _export_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
     export.add_argument("--resume", action="store_true", help="continue an interrupted run")
     export.add_argument("--concurrency", type=_positive_int, metavar="N", help="pages in flight")
     export.add_argument("--checkpoint", metavar="FILE", help="default: DIR/checkpoint.json")
+    export.add_argument(
+        "--wait", type=_non_negative_float, metavar="SECONDS",
+        help="when another export is writing to DIR, wait up to this long for it to finish "
+        "(default: refuse at once)",
+    )  # fmt: skip
     export.add_argument("--validate", action="store_true", help="count drift from the models")
     export.add_argument("--quiet", action="store_true", help="no progress display")
     export.add_argument("--verbose", action="store_true", help="log retries and throttling")
@@ -192,6 +197,16 @@ def _positive_float(text: str) -> float:
         value = 0.0
     if not value > 0:
         raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}")
     return value
 
 

@@ -21,6 +21,8 @@ What a run leaves in ``out_dir``:
 - ``manifest.json``: the :class:`Manifest`.
 - ``checkpoint.json`` while a run is incomplete, and ``watermarks.json`` (both beside the
   ``checkpoint`` path when one is given).
+- ``.sage-async.lock``: the lock that keeps a second run out of the directory while one runs
+  (released by the operating system when the process ends; the file stays).
 
 Files and rules:
 
@@ -46,6 +48,7 @@ Modules (all private)::
     _formats.py     jsonl / csv / parquet finalizers and flattening
     _manifest.py    Manifest, ResourceReport, StreamReport
     _fs.py          atomic JSON files, directory checks
+    _lock.py        one run at a time per output directory (filelock)
 """
 
 from sage_async.export._checkpoint import Checkpoint, CheckpointStore, PageSet, StreamState
