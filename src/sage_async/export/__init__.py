@@ -32,8 +32,9 @@ Files and rules:
   (temporary file + ``os.replace``). ``resume=True`` truncates the ``.part`` file to that size
   and skips the completed pages.
 - **Watermarks** (``_watermark``): per ``(api, tenant, resource, stream)``, advanced only when
-  the resource completes; tie-safe through an overlap window and the ``(id, cursor)`` pairs
-  exported at the boundary.
+  the resource completes; tie-safe through an overlap window and the ``(id, cursor, digest)``
+  entries exported at the boundary (a second change within one timestamp unit differs in
+  content, so it is written again).
 - **CSV header** (``_formats``): the model's fields in order (nested models dotted, two levels),
   then every other key found in the data, sorted by name.
 
