@@ -35,6 +35,10 @@ Files and rules:
   the resource completes; tie-safe through an overlap window and the ``(id, cursor, digest)``
   entries exported at the boundary (a second change within one timestamp unit differs in
   content, so it is written again).
+- **Live collections** (``_repair``): a full Accounting export whose ``$total`` changed during
+  the run (records deleted or added shift offset pages) ends with an id-only pass (no
+  ``attributes``) and fetches the records the pages skipped, so the file is still exact;
+  the manifest counts them as ``recovered``.
 - **CSV header** (``_formats``): the model's fields in order (nested models dotted, two levels),
   then every other key found in the data, sorted by name.
 
@@ -46,6 +50,7 @@ Modules (all private)::
     _checkpoint.py  PageSet, StreamState, Checkpoint, CheckpointStore
     _watermark.py   Watermark, WatermarkStore, Tracker
     _part.py        PartFile: the durable JSON Lines staging file
+    _repair.py      the id-only pass of full Accounting exports of a changing collection
     _formats.py     jsonl / csv / parquet finalizers and flattening
     _manifest.py    Manifest, ResourceReport, StreamReport
     _fs.py          atomic JSON files, directory checks

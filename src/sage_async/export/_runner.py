@@ -17,6 +17,7 @@ from typing import Any
 
 import attrs
 
+from sage_async._accounting_resource import AccountingResource
 from sage_async._client import BaseClient, Event
 from sage_async._errors import (
     BadRequestError,
@@ -36,6 +37,7 @@ from sage_async.export._plan import (
     StreamPlan,
     deletes_tracked,
 )
+from sage_async.export._repair import recover
 from sage_async.export._watermark import (
     Tracker,
     Watermark,
@@ -47,7 +49,10 @@ from sage_async.export._watermark import (
 
 __all__ = ["COUNTERS", "Progress", "ProgressCallback", "Runner", "fatal"]
 
-COUNTERS = ("requests", "retries", "throttled", "cancelled", "duplicates", "skipped", "deleted")
+COUNTERS = (
+    "requests", "retries", "throttled", "cancelled", "duplicates", "skipped", "deleted",
+    "recovered",
+)  # fmt: skip
 NEIGHBOURS = 8  # pages on either side whose ids are remembered for in-run deduplication
 
 
@@ -321,6 +326,20 @@ class Runner:
                     checkpoint()
                     since_flush, last_flush = 0, now
                 self._notify(plan, saved, stream.stats, begun, session_pages, done=False)
+            if self._shifted(plan, stream.stats, base):
+                consistent = False
+
+                def write(records: list[dict[str, Any]]) -> int:
+                    kept = [r for r in records if tracker is None or tracker.admit(r)]
+                    part.write(kept)
+                    saved.records += len(kept)
+                    return len(kept)
+
+                assert isinstance(plan.resource, AccountingResource)
+                self.live["recovered"] += await recover(
+                    plan.resource, plan.filters, part, write, concurrency=self.concurrency
+                )
+                consistent = True
             saved.finished = True
         finally:
             try:
@@ -330,6 +349,17 @@ class Runner:
                 part.close()
                 await stream.aclose()
         self._notify(plan, saved, stream.stats, begun, session_pages, done=True)
+
+    def _shifted(self, plan: StreamPlan, stats: Any, base: Mapping[str, int]) -> bool:
+        """
+        Whether a full Accounting export may have missed records: ``$total`` changed during
+        this session or since an earlier one (see ``_repair``).
+        """
+        if self.client.api != "accounting" or plan.kind != "upserts" or plan.window is not None:
+            return False
+        totals = {base.get("total_first"), base.get("total_last"), stats.total_first,
+                  stats.total_last} - {None, 0}  # fmt: skip
+        return len(totals) > 1
 
     def _notify(
         self, plan: StreamPlan, saved: StreamState, stats: Any, begun: float, session: int,

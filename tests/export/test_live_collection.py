@@ -1,0 +1,69 @@
+"""A full Accounting export of a collection that changes during the run is still exact."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from sage_async import AccountingClient
+from sage_async.export import Progress, export
+from sage_async.testing import Sandbox
+
+from .conftest import ids_of, names_in
+
+
+async def test_deletes_and_inserts_during_a_full_accounting_export_lose_nothing(
+    sandbox: Sandbox, accounting_client: Callable[..., AccountingClient], tmp_path: Path
+) -> None:
+    """
+    Records deleted near the start of the collection while pages are read shift every later
+    record back; the run notices ``$total`` change, and an id-only pass fetches what the
+    pages skipped: every record that existed throughout is in the file exactly once, and so
+    is every record inserted before the id-only pass.
+    """
+    sandbox.faults.latency(0.005, api="accounting", path="/stock_items")
+    before = sandbox.ids("accounting", "stock_items")
+    deleted: set[object] = set()
+    inserted: set[object] = set()
+
+    def mutate(progress: Progress) -> None:
+        """After 3 and after 6 pages: delete 40 early records, insert 5."""
+        if progress.done or progress.pages not in (3, 6):
+            return
+        for ident in sandbox.ids("accounting", "stock_items")[20:60]:
+            sandbox.delete("accounting", "stock_items", ident)
+            deleted.add(ident)
+        for n in range(5):
+            record = sandbox.create("accounting", "stock_items", {"description": f"new {n}"})
+            inserted.add(record["id"])
+
+    async with accounting_client(business_id=sandbox.lead_business) as client:
+        manifest = await export(client, "stock_items", out_dir=tmp_path, concurrency=2,
+                                progress=mutate)  # fmt: skip
+    assert manifest.ok
+    assert 80 == len(deleted)
+    ids = ids_of(tmp_path / "stock_items.jsonl")
+    assert len(ids) == len(set(ids))  # exactly once
+    survivors = set(before) - deleted
+    assert set() == survivors - set(ids)  # nothing that existed throughout is missing
+    assert set() == inserted - set(ids)
+    assert set() == set(ids) - set(before) - inserted  # nothing made up
+    stream = manifest.resources[0].streams[0]
+    assert stream.total_changed
+    assert stream.recovered > 0
+    assert json.loads((tmp_path / "manifest.json").read_text())["resources"][0]["recovered"] > 0
+    assert [] == names_in(tmp_path, "*.ids") + names_in(tmp_path, "*.part")
+
+
+async def test_a_stable_collection_needs_no_id_only_pass(
+    sandbox: Sandbox, accounting_client: Callable[..., AccountingClient], tmp_path: Path
+) -> None:
+    """$total unchanged: no list request without attributes is sent, nothing recovered."""
+    async with accounting_client(business_id=sandbox.lead_business) as client:
+        manifest = await export(client, "stock_items", out_dir=tmp_path)
+    assert manifest.ok
+    assert 0 == manifest.resources[0].streams[0].recovered
+    lists = [e for e in sandbox.log if e.method == "GET" and e.path.endswith("/stock_items")]
+    assert lists
+    assert all("attributes" in entry.query for entry in lists)
