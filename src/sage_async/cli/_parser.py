@@ -64,6 +64,9 @@ def _epilog() -> str:
                               (or SAGE_ACCOUNTING_TOKENS, a file written by `sage-async login`,
                               kept up to date as the refresh token rotates),
                               SAGE_ACCOUNTING_BUSINESS_ID
+                  A refresh token from the environment rotates on first use: the new one is
+                  kept in ~/.config/sage-async/tokens-*.json (0600; $XDG_CONFIG_HOME, or
+                  %APPDATA% on Windows) and preferred by later runs.
                   --sandbox needs none: it runs a local fake of both APIs with seeded data.
 
                 Exit status: 0 every resource exported; 1 some failed (manifest.json is
