@@ -20,7 +20,7 @@ from sage_async.testing import Sandbox
 
 
 SRC = str(Path(sage_async.__file__).resolve().parents[1])
-RECORDS = 9_000  # 30 pages of 300: at --rate 20 the first run takes over a second
+RECORDS = 9_000  # 30 pages of 300: at --rate 10 the first run takes about 3 s
 
 
 def command(out: Path, *extra: str) -> list[str]:
@@ -58,12 +58,13 @@ def test_second_process_into_the_same_out_refuses_and_the_first_output_is_exact(
     one line naming the directory; the first completes with every id exactly once.
     """
     out = tmp_path / "out"
-    first = subprocess.Popen(command(out, "--rate", "20"), env=environment(),
+    first = subprocess.Popen(command(out, "--rate", "10"), env=environment(),
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
     try:
         wait_for(out / "checkpoint.json", first)
         second = subprocess.run(command(out, "--rate", "500"), env=environment(),
                                 capture_output=True, timeout=60)  # fmt: skip
+        assert first.poll() is None, "the premise: the first run still holds the lock"
         first_status, first_err = finish(first)
     finally:
         if first.poll() is None:
@@ -84,7 +85,7 @@ def test_second_process_into_the_same_out_refuses_and_the_first_output_is_exact(
 def test_second_process_with_wait_runs_after_the_first(tmp_path: Path) -> None:
     """With --wait the second export waits for the lock, then runs to completion itself."""
     out = tmp_path / "out"
-    first = subprocess.Popen(command(out, "--rate", "20"), env=environment(),
+    first = subprocess.Popen(command(out, "--rate", "10"), env=environment(),
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
     try:
         wait_for(out / "checkpoint.json", first)
