@@ -23,6 +23,7 @@ Memory is one record (CSV) or one batch (Parquet) at a time, plus the set of col
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -217,11 +218,16 @@ def finalize(fmt: Format, part: Path, output: Path, model: type) -> None:
     model_columns = columns(layout)
     extras, misfits = _scan(part, model_columns, layout)
     header = [*model_columns, *extras]
-    if fmt == "csv":
-        _write_csv(temporary, part, header, layout)
-    else:
-        _write_parquet(temporary, part, header, model_columns, misfits, layout)
-    os.replace(temporary, output)
+    try:
+        if fmt == "csv":
+            _write_csv(temporary, part, header, layout)
+        else:
+            _write_parquet(temporary, part, header, model_columns, misfits, layout)
+        os.replace(temporary, output)
+    except BaseException:  # a full disk, or an interruption: no half-written file stays
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
+        raise
     fsync_directory(output.parent)
 
 

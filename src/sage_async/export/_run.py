@@ -17,12 +17,13 @@ from sage_async._accounting_resource import AccountingResource
 from sage_async._client import BaseClient, ClientState
 from sage_async._errors import (
     ClientClosedError,
+    ExportError,
     UsageError,
 )
 from sage_async._sales_resource import SalesResource
 from sage_async.export._checkpoint import Checkpoint, CheckpointStore, PageSet, StreamState
 from sage_async.export._formats import require_format
-from sage_async.export._fs import check_directory
+from sage_async.export._fs import check_directory, disk_error
 from sage_async.export._lock import export_lock
 from sage_async.export._manifest import Manifest
 from sage_async.export._plan import (
@@ -109,6 +110,8 @@ async def export(
             a resume of a checkpoint written for another query, another export writing
             into the same directory (after ``lock_timeout``).
         ClientClosedError: the client is not open.
+        ExportError: nothing could be written (a full disk: one line naming the file); a
+            disk error once the run started fails the resource instead (see the manifest).
     """
     fmt = require_format(format)
     names = _names(resources)
@@ -148,7 +151,10 @@ async def export(
             progress=progress, validate=validate,
             concurrency=concurrency, flush_pages=flush_pages, flush_seconds=flush_seconds,
         )  # fmt: skip
-        store.save(state)
+        try:
+            store.save(state)
+        except OSError as exc:
+            raise ExportError(disk_error(exc, store.path)) from None
         return await runner.run(plans)
 
 

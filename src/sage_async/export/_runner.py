@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
+import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
@@ -31,6 +32,7 @@ from sage_async._pagination import record_id
 from sage_async._retry import RetryEvent
 from sage_async.export._checkpoint import Checkpoint, CheckpointStore, StreamState
 from sage_async.export._formats import finalize
+from sage_async.export._fs import disk_error
 from sage_async.export._manifest import Manifest, ResourceReport, StreamReport
 from sage_async.export._part import PartFile
 from sage_async.export._plan import (
@@ -164,13 +166,17 @@ class Runner:
                         report.streams = [await self._stream(plan) for plan in streams]
                         self._advance(name, streams)
                         report.status = "complete"
-                    except SageError as exc:
+                    except (SageError, OSError) as exc:
                         report.status = "failed"
-                        report.error = str(exc).splitlines()[0]
+                        report.error = (
+                            disk_error(exc, self.out)
+                            if isinstance(exc, OSError)
+                            else str(exc).splitlines()[0]
+                        )
                         report.streams = [
                             self._report(p, self.state.streams[p.name]) for p in streams
                         ]
-                        if fatal(exc):
+                        if isinstance(exc, OSError) or fatal(exc):
                             break
                     finally:
                         report.drift = self.client.converter.drift.total - drift
@@ -190,8 +196,21 @@ class Runner:
                 self.store.remove()
             else:
                 manifest.checkpoint = str(self.store.path)
-            manifest.write(self.out / "manifest.json")
+            self._write_manifest(manifest, failing=sys.exc_info()[1] is not None)
         return manifest
+
+    def _write_manifest(self, manifest: Manifest, *, failing: bool) -> None:
+        """Write the manifest; a disk error is one line (and silent while another one is raised)."""
+        path = self.out / "manifest.json"
+        try:
+            manifest.write(path)
+        except OSError as exc:
+            if failing:
+                return
+            failed = [f"{r.name}: {r.error}" for r in manifest.resources if r.error]
+            raise ExportError(
+                "; ".join([*failed, f"the manifest was not written ({disk_error(exc, path)})"])
+            ) from None
 
     @contextlib.contextmanager
     def _counting(self) -> Iterator[None]:
@@ -294,6 +313,7 @@ class Runner:
             saved.counters["total_last"] = stats.total_last or base.get("total_last", 0)
             self.store.save(self.state)
 
+        failed = True
         try:
             async for page in stream:
                 consistent = False
@@ -341,12 +361,18 @@ class Runner:
                 )
                 consistent = True
             saved.finished = True
+            failed = False
         finally:
             try:
-                if consistent and not part.closed:
-                    checkpoint()  # what is written is durable and named, even on cancellation
+                # What is written is made durable and named, even on cancellation; after a
+                # disk error that attempt may fail too, and must not hide the first error.
+                with contextlib.suppress(*((OSError,) if failed else ())):
+                    try:
+                        if consistent and not part.closed:
+                            checkpoint()
+                    finally:
+                        part.close()
             finally:
-                part.close()
                 await stream.aclose()
         self._notify(plan, saved, stream.stats, begun, session_pages, done=True)
 
