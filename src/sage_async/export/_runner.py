@@ -11,7 +11,7 @@ import contextlib
 import math
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from typing import Any
 import attrs
 
 from sage_async._accounting_resource import AccountingResource
-from sage_async._client import BaseClient, Event
+from sage_async._client import BaseClient, Event, listening
 from sage_async._errors import (
     BadRequestError,
     ExportError,
@@ -159,7 +159,7 @@ class Runner:
         )  # fmt: skip
         manifest.resources = [ResourceReport(name) for name in plans]
         try:
-            with self._counting():
+            with listening(self.client, self._count):
                 for report, (name, streams) in zip(manifest.resources, plans.items()):
                     drift = self.client.converter.drift.total
                     try:
@@ -212,23 +212,12 @@ class Runner:
                 "; ".join([*failed, f"the manifest was not written ({disk_error(exc, path)})"])
             ) from None
 
-    @contextlib.contextmanager
-    def _counting(self) -> Iterator[None]:
-        """Count retries and 429s through the client's ``on_event`` hook, wrapping the user's."""
-        original = self.client.on_event
-
-        def hook(event: Event) -> object:
-            if isinstance(event, RetryEvent):
-                self.live["retries"] += 1
-                if event.status == 429:
-                    self.live["throttled"] += 1
-            return original(event) if original is not None else None
-
-        self.client.on_event = hook
-        try:
-            yield
-        finally:
-            self.client.on_event = original
+    def _count(self, event: Event) -> None:
+        """Count the run's retries and 429s (a per-run listener: other tasks' calls are not)."""
+        if isinstance(event, RetryEvent):
+            self.live["retries"] += 1
+            if event.status == 429:
+                self.live["throttled"] += 1
 
     def _tracker(self, plan: StreamPlan, saved: StreamState) -> Tracker | None:
         if not plan.cursor:
