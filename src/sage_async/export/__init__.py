@@ -45,7 +45,9 @@ Files and rules:
 Modules (all private)::
 
     _run.py         export(): argument checks, planning, checkpoint loading
-    _runner.py      Runner, Progress: the run loop
+    _runner.py      Runner: the run loop
+    _progress.py    Progress: what the progress callback receives
+    _neighbours.py  in-run deduplication over neighbouring pages
     _plan.py        streams per resource, argument checks
     _checkpoint.py  PageSet, StreamState, Checkpoint, CheckpointStore
     _watermark.py   Watermark, WatermarkStore, Tracker
@@ -60,8 +62,8 @@ Modules (all private)::
 from sage_async.export._checkpoint import Checkpoint, CheckpointStore, PageSet, StreamState
 from sage_async.export._formats import FORMATS, Format
 from sage_async.export._manifest import Manifest, ResourceReport, StreamReport
+from sage_async.export._progress import Progress, ProgressCallback
 from sage_async.export._run import export
-from sage_async.export._runner import Progress, ProgressCallback
 from sage_async.export._watermark import DEFAULT_MARGIN, Tracker, Watermark, WatermarkStore
 
 

@@ -10,8 +10,9 @@ import asyncio
 import contextlib
 import math
 import sys
+import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,14 +32,16 @@ from sage_async._errors import (
 from sage_async._pagination import record_id
 from sage_async._retry import RetryEvent
 from sage_async.export._checkpoint import Checkpoint, CheckpointStore, StreamState
-from sage_async.export._formats import finalize
+from sage_async.export._formats import ConversionStopped, finalize
 from sage_async.export._fs import disk_error
 from sage_async.export._manifest import Manifest, ResourceReport, StreamReport
+from sage_async.export._neighbours import Neighbours
 from sage_async.export._part import PartFile
 from sage_async.export._plan import (
     StreamPlan,
     deletes_tracked,
 )
+from sage_async.export._progress import Progress, ProgressCallback
 from sage_async.export._repair import recover
 from sage_async.export._watermark import (
     Tracker,
@@ -55,63 +58,12 @@ COUNTERS = (
     "requests", "retries", "throttled", "cancelled", "duplicates", "skipped", "deleted",
     "recovered",
 )  # fmt: skip
-NEIGHBOURS = 8  # pages on either side whose ids are remembered for in-run deduplication
-
-
-@attrs.frozen
-class Progress:
-    """
-    Where one stream is, passed to the ``progress`` callback after each page.
-
-    Attributes:
-        resource: the resource name.
-        stream: the stream name (``accounts``, ``stock_items.deleted``).
-        records: records written so far (resumed sessions included).
-        pages: pages completed so far.
-        pages_total: how many pages the stream has, once known (Accounting ``$total``).
-        records_total: how many records the API announced (Accounting ``$total``).
-        elapsed: seconds since this session started the stream.
-        session_pages: pages completed in this session (for a rate).
-        done: the stream completed.
-    """
-
-    resource: str
-    stream: str
-    records: int
-    pages: int
-    pages_total: int | None
-    records_total: int | None
-    elapsed: float
-    session_pages: int = 0
-    done: bool = False
-
-
-ProgressCallback = Callable[[Progress], object]
 
 
 def fatal(exc: SageError) -> bool:
     """Whether an error stops the whole run (it would stop every other resource too)."""
     cause = exc.__cause__ if isinstance(exc, PageError) else exc
     return not isinstance(cause, NotFoundError | PermissionDeniedError | BadRequestError)
-
-
-class _Neighbours:
-    """Ids of recently completed pages, to drop a record a neighbouring page already had."""
-
-    def __init__(self, reach: int = NEIGHBOURS) -> None:
-        self.reach = reach
-        self._pages: dict[int, set[Any]] = {}
-
-    def seen(self, number: int, ident: Any) -> bool:
-        pages = self._pages
-        return any(
-            ident in pages.get(n, ()) for n in range(number - self.reach, number + self.reach + 1)
-        )
-
-    def add(self, number: int, ids: set[Any], prefix: int) -> None:
-        self._pages[number] = ids
-        for old in [n for n in self._pages if n < prefix - self.reach]:
-            del self._pages[old]
 
 
 class Runner:
@@ -260,9 +212,37 @@ class Runner:
             if self.fmt == "jsonl":
                 finalize(self.fmt, part, output, plan.resource.spec.model)
             else:
-                await asyncio.to_thread(finalize, self.fmt, part, output, plan.resource.spec.model)
+                await self._convert(plan, saved, part, output)
         elif not output.exists():
             raise ExportError(f"cannot finish {plan.name}: {part.name} is missing; run again")
+        return self._complete(plan, saved, part)
+
+    async def _convert(
+        self, plan: StreamPlan, saved: StreamState, part: Path, output: Path
+    ) -> None:
+        """
+        Convert in a worker thread. Cancelled (Ctrl-C), tell the thread to stop and wait for
+        it: it removes its temporary file, or, if it had finished, the stream is recorded as
+        complete so that a resume does not convert it again.
+        """
+        stop = threading.Event()
+        job = asyncio.ensure_future(asyncio.to_thread(
+            finalize, self.fmt, part, output, plan.resource.spec.model, stop=stop,
+        ))  # fmt: skip
+        try:
+            await asyncio.shield(job)
+        except asyncio.CancelledError:
+            stop.set()
+            try:
+                await asyncio.shield(job)
+            except (ConversionStopped, OSError):
+                pass  # the interruption is what the caller hears about
+            else:
+                self._complete(plan, saved, part)
+            raise
+
+    def _complete(self, plan: StreamPlan, saved: StreamState, part: Path) -> StreamReport:
+        """Record a stream whose output is in place as complete; drop its staging file."""
         saved.complete = True
         report = self._report(plan, saved)
         saved.report = attrs.asdict(report)
@@ -277,7 +257,7 @@ class Runner:
         tracker = self._tracker(plan, saved)
         base = dict(saved.counters)
         self.live = dict.fromkeys(COUNTERS, 0)
-        neighbours = _Neighbours()
+        neighbours = Neighbours()
         model = plan.resource.spec.model
         converter = self.client.converter
         sales = self.client.api == "sales"
