@@ -32,7 +32,7 @@ from sage_async._errors import (
 from sage_async._pagination import record_id
 from sage_async._retry import RetryEvent
 from sage_async.export._checkpoint import Checkpoint, CheckpointStore, StreamState
-from sage_async.export._formats import ConversionStopped, finalize
+from sage_async.export._formats import finalize
 from sage_async.export._fs import disk_error
 from sage_async.export._manifest import Manifest, ResourceReport, StreamReport
 from sage_async.export._neighbours import Neighbours
@@ -233,12 +233,10 @@ class Runner:
             await asyncio.shield(job)
         except asyncio.CancelledError:
             stop.set()
-            try:
+            # ConversionStopped, or a failure: the interruption is what the caller hears about.
+            with contextlib.suppress(Exception):
                 await asyncio.shield(job)
-            except (ConversionStopped, OSError):
-                pass  # the interruption is what the caller hears about
-            else:
-                self._complete(plan, saved, part)
+                self._complete(plan, saved, part)  # it finished before it saw the stop
             raise
 
     def _complete(self, plan: StreamPlan, saved: StreamState, part: Path) -> StreamReport:
@@ -316,11 +314,14 @@ class Runner:
                     since_flush, last_flush = 0, now
                 self._notify(plan, saved, stream.stats, begun, session_pages, done=False)
             if self._shifted(plan, stream.stats, base):
-                consistent = False
+                checkpoint()  # the main pass is durable before the repair begins
 
                 def write(records: list[dict[str, Any]]) -> int:
+                    nonlocal consistent
                     kept = [r for r in records if tracker is None or tracker.admit(r)]
+                    consistent = False
                     part.write(kept)
+                    consistent = True
                     saved.records += len(kept)
                     return len(kept)
 
@@ -328,7 +329,6 @@ class Runner:
                 self.live["recovered"] += await recover(
                     plan.resource, plan.filters, part, write, concurrency=self.concurrency
                 )
-                consistent = True
             saved.finished = True
             failed = False
         finally:
