@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sage_async import AccountingClient
 from sage_async.export import Progress, export
+from sage_async.export._repair import IdStore
 from sage_async.testing import Sandbox
 
 from .conftest import ids_of, names_in
@@ -67,3 +68,24 @@ async def test_a_stable_collection_needs_no_id_only_pass(
     lists = [e for e in sandbox.log if e.method == "GET" and e.path.endswith("/stock_items")]
     assert lists
     assert all("attributes" in entry.query for entry in lists)
+
+
+def test_id_store_keeps_ids_on_disk_and_removes_its_file(tmp_path: Path) -> None:
+    """
+    The exported ids are read from the staging file into SQLite (not a Python set): lookups,
+    the missing queue taken in batches without repeats, and the file gone after close().
+    """
+    part = tmp_path / "items.jsonl.part"
+    part.write_text("".join(json.dumps({"id": f"{i:032x}", "n": i}) + "\n" for i in range(20_000)))
+    store = IdStore(tmp_path / "items.jsonl.part.ids")
+    try:
+        assert [5_000, 10_000, 15_000, 20_000] == list(store.load(part))
+        assert store.exported(f"{19_999:032x}")
+        assert not store.exported("nope")
+        store.add_missing(["a", "b", "c", "a"])
+        taken = store.take_missing(2) + store.take_missing(2) + store.take_missing(2)
+        assert ["a", "b", "c"] == sorted(taken)
+        assert (tmp_path / "items.jsonl.part.ids").exists()
+    finally:
+        store.close()
+    assert ["items.jsonl.part"] == names_in(tmp_path)

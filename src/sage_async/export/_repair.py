@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import sqlite3
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Final
 
@@ -36,6 +37,7 @@ __all__ = ["FETCH_BATCH", "PASSES", "IdStore", "recover"]
 
 PASSES: Final = 3  # id-only passes at most, while $total keeps changing during them
 FETCH_BATCH: Final = 16  # missing records fetched concurrently (the governor paces them)
+LOAD_CHUNK: Final = 5_000  # lines of the staging file read between two event-loop turns
 Write = Callable[[list[dict[str, Any]]], int]  # returns how many it wrote
 
 
@@ -50,22 +52,26 @@ class IdStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         path.unlink(missing_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False)  # loaded in a worker thread
+        self._db = sqlite3.connect(path)
         # A scratch file rebuilt from the .part file on every use: durability buys nothing.
         self._db.execute("PRAGMA journal_mode=OFF")
         self._db.execute("PRAGMA synchronous=OFF")
         self._db.execute("CREATE TABLE exported (id TEXT PRIMARY KEY) WITHOUT ROWID")
         self._db.execute("CREATE TABLE missing (id TEXT PRIMARY KEY) WITHOUT ROWID")
 
-    def load(self, part: Path) -> None:
-        """Add the id of every record in a JSON Lines file to ``exported``."""
+    def load(self, part: Path) -> Iterator[int]:
+        """
+        Add the id of every record in a JSON Lines file to ``exported``, yielding the lines
+        read after each chunk, so that the caller can give the event loop a turn in between
+        (a million lines take seconds, and a Ctrl-C must not wait for them).
+        """
+        read = 0
         with open(part, "rb") as handle:
-            ids = (
-                (str(ident),)
-                for line in handle
-                if line.strip() and (ident := record_id(orjson.loads(line))) is not None
-            )
-            self._db.executemany("INSERT OR IGNORE INTO exported VALUES (?)", ids)
+            while chunk := list(itertools.islice(handle, LOAD_CHUNK)):
+                ids = [record_id(orjson.loads(line)) for line in chunk if line.strip()]
+                self.add_exported(i for i in ids if i is not None)
+                read += len(chunk)
+                yield read
 
     def exported(self, ident: Any) -> bool:
         """Whether ``ident`` is in the staging file."""
@@ -115,7 +121,8 @@ async def recover(
     part.sync()
     store = IdStore(part.path.with_name(part.path.name + ".ids"))
     try:
-        await asyncio.to_thread(store.load, part.path)
+        for _ in store.load(part.path):
+            await asyncio.sleep(0)
         light = {k: v for k, v in filters.items() if k != "attributes"}
         recovered = 0
         for _ in range(PASSES):
