@@ -20,7 +20,7 @@ from sage_async.testing import Sandbox
 
 
 SRC = str(Path(sage_async.__file__).resolve().parents[1])
-RECORDS = 9_000  # 30 pages of 300: at --rate 10 the first run takes about 3 s
+RECORDS = 4_500  # 15 pages of 300: at --rate 3 (6) the first run takes about 5 s (2.5 s)
 
 
 def command(out: Path, *extra: str) -> list[str]:
@@ -58,7 +58,7 @@ def test_second_process_into_the_same_out_refuses_and_the_first_output_is_exact(
     one line naming the directory; the first completes with every id exactly once.
     """
     out = tmp_path / "out"
-    first = subprocess.Popen(command(out, "--rate", "10"), env=environment(),
+    first = subprocess.Popen(command(out, "--rate", "3"), env=environment(),
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
     try:
         wait_for(out / "checkpoint.json", first)
@@ -85,7 +85,7 @@ def test_second_process_into_the_same_out_refuses_and_the_first_output_is_exact(
 def test_second_process_with_wait_runs_after_the_first(tmp_path: Path) -> None:
     """With --wait the second export waits for the lock, then runs to completion itself."""
     out = tmp_path / "out"
-    first = subprocess.Popen(command(out, "--rate", "10"), env=environment(),
+    first = subprocess.Popen(command(out, "--rate", "6"), env=environment(),
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
     try:
         wait_for(out / "checkpoint.json", first)
