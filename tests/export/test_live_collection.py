@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from sage_async import AccountingClient
-from sage_async.export import Progress, export
+from sage_async.export import Progress, _repair, export
 from sage_async.export._repair import IdStore
 from sage_async.testing import Sandbox
 
@@ -89,3 +93,41 @@ def test_id_store_keeps_ids_on_disk_and_removes_its_file(tmp_path: Path) -> None
     finally:
         store.close()
     assert ["items.jsonl.part"] == names_in(tmp_path)
+
+
+async def test_an_interrupted_id_only_pass_resumes_to_an_exact_file(
+    sandbox: Sandbox,
+    accounting_client: Callable[..., AccountingClient],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """
+    Interrupted while fetching the missing records, the run keeps a consistent checkpoint;
+    --resume runs the id-only pass again and the file holds every survivor exactly once.
+    """
+    before = sandbox.ids("accounting", "stock_items")
+    deleted = set(before[20:60])
+
+    def mutate(progress: Progress) -> None:
+        if progress.pages == 3 and not progress.done:
+            for ident in deleted:
+                sandbox.delete("accounting", "stock_items", ident)
+
+    async def interrupted(*args: Any) -> int:
+        raise asyncio.CancelledError
+
+    real = _repair._fetch_missing
+    monkeypatch.setattr(_repair, "_fetch_missing", interrupted)
+    async with accounting_client(business_id=sandbox.lead_business) as client:
+        with pytest.raises(asyncio.CancelledError):
+            await export(client, "stock_items", out_dir=tmp_path, concurrency=2,
+                         progress=mutate)  # fmt: skip
+        state = json.loads((tmp_path / "checkpoint.json").read_text())["streams"]["stock_items"]
+        assert not state["finished"]
+        monkeypatch.setattr(_repair, "_fetch_missing", real)
+        manifest = await export(client, "stock_items", out_dir=tmp_path, resume=True)
+    assert manifest.ok
+    ids = ids_of(tmp_path / "stock_items.jsonl")
+    assert len(ids) == len(set(ids))
+    assert set(before) - deleted <= set(ids)
+    assert manifest.resources[0].streams[0].recovered > 0
