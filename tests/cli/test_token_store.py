@@ -67,6 +67,7 @@ def test_rotated_refresh_token_is_kept_and_preferred_by_later_runs(
     """
     config = tmp_path / "config"
     monkeypatch.setenv("XDG_CONFIG_HOME", str(config))
+    monkeypatch.delenv("APPDATA", raising=False)  # Windows would prefer it
     monkeypatch.delenv("SAGE_ACCOUNTING_TOKENS", raising=False)
     monkeypatch.delenv("SAGE_ACCOUNTING_ACCESS_TOKEN", raising=False)
     monkeypatch.setenv("SAGE_ACCOUNTING_CLIENT_ID", server["client_id"])
