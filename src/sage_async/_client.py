@@ -65,6 +65,23 @@ DEFAULT_REGISTRY = GovernorRegistry()
 _OPTIONS: contextvars.ContextVar[dict[int, tuple[Timeouts | None, RetryPolicy | None]]] = (
     contextvars.ContextVar("sage_async_options", default={})  # noqa: B039 - never mutated
 )
+#: Per-task event listeners set by :func:`listening` (an export run's counters): (client id, fn).
+_LISTENERS: contextvars.ContextVar[tuple[tuple[int, Callable[[Event], object]], ...]] = (
+    contextvars.ContextVar("sage_async_listeners", default=())
+)
+
+
+@contextlib.contextmanager
+def listening(client: BaseClient, listener: Callable[[Event], object]) -> Iterator[None]:
+    """
+    Strictly private: call ``listener`` with the events of ``client`` emitted by this task and
+    the tasks it starts meanwhile (not other tasks' calls), besides the client's ``on_event``.
+    """
+    token = _LISTENERS.set((*_LISTENERS.get(), (id(client), listener)))
+    try:
+        yield
+    finally:
+        _LISTENERS.reset(token)
 
 
 class ClientState(enum.Enum):
@@ -481,6 +498,9 @@ class BaseClient:
                 return
 
     def _emit(self, event: Event) -> Awaitable[object] | object:
+        for owner, listener in _LISTENERS.get():
+            if owner == id(self):
+                listener(event)
         if self.on_event is not None:
             return self.on_event(event)
         return None

@@ -2,7 +2,9 @@
 ``sage-async export``: build a client (or start the sandbox), run the export, report.
 
 Credentials come from environment variables or flags and are handed to the client only: they
-are never printed, logged or written anywhere but an Accounting token file the user named.
+are never printed or logged. Rotated Accounting tokens are written to the token file the user
+named (``SAGE_ACCOUNTING_TOKENS``) or, for a refresh token from the environment, to the default
+token store (``_token_store``, 0600).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from sage_async._errors import UnknownFieldError, UsageError
 from sage_async.cli._login import load_tokens, save_tokens
 from sage_async.cli._parser import EXIT_OK, EXIT_PARTIAL, listable
 from sage_async.cli._progress import ProgressDisplay
+from sage_async.cli._token_store import env_tokens
 from sage_async.export import Manifest, export
 
 
@@ -100,6 +103,8 @@ def _accounting_client(args: argparse.Namespace, env: Mapping[str, str]) -> Acco
         tokens = load_tokens(Path(token_file))
         path = Path(token_file)
         extra["on_token_refresh"] = lambda new: save_tokens(path, new)
+    elif refresh and client_id:
+        tokens, extra["on_token_refresh"] = env_tokens(env, client_id, refresh, access)
     elif refresh or access:
         tokens = TokenSet(access_token=access, refresh_token=refresh or None)
     if tokens is None:
@@ -178,6 +183,7 @@ async def run_export(args: argparse.Namespace, env: Mapping[str, str]) -> int:
                 checkpoint=args.checkpoint, since=since, resume=args.resume,
                 concurrency=args.concurrency, where=args.where,
                 progress=None if args.quiet else display, validate=args.validate,
+                lock_timeout=args.wait,
             )  # fmt: skip
         finally:
             display.close()

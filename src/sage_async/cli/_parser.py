@@ -64,6 +64,9 @@ def _epilog() -> str:
                               (or SAGE_ACCOUNTING_TOKENS, a file written by `sage-async login`,
                               kept up to date as the refresh token rotates),
                               SAGE_ACCOUNTING_BUSINESS_ID
+                  A refresh token from the environment rotates on first use: the new one is
+                  kept in ~/.config/sage-async/tokens-*.json (0600; $XDG_CONFIG_HOME, or
+                  %APPDATA% on Windows) and preferred by later runs.
                   --sandbox needs none: it runs a local fake of both APIs with seeded data.
 
                 Exit status: 0 every resource exported; 1 some failed (manifest.json is
@@ -114,6 +117,11 @@ def _export_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
     export.add_argument("--resume", action="store_true", help="continue an interrupted run")
     export.add_argument("--concurrency", type=_positive_int, metavar="N", help="pages in flight")
     export.add_argument("--checkpoint", metavar="FILE", help="default: DIR/checkpoint.json")
+    export.add_argument(
+        "--wait", type=_non_negative_float, metavar="SECONDS",
+        help="when another export is writing to DIR, wait up to this long for it to finish "
+        "(default: refuse at once)",
+    )  # fmt: skip
     export.add_argument("--validate", action="store_true", help="count drift from the models")
     export.add_argument("--quiet", action="store_true", help="no progress display")
     export.add_argument("--verbose", action="store_true", help="log retries and throttling")
@@ -192,6 +200,16 @@ def _positive_float(text: str) -> float:
         value = 0.0
     if not value > 0:
         raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}")
     return value
 
 

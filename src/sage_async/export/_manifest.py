@@ -42,9 +42,12 @@ class StreamReport:
         duplicates: records dropped because a neighbouring page already had their id.
         skipped: records dropped because the previous run exported them (incremental runs).
         deleted: Sales: soft-deleted rows in the stream (``deleted: true``).
+        recovered: full Accounting exports whose ``$total`` changed during the run: records
+            the id-only pass found missing and fetched one by one (see ``total_last``).
         total_first: Accounting ``$total`` on the first page of the last session.
         total_last: Accounting ``$total`` on the latest page (differs when records were added
-            or removed during the run: page-number pagination may then miss shifted records).
+            or removed during the run: page-number pagination may then miss shifted records,
+            which a full export recovers, see ``recovered``).
         since: the start of the window asked for (incremental runs), ISO-8601 UTC.
         watermark: the watermark reached (stored only when the resource completes).
         duration: seconds spent, across resumed sessions.
@@ -63,6 +66,7 @@ class StreamReport:
     duplicates: int = 0
     skipped: int = 0
     deleted: int = 0
+    recovered: int = 0
     total_first: int | None = None
     total_last: int | None = None
     since: str | None = None
@@ -108,7 +112,7 @@ class ResourceReport:
             key: self._sum(key)
             for key in (
                 "records", "pages", "requests", "retries", "throttled", "cancelled",
-                "duplicates", "skipped", "deleted",
+                "duplicates", "skipped", "deleted", "recovered",
             )
         }  # fmt: skip
         return {
