@@ -90,11 +90,40 @@ def run_datamodel_codegen(spec_path: Path, spec: dict[str, Any], out: Path) -> s
             "--use-standard-collections",
             "--use-schema-description",
             "--use-field-description",
+            "--field-extra-keys", "x-sage-aliases",
             "--target-python-version", "3.11",
             "--no-formatters",
         ]  # fmt: skip
         subprocess.run(command, check=True, cwd=ROOT)
         return target.read_text()
+
+
+def open_patterns(spec: dict[str, Any]) -> dict[str, tuple[str, ...]]:
+    """Map each schema with ``patternProperties`` (open keys, e.g. ``^Z_``) to its patterns."""
+    schemas = spec.get("components", {}).get("schemas", {})
+    return {
+        name: tuple(schema["patternProperties"])
+        for name, schema in schemas.items()
+        if schema.get("patternProperties")
+    }
+
+
+def mark_open(source: str, patterns: dict[str, tuple[str, ...]]) -> str:
+    """
+    Give every class with open keys the class attribute ``__sage_open__`` (its key patterns).
+
+    The converter keeps keys matching them in ``extras`` without counting drift. The attribute
+    goes right after the class docstring (attrs ignores unannotated class attributes).
+    """
+    for name, found in sorted(patterns.items()):
+        header = re.compile(
+            rf'^(class {re.escape(name)}\(Model\):\n    """.*?"""\n)', re.MULTILINE | re.DOTALL
+        )
+        line = f"    __sage_open__ = {tuple(found)!r}\n"
+        source, count = header.subn(lambda m, line=line: m.group(1) + line, source, count=1)
+        if count != 1:
+            raise SystemExit(f"codegen: cannot place __sage_open__ on class {name}")
+    return source
 
 
 def fix_module(raw: str, spec_name: str) -> str:
@@ -220,6 +249,7 @@ def generate(out_root: Path) -> list[Path]:
         package = out_root / api
         package.mkdir(parents=True, exist_ok=True)
         models = fix_module(run_datamodel_codegen(spec_path, spec, package), spec_name)
+        models = mark_open(models, open_patterns(spec))
         files = {
             "_models.py": models,
             "_resources.py": resource_table(spec, spec_name),

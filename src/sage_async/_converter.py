@@ -24,6 +24,7 @@ encoder (``_request.build_request``) writes as numbers with every digit.
 from __future__ import annotations
 
 import gc
+import re
 import sys
 import types
 import typing
@@ -62,11 +63,12 @@ class _FieldInfo:
     nullable: bool
     required: bool
     target: Any = None  # the model class (model, list of models) or item kind (list)
+    aliases: tuple[str, ...] = ()  # other wire spellings read into this field
 
 
 def _field_infos(cls: type) -> list[_FieldInfo]:
     module = sys.modules[cls.__module__]
-    hints = typing.get_type_hints(cls, vars(module))
+    hints = typing.get_type_hints(cls, localns=vars(module))
     infos = []
     for field in attrs.fields(cls):
         if field.metadata.get("extras"):
@@ -80,6 +82,7 @@ def _field_infos(cls: type) -> list[_FieldInfo]:
                 nullable=bool(field.metadata.get("nullable", False)),
                 required=bool(field.metadata.get("required", False)),
                 target=target,
+                aliases=tuple(field.metadata.get("aliases", ())),
             )
         )
     return infos
@@ -118,7 +121,7 @@ class Converter:
         self.strict = strict
         self.drift = DriftReport()
         self._cattrs = cattrs.Converter()
-        self._hooks: dict[type, Callable[[Any, Any], Any]] = {}
+        self._hooks: dict[type, Callable[..., Any]] = {}
         self._cattrs.register_structure_hook_factory(_is_model, self._structure_factory)
         self._cattrs.register_unstructure_hook_factory(_is_model, self._unstructure_factory)
         self._cattrs.register_structure_hook(datetime, lambda v, _: self._datetime("", "", v))
@@ -163,112 +166,106 @@ class Converter:
 
     # --- structuring -----------------------------------------------------------------------
 
-    def _structure_factory(self, cls: type) -> Callable[[Any, Any], Any]:
+    def _structure_factory(self, cls: type) -> Callable[..., Any]:
         if cls in self._hooks:
             return self._hooks[cls]
         # Install a trampoline first so that self-referencing models compile.
-        compiled: list[Callable[[Any, Any], Any]] = []
-        self._hooks[cls] = lambda data, t: compiled[0](data, t)
+        compiled: list[Callable[..., Any]] = []
+
+        def trampoline(data: Any, t: Any = None, at: str | None = None) -> Any:
+            return compiled[0](data, t, at)
+
+        self._hooks[cls] = trampoline
         compiled.append(self._compile_structure(cls))
         self._hooks[cls] = compiled[0]
         return compiled[0]
 
-    def _compile_structure(self, cls: type) -> Callable[[Any, Any], Any]:
+    def _compile_structure(self, cls: type) -> Callable[..., Any]:
+        """
+        Compile the structure function of ``cls``: ``structure(data, _t=None, _at=None)``.
+
+        ``_at`` is the dotted place of this object in the payload being decoded (``None`` at the
+        top): drift found inside a nested object is reported against the top model with the
+        whole path (``JournalLine`` / ``ledger_account.balance``), so a user can find the field.
+        A dict much smaller than the model (a link ``{id, displayed_as, $path}`` decoded into the
+        full model of the resource it points at) takes a sparse path that only visits its keys.
+        """
         infos = _field_infos(cls)
         model = cls.__name__
+        known = frozenset(w for i in infos for w in (i.wire, *i.aliases))
+        required = frozenset(i.wire for i in infos if i.required)
+        is_open = _open_matcher(cls)
         ns: dict[str, Any] = {
             "_U": UNSET,
             "_cls": cls,
             "_dt": datetime.fromisoformat,
             "_d": date.fromisoformat,
             "_D": Decimal,
+            "_IO": InvalidOperation,
             "_r": float.__repr__,
-            "_known": frozenset(i.wire for i in infos),
-            "_required": frozenset(i.wire for i in infos if i.required),
-            "_extras": lambda o: self._extras(model, o, ns["_known"]),
-            "_missing": lambda o: self._missing(model, o, ns["_required"]),
+            "_known": known,
+            "_required": required,
+            "_extras": lambda o, at: self._extras(at or model, o, known, is_open),
+            "_missing": lambda o, at: self._missing(at or model, o, required),
         }
-        lines = ["def structure(o, _t=None):", "    get = o.get"]
+        bodies: list[list[str]] = []
         for n, info in enumerate(infos):
-            slow = f"_f{n}"
-            ns[slow] = self._slow_path(model, info)
-            null = " and v is not None" if info.nullable else ""
-            lines.append(f"    v = get({info.wire!r}, _U)")
-            fast = _FAST.get(info.kind)
-            if info.kind == "datetime":
-                lines += [
-                    "    if v.__class__ is str:",
-                    "        try:",
-                    "            v = _dt(v)",
-                    "        except ValueError:",
-                    f"            v = {slow}(v)",
-                    "        else:",
-                    "            if v.tzinfo is None:",
-                    f"                v = {slow}(v)",
-                    f"    elif v is not _U{null}:",
-                    f"        v = {slow}(v)",
-                ]
-            elif info.kind == "date":
-                lines += [
-                    "    if v.__class__ is str and len(v) == 10:",
-                    "        try:",
-                    "            v = _d(v)",
-                    "        except ValueError:",
-                    f"            v = {slow}(v)",
-                    f"    elif v is not _U{null}:",
-                    f"        v = {slow}(v)",
-                ]
-            elif info.kind == "decimal":
-                lines += [
-                    "    if v.__class__ is float:",
-                    "        v = _D(_r(v))",
-                    "    elif v.__class__ is int:",
-                    "        v = _D(v)",
-                    f"    elif v is not _U{null}:",
-                    f"        v = {slow}(v)",
-                ]
-            elif info.kind == "model":
+            ns[f"_f{n}"] = self._slow_path(model, info)
+            ns[f"_p{n}"] = f"{model}.{info.name}"
+            ns[f"_s{n}"] = f".{info.name}"
+            if info.kind == "model":
                 ns[f"_m{n}"] = self._structure_factory(info.target)
-                lines += [
-                    "    if v.__class__ is dict:",
-                    f"        v = _m{n}(v)",
-                    f"    elif v is not _U{null}:",
-                    f"        v = {slow}(v)",
-                ]
-            elif fast is not None:
-                lines += [f"    if v.__class__ is not {fast} and v is not _U{null}:"]
-                lines += [f"        v = {slow}(v)"]
             elif info.kind == "list" and info.target[0] == "model":
                 ns[f"_m{n}"] = self._structure_factory(info.target[1])
-                lines += [
-                    "    if v.__class__ is list:",
-                    f"        v = [_m{n}(x) if x.__class__ is dict else {slow}([x])[0] for x in v]",
-                    f"    elif v is not _U{null}:",
-                    f"        v = {slow}(v)",
-                ]
-            elif info.kind == "list":
-                lines += [f"    if v is not _U{null}:", f"        v = {slow}(v)"]
+            bodies.append(_field_code(n, info))
+        lines = ["def structure(o, _t=None, _at=None):", "    get = o.get"]
+        if len(infos) > _SPARSE_MIN_FIELDS:
+            lines += [f"    if len(o) * 4 < {len(infos)}:", "        return _sparse(o, _at)"]
+        for n, info in enumerate(infos):
+            lines.append(f"    v = get({info.wire!r}, _U)")
+            for alias in info.aliases:
+                lines += ["    if v is _U:", f"        v = get({alias!r}, _U)"]
+            lines += [f"    {line}" for line in bodies[n]]
             lines.append(f"    a{n} = v")
         args = ", ".join(f"{info.name}=a{n}" for n, info in enumerate(infos))
         lines.append(f"    obj = _cls({args})")
-        if ns["_required"]:
-            lines += ["    if not o.keys() >= _required:", "        _missing(o)"]
-        lines += ["    if not _known.issuperset(o):", "        obj.extras = _extras(o)"]
-        lines.append("    return obj")
+        lines += _tail_code(bool(required))
+        # The sparse path: one small converter per field, applied to the keys present only.
+        for n, _info in enumerate(infos):
+            lines.append(f"def _c{n}(v, _at):")
+            lines += [f"    {line}" for line in bodies[n]]
+            lines.append("    return v")
+        lines += [
+            "def _sparse(o, _at):",
+            "    kw = {}",
+            "    for k, v in o.items():",
+            "        c = _by_wire.get(k)",
+            "        if c is not None and c[0] not in kw:",
+            "            kw[c[0]] = c[1](v, _at)",
+            "    obj = _cls(**kw)",
+        ]
+        lines += _tail_code(bool(required))
         ns.update(_FAST_TYPES)
         exec("\n".join(lines), ns)  # noqa: S102 - code built above from attrs metadata only
+        ns["_by_wire"] = {
+            wire: (info.name, ns[f"_c{n}"])
+            for n, info in enumerate(infos)
+            for wire in (info.wire, *info.aliases)
+        }
         return ns["structure"]  # type: ignore[no-any-return]
 
-    def _slow_path(self, model: str, info: _FieldInfo) -> Callable[[Any], Any]:
+    def _slow_path(self, model: str, info: _FieldInfo) -> Callable[[Any, str | None], Any]:
         """Return the repairing (or raising) conversion for values off the fast path."""
         name = info.name
 
-        def convert(value: Any) -> Any:
-            if value is None:
+        def convert(value: Any, at: str | None = None) -> Any:
+            place = at or model
+            if value is None or (value == "" and info.kind in ("date", "datetime")):
+                # Settings resources send "" for an unset date: read as null.
                 if not info.nullable:
-                    self._deviate(model, name, "unexpected_null", value)
+                    self._deviate(place, name, "unexpected_null", value)
                 return None
-            return self._convert(model, name, info.kind, info.target, value)
+            return self._convert(place, name, info.kind, info.target, value)
 
         return convert
 
@@ -345,13 +342,14 @@ class Converter:
         if isinstance(value, int) and not isinstance(value, bool):
             return Decimal(value)
         if isinstance(value, str):
+            # Accounting sends money and quantities as JSON strings ("10.0") as often as
+            # numbers: both are the API's normal encoding, not drift.
             try:
                 parsed = Decimal(value)
             except InvalidOperation:
                 pass
             else:
                 if parsed.is_finite():
-                    self._deviate(model, name, "str_as_number", value)
                     return parsed
         self._deviate(model, name, "wrong_type", value)
         return value
@@ -383,17 +381,28 @@ class Converter:
         self._deviate(model, name, "wrong_type", value)
         return value
 
-    def _extras(self, model: str, data: Mapping[str, Any], known: frozenset[str]) -> Any:
+    def _extras(
+        self,
+        model: str,
+        data: Mapping[str, Any],
+        known: frozenset[str],
+        is_open: Callable[[str], object] | None,
+    ) -> Any:
         extras = {k: v for k, v in data.items() if k not in known}
         for key in extras:
-            self._deviate(model, key, "unknown_key", None)
+            if is_open is None or not is_open(key):  # open keys (Sales Z_ fields) are no drift
+                self._deviate(model, key, "unknown_key", None)
         return extras
 
     def _missing(self, model: str, data: Mapping[str, Any], required: frozenset[str]) -> None:
         for key in sorted(required - data.keys()):
             self._deviate(model, key, "missing_required", None)
 
-    def _deviate(self, model: str, field: str, kind: DriftKind, value: Any) -> None:
+    def _deviate(self, place: str, field: str, kind: DriftKind, value: Any) -> None:
+        # ``place`` is a model name, or a dotted path from the top model for nested objects.
+        model, _, inner = place.partition(".")
+        if inner:
+            field = f"{inner}.{field}"
         if self.strict:
             shown = f" (got {type(value).__name__})" if value is not None else ""
             raise DriftError(
@@ -425,6 +434,97 @@ class Converter:
         return unstructure
 
 
+def _field_code(n: int, info: _FieldInfo) -> list[str]:
+    """
+    The lines that turn the wire value ``v`` of field ``n`` into its model value: an inline
+    fast path for the declared type, the field's slow path (``_f<n>``) otherwise.
+    """
+    slow = f"_f{n}(v, _at)"
+    null = " and v is not None" if info.nullable else ""
+    inner = f"_p{n} if _at is None else _at + _s{n}"  # where a nested object sits
+    kind = info.kind
+    if kind == "datetime":
+        return [
+            "if v.__class__ is str:",
+            "    try:",
+            "        v = _dt(v)",
+            "    except ValueError:",
+            f"        v = {slow}",
+            "    else:",
+            "        if v.tzinfo is None:",
+            f"            v = {slow}",
+            f"elif v is not _U{null}:",
+            f"    v = {slow}",
+        ]
+    if kind == "date":
+        return [
+            "if v.__class__ is str and len(v) == 10:",
+            "    try:",
+            "        v = _d(v)",
+            "    except ValueError:",
+            f"        v = {slow}",
+            f"elif v is not _U{null}:",
+            f"    v = {slow}",
+        ]
+    if kind == "decimal":
+        return [
+            "if v.__class__ is float:",
+            "    v = _D(_r(v))",
+            "elif v.__class__ is str:",
+            "    try:",
+            "        d = _D(v)",
+            "    except _IO:",
+            f"        v = {slow}",
+            "    else:",
+            f"        v = d if d.is_finite() else {slow}",
+            "elif v.__class__ is int:",
+            "    v = _D(v)",
+            f"elif v is not _U{null}:",
+            f"    v = {slow}",
+        ]
+    if kind == "model":
+        return [
+            "if v.__class__ is dict:",
+            f"    v = _m{n}(v, None, {inner})",
+            f"elif v is not _U{null}:",
+            f"    v = {slow}",
+        ]
+    fast = _FAST.get(kind)
+    if fast is not None:
+        return [f"if v.__class__ is not {fast} and v is not _U{null}:", f"    v = {slow}"]
+    if kind == "list" and info.target[0] == "model":
+        return [
+            "if v.__class__ is list:",
+            f"    p = {inner}",
+            f"    v = [_m{n}(x, None, p) if x.__class__ is dict else _f{n}([x], _at)[0]"
+            "         for x in v]",
+            f"elif v is not _U{null}:",
+            f"    v = {slow}",
+        ]
+    if kind == "list":
+        return [f"if v is not _U{null}:", f"    v = {slow}"]
+    return []
+
+
+def _tail_code(required: bool) -> list[str]:
+    """The end of a structure function: required keys, unknown keys, return."""
+    lines = ["    if not o.keys() >= _required:", "        _missing(o, _at)"] if required else []
+    return [
+        *lines,
+        "    if not _known.issuperset(o):",
+        "        obj.extras = _extras(o, _at)",
+        "    return obj",
+    ]
+
+
+def _open_matcher(cls: type) -> Callable[[str], object] | None:
+    """The matcher of a model's open keys (``__sage_open__`` patterns), or ``None``."""
+    patterns: tuple[str, ...] = getattr(cls, "__sage_open__", ())
+    return re.compile("|".join(f"(?:{p})" for p in patterns)).match if patterns else None
+
+
+#: Models with more fields than this take the sparse path for dicts under a quarter of their size.
+_SPARSE_MIN_FIELDS = 8
 _FAST = {"str": "_str", "int": "_int", "float": "_float", "bool": "_bool"}
 _FAST_TYPES: dict[str, type] = {"_str": str, "_int": int, "_float": float, "_bool": bool}
 

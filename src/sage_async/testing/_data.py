@@ -27,6 +27,7 @@ lowest candidate index (:meth:`RecordFactory.first_index_updated_since`).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from typing import Any, Final, Protocol
@@ -106,6 +107,15 @@ def _kind(api: str, resource: str) -> str:
     if any(part in resource for part in _DOCUMENT):
         return "document"
     return "other"
+
+
+@functools.cache
+def _resource_models(api: str) -> frozenset[type]:
+    """The read models of the API's resources (a field typed as one is a reference)."""
+    from importlib import import_module
+
+    table = import_module(f"sage_async.models.{api}").RESOURCES
+    return frozenset(spec.model for spec in table.values())
 
 
 def _prefix(resource: str) -> str:
@@ -295,7 +305,11 @@ class RecordFactory:
         wires = {info.wire for info in _field_infos(model)}
         if wires == {"id", "value"}:
             gen: Gen = self._lookup(wire)
-        elif "$path" in wires and wires <= {"id", "displayed_as", "$path"}:
+        elif ("$path" in wires and wires <= {"id", "displayed_as", "$path"}) or (
+            self.api == "accounting" and model in _resource_models(self.api)
+        ):
+            # A reference to another resource: lists send it as a link (the model is the
+            # target's full read model, which a link decodes into with the rest unset).
             gen = self._link(wire)
         elif depth >= 2:
             return lambda rng, ctx: None if nullable else {}
