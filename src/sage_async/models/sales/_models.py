@@ -28,6 +28,11 @@ class Lookup(Model):
         metadata={"wire": "value", "required": False, "nullable": True},
     )
     """Label in the requested `lang`."""
+    description: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "description", "required": False, "nullable": True},
+    )
+    """Label key used by users' references (managerId, rateId, userTypeId) instead of `value`."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -134,6 +139,8 @@ class Account(Model):
     (AccountResponse). Lookups are `Lookup` objects; custom `Z_` fields are not declared and
     land in the model's extras mapping.
     """
+
+    __sage_open__ = ("^Z_",)
 
     id: int | Unset = attrs.field(
         default=UNSET,
@@ -252,6 +259,11 @@ class Account(Model):
         default=UNSET,
         metadata={"wire": "geocodingAccuracy", "required": False, "nullable": True},
     )
+    date_geocoded: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "dateGeocoded", "required": False, "nullable": True},
+    )
+    """When the address was last geocoded."""
     latitude: float | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "latitude", "required": False, "nullable": True},
@@ -264,6 +276,11 @@ class Account(Model):
         default=UNSET,
         metadata={"wire": "public", "required": False, "nullable": True},
     )
+    marketing_communications: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "marketingCommunications", "required": False, "nullable": True},
+    )
+    """Consents to marketing communications."""
     date_created: datetime | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "dateCreated", "required": False, "nullable": True},
@@ -318,6 +335,8 @@ class AccountWrite(Model):
     ids. PUT is partial: send only changed fields. Custom `Z_` fields go in the model's extras
     mapping and are sent as top-level keys.
     """
+
+    __sage_open__ = ("^Z_",)
 
     name: str | Unset = attrs.field(
         default=UNSET,
@@ -427,6 +446,10 @@ class AccountWrite(Model):
         default=UNSET,
         metadata={"wire": "geocodingAccuracy", "required": False, "nullable": False},
     )
+    date_geocoded: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "dateGeocoded", "required": False, "nullable": False},
+    )
     latitude: float | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "latitude", "required": False, "nullable": False},
@@ -438,6 +461,10 @@ class AccountWrite(Model):
     public: bool | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "public", "required": False, "nullable": False},
+    )
+    marketing_communications: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "marketingCommunications", "required": False, "nullable": False},
     )
     ext_id: str | Unset = attrs.field(
         default=UNSET,
@@ -464,6 +491,8 @@ class Contact(Model):
     an integer in the vendor response but a boolean in its write model: both are accepted.
     Custom `Z_` fields are not declared and land in the model's extras mapping.
     """
+
+    __sage_open__ = ("^Z_",)
 
     id: int | Unset = attrs.field(
         default=UNSET,
@@ -556,11 +585,17 @@ class Contact(Model):
         default=UNSET,
         metadata={"wire": "skype", "required": False, "nullable": True},
     )
-    use_company_address: int | bool | None | Unset = attrs.field(
+    use_company_address: bool | int | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "useCompanyAddress", "required": False, "nullable": True},
+        metadata={
+            "wire": "UseCompanyAddress",
+            "required": False,
+            "nullable": True,
+            "aliases": ("useCompanyAddress",),
+        },
     )
-    """Integer (0/1) in the vendor response, boolean on write."""
+    """Reads spell it `UseCompanyAddress` (boolean; the vendor Swagger says `useCompanyAddress`,
+    integer); writes send `useCompanyAddress`."""
     marketing_communications: bool | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "marketingCommunications", "required": False, "nullable": True},
@@ -615,6 +650,8 @@ class ContactWrite(Model):
     Body of POST/PUT /contacts (ContactModel in the vendor Swagger). `gender` is the integer
     id of the gender value-list row. Custom `Z_` fields go in the extras mapping.
     """
+
+    __sage_open__ = ("^Z_",)
 
     first_name: str | Unset = attrs.field(
         default=UNSET,
@@ -708,8 +745,14 @@ class ContactWrite(Model):
     )
     use_company_address: bool | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "useCompanyAddress", "required": False, "nullable": False},
+        metadata={
+            "wire": "useCompanyAddress",
+            "required": False,
+            "nullable": False,
+            "aliases": ("UseCompanyAddress",),
+        },
     )
+    """Written as `useCompanyAddress` (the vendor write model); reads spell it `UseCompanyAddress`."""
     marketing_communications: bool | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "marketingCommunications", "required": False, "nullable": False},
@@ -739,6 +782,8 @@ class Opportunity(Model):
     extras mapping.
     """
 
+    __sage_open__ = ("^Z_",)
+
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -749,9 +794,10 @@ class Opportunity(Model):
     )
     type_id: Lookup | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "typeId", "required": False, "nullable": True},
+        metadata={"wire": "type_id", "required": False, "nullable": True, "aliases": ("typeId",)},
     )
-    """Opportunity type (opportunityTypes). Spelled `type_id` in the vendor Swagger."""
+    """Opportunity type (opportunityTypes). The wire name is `type_id` (real reads and the vendor
+    write model); `typeId` is accepted on read."""
     status_id: Lookup | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "statusId", "required": False, "nullable": True},
@@ -843,6 +889,11 @@ class Opportunity(Model):
         default=UNSET,
         metadata={"wire": "geocodingAccuracy", "required": False, "nullable": True},
     )
+    date_geocoded: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "dateGeocoded", "required": False, "nullable": True},
+    )
+    """When the address was last geocoded."""
     latitude: float | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "latitude", "required": False, "nullable": True},
@@ -902,6 +953,8 @@ class OpportunityWrite(Model):
     written `typeId` here, unverified). Custom `Z_` fields go in the extras mapping.
     """
 
+    __sage_open__ = ("^Z_",)
+
     reference: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "reference", "required": True, "nullable": False},
@@ -924,9 +977,9 @@ class OpportunityWrite(Model):
     )
     type_id: int | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "typeId", "required": False, "nullable": False},
+        metadata={"wire": "type_id", "required": False, "nullable": False, "aliases": ("typeId",)},
     )
-    """Spelled `type_id` in the vendor Swagger."""
+    """Written as `type_id`"""
     status_id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "statusId", "required": False, "nullable": False},
@@ -999,6 +1052,10 @@ class OpportunityWrite(Model):
         default=UNSET,
         metadata={"wire": "geocodingAccuracy", "required": False, "nullable": False},
     )
+    date_geocoded: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "dateGeocoded", "required": False, "nullable": False},
+    )
     latitude: float | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "latitude", "required": False, "nullable": False},
@@ -1029,6 +1086,8 @@ class SalesOrder(Model):
     A sales order (quote/order) as read. Fields from the vendor connector Swagger
     (SalesOrderResponse). Custom `Z_` fields land in the model's extras mapping.
     """
+
+    __sage_open__ = ("^Z_",)
 
     id: int | Unset = attrs.field(
         default=UNSET,
@@ -1079,10 +1138,17 @@ class SalesOrder(Model):
         default=UNSET,
         metadata={"wire": "accountId", "required": False, "nullable": True},
     )
-    sales_forecast_date: datetime | None | Unset = attrs.field(
+    sales_forcecast_date: datetime | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "salesForecastDate", "required": False, "nullable": True},
+        metadata={
+            "wire": "salesForcecastDate",
+            "required": False,
+            "nullable": True,
+            "aliases": ("salesForecastDate",),
+        },
     )
+    """Expected sale date. Real reads and the vendor write model spell it `salesForcecastDate`; the
+    vendor response model says `salesForecastDate` (accepted on read)."""
     sales_rep_id: Lookup | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "salesRepId", "required": False, "nullable": True},
@@ -1095,6 +1161,16 @@ class SalesOrder(Model):
         default=UNSET,
         metadata={"wire": "internalComment", "required": False, "nullable": True},
     )
+    internal_comment_update_date: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "internalCommentUpdateDate", "required": False, "nullable": True},
+    )
+    """When the internal comment last changed."""
+    internal_comment_update_sales_rep_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "internalCommentUpdateSalesRepId", "required": False, "nullable": True},
+    )
+    """User who last changed the internal comment."""
     branch_id: Lookup | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "branchId", "required": False, "nullable": True},
@@ -1183,6 +1259,8 @@ class SalesOrderWrite(Model):
     in the extras mapping.
     """
 
+    __sage_open__ = ("^Z_",)
+
     reference: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "reference", "required": True, "nullable": False},
@@ -1235,11 +1313,16 @@ class SalesOrderWrite(Model):
         default=UNSET,
         metadata={"wire": "accountId", "required": False, "nullable": False},
     )
-    sales_forecast_date: datetime | Unset = attrs.field(
+    sales_forcecast_date: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "salesForecastDate", "required": False, "nullable": False},
+        metadata={
+            "wire": "salesForcecastDate",
+            "required": False,
+            "nullable": False,
+            "aliases": ("salesForecastDate",),
+        },
     )
-    """Spelled `salesForcecastDate` in the vendor write model (typo)."""
+    """Written as `salesForcecastDate`"""
     comment: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "comment", "required": False, "nullable": False},
@@ -1299,6 +1382,8 @@ class SalesOrderLine(Model):
     (SalesOrderLineResponse).
     """
 
+    __sage_open__ = ("^Z_",)
+
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -1311,10 +1396,17 @@ class SalesOrderLine(Model):
         default=UNSET,
         metadata={"wire": "productId", "required": False, "nullable": True},
     )
-    sales_order_id: Lookup | None | Unset = attrs.field(
+    salesorder_id: Lookup | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "salesOrderId", "required": False, "nullable": True},
+        metadata={
+            "wire": "salesorderId",
+            "required": False,
+            "nullable": True,
+            "aliases": ("salesOrderId",),
+        },
     )
+    """Parent sales order. Reads spell it `salesorderId`; the vendor response model and writes say
+    `salesOrderId`."""
     quantity: int | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "quantity", "required": False, "nullable": True},
@@ -1399,14 +1491,23 @@ class SalesOrderLineWrite(Model):
     Body of POST/PUT /salesordersLines (SalesOrderLineModel in the vendor Swagger).
     """
 
+    __sage_open__ = ("^Z_",)
+
     product_id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "productId", "required": True, "nullable": False},
     )
     sales_order_id: int | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "salesOrderId", "required": True, "nullable": False},
+        metadata={
+            "wire": "salesOrderId",
+            "required": True,
+            "nullable": False,
+            "aliases": ("salesorderId",),
+        },
     )
+    """Written as `salesOrderId` (vendor write model and create examples); reads spell it
+    `salesorderId`."""
     quantity: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "quantity", "required": True, "nullable": False},
@@ -1454,6 +1555,8 @@ class Activity(Model):
     secondary sources (third-party paraphrases of the official docs and the
     `/activities/schema` example), unverified. Custom `Z_` fields land in the extras mapping.
     """
+
+    __sage_open__ = ("^Z_",)
 
     id: int | Unset = attrs.field(
         default=UNSET,
@@ -1571,6 +1674,8 @@ class ActivityWrite(Model):
     Dates may also be sent as `"YYYY-MM-DD HH:MM:SS"`.
     """
 
+    __sage_open__ = ("^Z_",)
+
     account_id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "accountId", "required": False, "nullable": False},
@@ -1646,6 +1751,8 @@ class Product(Model):
     documented filter `familyId=10 AND model='...'`), unverified. Custom `Z_` fields (e.g.
     `Z_SKU`) land in the model's extras mapping.
     """
+
+    __sage_open__ = ("^Z_",)
 
     id: int | Unset = attrs.field(
         default=UNSET,
@@ -1737,6 +1844,8 @@ class ProductWrite(Model):
     extras mapping.
     """
 
+    __sage_open__ = ("^Z_",)
+
     model: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "model", "required": False, "nullable": False},
@@ -1789,6 +1898,8 @@ class Sale(Model):
     `0`: decode leniently.
     """
 
+    __sage_open__ = ("^Z_",)
+
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -1797,6 +1908,11 @@ class Sale(Model):
         default=UNSET,
         metadata={"wire": "accountId", "required": False, "nullable": True},
     )
+    account_ext_id: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "accountExtId", "required": False, "nullable": True},
+    )
+    """External (ERP) id of the account."""
     product_id: Lookup | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "productId", "required": False, "nullable": True},
@@ -1805,6 +1921,11 @@ class Sale(Model):
         default=UNSET,
         metadata={"wire": "salesRepId", "required": False, "nullable": True},
     )
+    sales_rep_ext_id: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "salesRepExtId", "required": False, "nullable": True},
+    )
+    """External (ERP) id of the sales rep."""
     branch_id: Lookup | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "branchId", "required": False, "nullable": True},
@@ -1853,10 +1974,11 @@ class Sale(Model):
         default=UNSET,
         metadata={"wire": "salesRepIdDeleted", "required": False, "nullable": True},
     )
-    deleted: bool | Unset = attrs.field(
+    deleted: bool | int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "deleted", "required": False, "nullable": False},
     )
+    """Soft-delete flag; real reads send it as 0/1."""
     ext_id: str | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "extId", "required": False, "nullable": True},
@@ -1880,10 +2002,17 @@ class SaleWrite(Model):
     00:00:00".
     """
 
+    __sage_open__ = ("^Z_",)
+
     account_id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "accountId", "required": False, "nullable": False},
     )
+    account_ext_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "accountExtId", "required": False, "nullable": False},
+    )
+    """External (ERP) id of the account (unverified on write)."""
     product_id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "productId", "required": False, "nullable": False},
@@ -1892,6 +2021,11 @@ class SaleWrite(Model):
         default=UNSET,
         metadata={"wire": "salesRepId", "required": False, "nullable": False},
     )
+    sales_rep_ext_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "salesRepExtId", "required": False, "nullable": False},
+    )
+    """External (ERP) id of the sales rep (unverified on write)."""
     branch_id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "branchId", "required": False, "nullable": False},
@@ -1930,6 +2064,8 @@ class AccountAddress(Model):
     An additional address of an account (e.g. delivery address). Not in the vendor Swagger;
     fields from secondary sources, unverified.
     """
+
+    __sage_open__ = ("^Z_",)
 
     id: int | Unset = attrs.field(
         default=UNSET,
@@ -2029,6 +2165,8 @@ class AccountAddressWrite(Model):
     Body of POST/PUT /accountAddresses (secondary sources, unverified).
     """
 
+    __sage_open__ = ("^Z_",)
+
     account_id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "accountId", "required": False, "nullable": False},
@@ -2089,18 +2227,22 @@ class AccountRelated(Model):
     unverified.
     """
 
+    __sage_open__ = ("^Z_",)
+
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
     )
-    account_id: Lookup | None | Unset = attrs.field(
+    account_one_id: Lookup | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "accountId", "required": False, "nullable": True},
+        metadata={"wire": "accountOneId", "required": False, "nullable": True},
     )
-    related_account_id: Lookup | None | Unset = attrs.field(
+    """First account of the link."""
+    account_two_id: Lookup | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "relatedAccountId", "required": False, "nullable": True},
+        metadata={"wire": "accountTwoId", "required": False, "nullable": True},
     )
+    """Second account of the link."""
     relation_id: Lookup | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "relationId", "required": False, "nullable": True},
@@ -2160,14 +2302,18 @@ class AccountRelatedWrite(Model):
     Body of POST/PUT /accountsRelated (secondary sources, unverified).
     """
 
-    account_id: int | Unset = attrs.field(
+    __sage_open__ = ("^Z_",)
+
+    account_one_id: int | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "accountId", "required": False, "nullable": False},
+        metadata={"wire": "accountOneId", "required": False, "nullable": False},
     )
-    related_account_id: int | Unset = attrs.field(
+    """First account of the link."""
+    account_two_id: int | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "relatedAccountId", "required": False, "nullable": False},
+        metadata={"wire": "accountTwoId", "required": False, "nullable": False},
     )
+    """Second account of the link."""
     relation_id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "relationId", "required": False, "nullable": False},
@@ -2191,6 +2337,8 @@ class Hook(Model):
     entities its audit fields are snake_case (`date_created`, `user_created`...). Deliveries
     POST a JSON array of the changed entity objects to `url`.
     """
+
+    __sage_open__ = ("^Z_",)
 
     id: int | Unset = attrs.field(
         default=UNSET,
@@ -2268,6 +2416,8 @@ class HookWrite(Model):
     Body of POST/PUT /hooks.
     """
 
+    __sage_open__ = ("^Z_",)
+
     action: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "action", "required": True, "nullable": False},
@@ -2298,6 +2448,8 @@ class User(Model):
     """
     A user (sales rep) as read (UserResponse in the vendor Swagger).
     """
+
+    __sage_open__ = ("^Z_",)
 
     id: int | Unset = attrs.field(
         default=UNSET,
@@ -2442,6 +2594,8 @@ class UserWrite(Model):
     read schema (unverified). `isActive` is honoured on POST since the 18/06/2020 fix.
     """
 
+    __sage_open__ = ("^Z_",)
+
     name: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "name", "required": False, "nullable": False},
@@ -2532,6 +2686,8 @@ class AccountType(Model):
     """
     An account type (value list `accountTypes`; GenericValueListResponse in the vendor Swagger).
     """
+
+    __sage_open__ = ("^Z_",)
 
     id: int | Unset = attrs.field(
         default=UNSET,
@@ -2631,6 +2787,21 @@ class AccountType(Model):
         default=UNSET,
         metadata={"wire": "readOnly", "required": False, "nullable": False},
     )
+    internal: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "internal", "required": False, "nullable": True},
+    )
+    """Row reserved for internal use."""
+    compute_sfm: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "computeSfm", "required": False, "nullable": True},
+    )
+    """Counted in the sales-force metrics."""
+    visit_cycle: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visitCycle", "required": False, "nullable": True},
+    )
+    """Visit cycle in days."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -2640,6 +2811,8 @@ class AccountTypeWrite(Model):
     """
     Body of POST/PUT /accountTypes (unverified beyond the localised descriptions).
     """
+
+    __sage_open__ = ("^Z_",)
 
     description_es: str | Unset = attrs.field(
         default=UNSET,
@@ -2701,6 +2874,8 @@ class AccountStatus(Model):
     Swagger).
     """
 
+    __sage_open__ = ("^Z_",)
+
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -2758,10 +2933,11 @@ class AccountStatus(Model):
         default=UNSET,
         metadata={"wire": "branchVisibility", "required": False, "nullable": True},
     )
-    won: bool | None | Unset = attrs.field(
+    won: bool | int | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "won", "required": False, "nullable": True},
     )
+    """Won flag: 0/1 on opportunity statuses, a boolean on the other status lists."""
     lost: bool | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "lost", "required": False, "nullable": True},
@@ -2806,6 +2982,21 @@ class AccountStatus(Model):
         default=UNSET,
         metadata={"wire": "readOnly", "required": False, "nullable": False},
     )
+    internal: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "internal", "required": False, "nullable": True},
+    )
+    """Row reserved for internal use."""
+    compute_sfm: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "computeSfm", "required": False, "nullable": True},
+    )
+    """Counted in the sales-force metrics."""
+    visit_cycle: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visitCycle", "required": False, "nullable": True},
+    )
+    """Visit cycle in days."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -2815,6 +3006,8 @@ class AccountStatusWrite(Model):
     """
     Body of POST/PUT /accountStatuses (unverified beyond the localised descriptions).
     """
+
+    __sage_open__ = ("^Z_",)
 
     description_es: str | Unset = attrs.field(
         default=UNSET,
@@ -2883,6 +3076,8 @@ class AccountSegment(Model):
     Swagger).
     """
 
+    __sage_open__ = ("^Z_",)
+
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -2980,6 +3175,21 @@ class AccountSegment(Model):
         default=UNSET,
         metadata={"wire": "readOnly", "required": False, "nullable": False},
     )
+    internal: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "internal", "required": False, "nullable": True},
+    )
+    """Row reserved for internal use."""
+    compute_sfm: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "computeSfm", "required": False, "nullable": True},
+    )
+    """Counted in the sales-force metrics."""
+    visit_cycle: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visitCycle", "required": False, "nullable": True},
+    )
+    """Visit cycle in days."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -2989,6 +3199,8 @@ class AccountSegmentWrite(Model):
     """
     Body of POST/PUT /accountSegments (unverified beyond the localised descriptions).
     """
+
+    __sage_open__ = ("^Z_",)
 
     description_es: str | Unset = attrs.field(
         default=UNSET,
@@ -3048,6 +3260,8 @@ class ContactType(Model):
     A contact type (value list `contactTypes`; GenericValueListResponse in the vendor Swagger).
     """
 
+    __sage_open__ = ("^Z_",)
+
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -3145,6 +3359,21 @@ class ContactType(Model):
         default=UNSET,
         metadata={"wire": "readOnly", "required": False, "nullable": False},
     )
+    internal: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "internal", "required": False, "nullable": True},
+    )
+    """Row reserved for internal use."""
+    compute_sfm: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "computeSfm", "required": False, "nullable": True},
+    )
+    """Counted in the sales-force metrics."""
+    visit_cycle: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visitCycle", "required": False, "nullable": True},
+    )
+    """Visit cycle in days."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -3154,6 +3383,8 @@ class ContactTypeWrite(Model):
     """
     Body of POST/PUT /contactTypes (unverified beyond the localised descriptions).
     """
+
+    __sage_open__ = ("^Z_",)
 
     description_es: str | Unset = attrs.field(
         default=UNSET,
@@ -3214,6 +3445,8 @@ class ActivityType(Model):
     Swagger). Flags such as `visit` or `phoneCall` land in extras.
     """
 
+    __sage_open__ = ("^Z_",)
+
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -3271,6 +3504,16 @@ class ActivityType(Model):
         default=UNSET,
         metadata={"wire": "branchVisibility", "required": False, "nullable": True},
     )
+    automatic: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "automatic", "required": False, "nullable": True},
+    )
+    """Created by the system"""
+    checkin: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "checkin", "required": False, "nullable": True},
+    )
+    """Type used by check-ins."""
     date_created: datetime | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "dateCreated", "required": False, "nullable": True},
@@ -3311,6 +3554,21 @@ class ActivityType(Model):
         default=UNSET,
         metadata={"wire": "readOnly", "required": False, "nullable": False},
     )
+    internal: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "internal", "required": False, "nullable": True},
+    )
+    """Row reserved for internal use."""
+    compute_sfm: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "computeSfm", "required": False, "nullable": True},
+    )
+    """Counted in the sales-force metrics."""
+    visit_cycle: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visitCycle", "required": False, "nullable": True},
+    )
+    """Visit cycle in days."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -3321,6 +3579,8 @@ class ActivityTypeWrite(Model):
     Body of POST/PUT /activityTypes (secondary sources say `descriptionEN` is required on
     create; not enforced).
     """
+
+    __sage_open__ = ("^Z_",)
 
     description_es: str | Unset = attrs.field(
         default=UNSET,
@@ -3370,6 +3630,14 @@ class ActivityTypeWrite(Model):
         default=UNSET,
         metadata={"wire": "branchVisibility", "required": False, "nullable": False},
     )
+    automatic: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "automatic", "required": False, "nullable": False},
+    )
+    checkin: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "checkin", "required": False, "nullable": False},
+    )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -3380,6 +3648,8 @@ class OpportunityType(Model):
     An opportunity type (value list `opportunityTypes`; GenericValueListResponse in the vendor
     Swagger).
     """
+
+    __sage_open__ = ("^Z_",)
 
     id: int | Unset = attrs.field(
         default=UNSET,
@@ -3478,6 +3748,21 @@ class OpportunityType(Model):
         default=UNSET,
         metadata={"wire": "readOnly", "required": False, "nullable": False},
     )
+    internal: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "internal", "required": False, "nullable": True},
+    )
+    """Row reserved for internal use."""
+    compute_sfm: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "computeSfm", "required": False, "nullable": True},
+    )
+    """Counted in the sales-force metrics."""
+    visit_cycle: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visitCycle", "required": False, "nullable": True},
+    )
+    """Visit cycle in days."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -3487,6 +3772,8 @@ class OpportunityTypeWrite(Model):
     """
     Body of POST/PUT /opportunityTypes (unverified beyond the localised descriptions).
     """
+
+    __sage_open__ = ("^Z_",)
 
     description_es: str | Unset = attrs.field(
         default=UNSET,
@@ -3548,6 +3835,8 @@ class OpportunityStatus(Model):
     integer here but a boolean on account and sales order statuses.
     """
 
+    __sage_open__ = ("^Z_",)
+
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -3601,6 +3890,42 @@ class OpportunityStatus(Model):
         default=UNSET,
         metadata={"wire": "statusDetails", "required": False, "nullable": True},
     )
+    status_details_en: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statusDetailsEN", "required": False, "nullable": True},
+    )
+    status_details_us: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statusDetailsUS", "required": False, "nullable": True},
+    )
+    status_details_it: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statusDetailsIT", "required": False, "nullable": True},
+    )
+    status_details_de: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statusDetailsDE", "required": False, "nullable": True},
+    )
+    status_details_fr: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statusDetailsFR", "required": False, "nullable": True},
+    )
+    status_details_br: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statusDetailsBR", "required": False, "nullable": True},
+    )
+    status_details_dk: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statusDetailsDK", "required": False, "nullable": True},
+    )
+    status_details_pt: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statusDetailsPT", "required": False, "nullable": True},
+    )
+    status_details_ru: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statusDetailsRU", "required": False, "nullable": True},
+    )
     order: int | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "order", "required": False, "nullable": True},
@@ -3613,14 +3938,20 @@ class OpportunityStatus(Model):
         default=UNSET,
         metadata={"wire": "idParent", "required": False, "nullable": True},
     )
-    won: int | None | Unset = attrs.field(
+    won: bool | int | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "won", "required": False, "nullable": True},
     )
+    """Won flag: 0/1 on opportunity statuses, a boolean on the other status lists."""
     end_status: bool | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "endStatus", "required": False, "nullable": True},
     )
+    sales_probability: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "salesProbability", "required": False, "nullable": True},
+    )
+    """Default win probability of the status."""
     date_created: datetime | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "dateCreated", "required": False, "nullable": True},
@@ -3661,6 +3992,21 @@ class OpportunityStatus(Model):
         default=UNSET,
         metadata={"wire": "readOnly", "required": False, "nullable": False},
     )
+    internal: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "internal", "required": False, "nullable": True},
+    )
+    """Row reserved for internal use."""
+    compute_sfm: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "computeSfm", "required": False, "nullable": True},
+    )
+    """Counted in the sales-force metrics."""
+    visit_cycle: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visitCycle", "required": False, "nullable": True},
+    )
+    """Visit cycle in days."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -3670,6 +4016,8 @@ class OpportunityStatusWrite(Model):
     """
     Body of POST/PUT /opportunityStatuses (unverified beyond the localised descriptions).
     """
+
+    __sage_open__ = ("^Z_",)
 
     description_es: str | Unset = attrs.field(
         default=UNSET,
@@ -3727,9 +4075,14 @@ class OpportunityStatusWrite(Model):
         default=UNSET,
         metadata={"wire": "won", "required": False, "nullable": False},
     )
+    """0/1, as opportunity status reads send it."""
     end_status: bool | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "endStatus", "required": False, "nullable": False},
+    )
+    sales_probability: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "salesProbability", "required": False, "nullable": False},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
@@ -3741,6 +4094,8 @@ class SalesOrderStatus(Model):
     A sales order status (value list `salesorderStatuses`; SalesOrderStatusListResponse in the
     vendor Swagger).
     """
+
+    __sage_open__ = ("^Z_",)
 
     id: int | Unset = attrs.field(
         default=UNSET,
@@ -3795,6 +4150,42 @@ class SalesOrderStatus(Model):
         default=UNSET,
         metadata={"wire": "statusDetails", "required": False, "nullable": True},
     )
+    status_details_en: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statusDetailsEN", "required": False, "nullable": True},
+    )
+    status_details_us: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statusDetailsUS", "required": False, "nullable": True},
+    )
+    status_details_it: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statusDetailsIT", "required": False, "nullable": True},
+    )
+    status_details_de: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statusDetailsDE", "required": False, "nullable": True},
+    )
+    status_details_fr: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statusDetailsFR", "required": False, "nullable": True},
+    )
+    status_details_br: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statusDetailsBR", "required": False, "nullable": True},
+    )
+    status_details_dk: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statusDetailsDK", "required": False, "nullable": True},
+    )
+    status_details_pt: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statusDetailsPT", "required": False, "nullable": True},
+    )
+    status_details_ru: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statusDetailsRU", "required": False, "nullable": True},
+    )
     order: int | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "order", "required": False, "nullable": True},
@@ -3803,10 +4194,11 @@ class SalesOrderStatus(Model):
         default=UNSET,
         metadata={"wire": "branchVisibility", "required": False, "nullable": True},
     )
-    won: bool | None | Unset = attrs.field(
+    won: bool | int | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "won", "required": False, "nullable": True},
     )
+    """Won flag: 0/1 on opportunity statuses, a boolean on the other status lists."""
     lost: bool | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "lost", "required": False, "nullable": True},
@@ -3851,6 +4243,21 @@ class SalesOrderStatus(Model):
         default=UNSET,
         metadata={"wire": "readOnly", "required": False, "nullable": False},
     )
+    internal: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "internal", "required": False, "nullable": True},
+    )
+    """Row reserved for internal use."""
+    compute_sfm: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "computeSfm", "required": False, "nullable": True},
+    )
+    """Counted in the sales-force metrics."""
+    visit_cycle: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visitCycle", "required": False, "nullable": True},
+    )
+    """Visit cycle in days."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -3860,6 +4267,8 @@ class SalesOrderStatusWrite(Model):
     """
     Body of POST/PUT /salesorderStatuses (unverified beyond the localised descriptions).
     """
+
+    __sage_open__ = ("^Z_",)
 
     description_es: str | Unset = attrs.field(
         default=UNSET,
@@ -3928,6 +4337,8 @@ class OrderType(Model):
     shape (unverified).
     """
 
+    __sage_open__ = ("^Z_",)
+
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -4025,6 +4436,21 @@ class OrderType(Model):
         default=UNSET,
         metadata={"wire": "readOnly", "required": False, "nullable": False},
     )
+    internal: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "internal", "required": False, "nullable": True},
+    )
+    """Row reserved for internal use."""
+    compute_sfm: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "computeSfm", "required": False, "nullable": True},
+    )
+    """Counted in the sales-force metrics."""
+    visit_cycle: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visitCycle", "required": False, "nullable": True},
+    )
+    """Visit cycle in days."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -4034,6 +4460,8 @@ class OrderTypeWrite(Model):
     """
     Body of POST/PUT /orderTypes (unverified).
     """
+
+    __sage_open__ = ("^Z_",)
 
     description_es: str | Unset = attrs.field(
         default=UNSET,
@@ -4095,6 +4523,8 @@ class ProductFamily(Model):
     exists). Not in the vendor Swagger; generic value-list shape (unverified).
     """
 
+    __sage_open__ = ("^Z_",)
+
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -4104,6 +4534,20 @@ class ProductFamily(Model):
         metadata={"wire": "description", "required": False, "nullable": True},
     )
     """Family label (renamed from `name` on 08/05/2020)."""
+    id_parent: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "idParent", "required": False, "nullable": True},
+    )
+    """Parent family (-1 for a top-level family)."""
+    branch_restriction: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "branchRestriction", "required": False, "nullable": True},
+    )
+    """Visible in some branches only."""
+    not_available: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "notAvailable", "required": False, "nullable": True},
+    )
     description_es: str | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "descriptionES", "required": False, "nullable": True},
@@ -4192,6 +4636,21 @@ class ProductFamily(Model):
         default=UNSET,
         metadata={"wire": "readOnly", "required": False, "nullable": False},
     )
+    internal: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "internal", "required": False, "nullable": True},
+    )
+    """Row reserved for internal use."""
+    compute_sfm: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "computeSfm", "required": False, "nullable": True},
+    )
+    """Counted in the sales-force metrics."""
+    visit_cycle: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visitCycle", "required": False, "nullable": True},
+    )
+    """Visit cycle in days."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -4202,11 +4661,25 @@ class ProductFamilyWrite(Model):
     Body of POST/PUT /productFamilies. Send `description`, not the pre-2020 `name`.
     """
 
+    __sage_open__ = ("^Z_",)
+
     description: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "description", "required": False, "nullable": False},
     )
     """Family label (formerly `name`)."""
+    id_parent: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "idParent", "required": False, "nullable": False},
+    )
+    branch_restriction: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "branchRestriction", "required": False, "nullable": False},
+    )
+    not_available: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "notAvailable", "required": False, "nullable": False},
+    )
     description_es: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "descriptionES", "required": False, "nullable": False},
@@ -4265,6 +4738,8 @@ class ProductCategory(Model):
     A product category (value list `productCategories`). Not in the vendor Swagger; generic
     value-list shape from secondary sources (unverified).
     """
+
+    __sage_open__ = ("^Z_",)
 
     id: int | Unset = attrs.field(
         default=UNSET,
@@ -4363,6 +4838,21 @@ class ProductCategory(Model):
         default=UNSET,
         metadata={"wire": "readOnly", "required": False, "nullable": False},
     )
+    internal: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "internal", "required": False, "nullable": True},
+    )
+    """Row reserved for internal use."""
+    compute_sfm: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "computeSfm", "required": False, "nullable": True},
+    )
+    """Counted in the sales-force metrics."""
+    visit_cycle: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visitCycle", "required": False, "nullable": True},
+    )
+    """Visit cycle in days."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -4372,6 +4862,8 @@ class ProductCategoryWrite(Model):
     """
     Body of POST/PUT /productCategories (unverified).
     """
+
+    __sage_open__ = ("^Z_",)
 
     description_es: str | Unset = attrs.field(
         default=UNSET,
@@ -4432,6 +4924,8 @@ class ProductRate(Model):
     vendor Swagger; generic value-list shape from secondary sources (unverified).
     """
 
+    __sage_open__ = ("^Z_",)
+
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -4529,6 +5023,21 @@ class ProductRate(Model):
         default=UNSET,
         metadata={"wire": "readOnly", "required": False, "nullable": False},
     )
+    internal: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "internal", "required": False, "nullable": True},
+    )
+    """Row reserved for internal use."""
+    compute_sfm: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "computeSfm", "required": False, "nullable": True},
+    )
+    """Counted in the sales-force metrics."""
+    visit_cycle: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visitCycle", "required": False, "nullable": True},
+    )
+    """Visit cycle in days."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -4538,6 +5047,8 @@ class ProductRateWrite(Model):
     """
     Body of POST/PUT /productRates (unverified).
     """
+
+    __sage_open__ = ("^Z_",)
 
     description_es: str | Unset = attrs.field(
         default=UNSET,
@@ -4598,6 +5109,8 @@ class Rate(Model):
     Swagger; generic value-list shape from secondary sources (unverified).
     """
 
+    __sage_open__ = ("^Z_",)
+
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -4695,6 +5208,21 @@ class Rate(Model):
         default=UNSET,
         metadata={"wire": "readOnly", "required": False, "nullable": False},
     )
+    internal: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "internal", "required": False, "nullable": True},
+    )
+    """Row reserved for internal use."""
+    compute_sfm: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "computeSfm", "required": False, "nullable": True},
+    )
+    """Counted in the sales-force metrics."""
+    visit_cycle: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visitCycle", "required": False, "nullable": True},
+    )
+    """Visit cycle in days."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -4704,6 +5232,8 @@ class RateWrite(Model):
     """
     Body of POST/PUT /rates (unverified).
     """
+
+    __sage_open__ = ("^Z_",)
 
     description_es: str | Unset = attrs.field(
         default=UNSET,
@@ -4764,6 +5294,8 @@ class AccountRelation(Model):
     the vendor Swagger; generic value-list shape from secondary sources (unverified).
     """
 
+    __sage_open__ = ("^Z_",)
+
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -4813,6 +5345,47 @@ class AccountRelation(Model):
         default=UNSET,
         metadata={"wire": "descriptionRU", "required": False, "nullable": True},
     )
+    reverse_description_es: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionES", "required": False, "nullable": True},
+    )
+    """Label of the relation seen from the second account."""
+    reverse_description_en: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionEN", "required": False, "nullable": True},
+    )
+    reverse_description_us: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionUS", "required": False, "nullable": True},
+    )
+    reverse_description_it: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionIT", "required": False, "nullable": True},
+    )
+    reverse_description_de: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionDE", "required": False, "nullable": True},
+    )
+    reverse_description_fr: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionFR", "required": False, "nullable": True},
+    )
+    reverse_description_br: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionBR", "required": False, "nullable": True},
+    )
+    reverse_description_dk: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionDK", "required": False, "nullable": True},
+    )
+    reverse_description_pt: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionPT", "required": False, "nullable": True},
+    )
+    reverse_description_ru: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionRU", "required": False, "nullable": True},
+    )
     order: int | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "order", "required": False, "nullable": True},
@@ -4861,6 +5434,21 @@ class AccountRelation(Model):
         default=UNSET,
         metadata={"wire": "readOnly", "required": False, "nullable": False},
     )
+    internal: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "internal", "required": False, "nullable": True},
+    )
+    """Row reserved for internal use."""
+    compute_sfm: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "computeSfm", "required": False, "nullable": True},
+    )
+    """Counted in the sales-force metrics."""
+    visit_cycle: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visitCycle", "required": False, "nullable": True},
+    )
+    """Visit cycle in days."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -4870,6 +5458,8 @@ class AccountRelationWrite(Model):
     """
     Body of POST/PUT /accountsRelations (unverified).
     """
+
+    __sage_open__ = ("^Z_",)
 
     description_es: str | Unset = attrs.field(
         default=UNSET,
@@ -4919,6 +5509,46 @@ class AccountRelationWrite(Model):
         default=UNSET,
         metadata={"wire": "branchVisibility", "required": False, "nullable": False},
     )
+    reverse_description_es: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionES", "required": False, "nullable": False},
+    )
+    reverse_description_en: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionEN", "required": False, "nullable": False},
+    )
+    reverse_description_us: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionUS", "required": False, "nullable": False},
+    )
+    reverse_description_it: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionIT", "required": False, "nullable": False},
+    )
+    reverse_description_de: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionDE", "required": False, "nullable": False},
+    )
+    reverse_description_fr: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionFR", "required": False, "nullable": False},
+    )
+    reverse_description_br: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionBR", "required": False, "nullable": False},
+    )
+    reverse_description_dk: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionDK", "required": False, "nullable": False},
+    )
+    reverse_description_pt: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionPT", "required": False, "nullable": False},
+    )
+    reverse_description_ru: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionRU", "required": False, "nullable": False},
+    )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -4929,6 +5559,8 @@ class Branch(Model):
     A branch (value list `branches`; BranchResponse in the vendor Swagger, which has no
     `branchVisibility`).
     """
+
+    __sage_open__ = ("^Z_",)
 
     id: int | Unset = attrs.field(
         default=UNSET,
@@ -5043,6 +5675,26 @@ class Branch(Model):
         default=UNSET,
         metadata={"wire": "readOnly", "required": False, "nullable": False},
     )
+    branch_visibility: list[Lookup] | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "branchVisibility", "required": False, "nullable": True},
+    )
+    """Branches where the row is visible."""
+    internal: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "internal", "required": False, "nullable": True},
+    )
+    """Row reserved for internal use."""
+    compute_sfm: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "computeSfm", "required": False, "nullable": True},
+    )
+    """Counted in the sales-force metrics."""
+    visit_cycle: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visitCycle", "required": False, "nullable": True},
+    )
+    """Visit cycle in days."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -5052,6 +5704,8 @@ class BranchWrite(Model):
     """
     Body of POST/PUT /branches (unverified).
     """
+
+    __sage_open__ = ("^Z_",)
 
     description_es: str | Unset = attrs.field(
         default=UNSET,
@@ -5124,6 +5778,8 @@ class Country(Model):
     `branchVisibility`).
     """
 
+    __sage_open__ = ("^Z_",)
+
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -5137,26 +5793,50 @@ class Country(Model):
         default=UNSET,
         metadata={"wire": "descriptionES", "required": False, "nullable": True},
     )
-    description_en: str | None | Unset = attrs.field(
+    descriptionen: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionEN", "required": False, "nullable": True},
+        metadata={
+            "wire": "descriptionen",
+            "required": False,
+            "nullable": True,
+            "aliases": ("descriptionEN",),
+        },
     )
+    """Real reads spell it in lower case; `descriptionEN` (vendor Swagger) is accepted."""
     description_us: str | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "descriptionUS", "required": False, "nullable": True},
     )
-    description_it: str | None | Unset = attrs.field(
+    descriptionit: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionIT", "required": False, "nullable": True},
+        metadata={
+            "wire": "descriptionit",
+            "required": False,
+            "nullable": True,
+            "aliases": ("descriptionIT",),
+        },
     )
-    description_de: str | None | Unset = attrs.field(
+    """Real reads spell it in lower case; `descriptionIT` (vendor Swagger) is accepted."""
+    descriptionde: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionDE", "required": False, "nullable": True},
+        metadata={
+            "wire": "descriptionde",
+            "required": False,
+            "nullable": True,
+            "aliases": ("descriptionDE",),
+        },
     )
-    description_fr: str | None | Unset = attrs.field(
+    """Real reads spell it in lower case; `descriptionDE` (vendor Swagger) is accepted."""
+    descriptionfr: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionFR", "required": False, "nullable": True},
+        metadata={
+            "wire": "descriptionfr",
+            "required": False,
+            "nullable": True,
+            "aliases": ("descriptionFR",),
+        },
     )
+    """Real reads spell it in lower case; `descriptionFR` (vendor Swagger) is accepted."""
     description_br: str | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "descriptionBR", "required": False, "nullable": True},
@@ -5165,10 +5845,16 @@ class Country(Model):
         default=UNSET,
         metadata={"wire": "descriptionDK", "required": False, "nullable": True},
     )
-    description_pt: str | None | Unset = attrs.field(
+    descriptionpt: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionPT", "required": False, "nullable": True},
+        metadata={
+            "wire": "descriptionpt",
+            "required": False,
+            "nullable": True,
+            "aliases": ("descriptionPT",),
+        },
     )
+    """Real reads spell it in lower case; `descriptionPT` (vendor Swagger) is accepted."""
     description_ru: str | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "descriptionRU", "required": False, "nullable": True},
@@ -5238,6 +5924,26 @@ class Country(Model):
         default=UNSET,
         metadata={"wire": "readOnly", "required": False, "nullable": False},
     )
+    branch_visibility: list[Lookup] | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "branchVisibility", "required": False, "nullable": True},
+    )
+    """Branches where the row is visible."""
+    internal: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "internal", "required": False, "nullable": True},
+    )
+    """Row reserved for internal use."""
+    compute_sfm: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "computeSfm", "required": False, "nullable": True},
+    )
+    """Counted in the sales-force metrics."""
+    visit_cycle: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visitCycle", "required": False, "nullable": True},
+    )
+    """Visit cycle in days."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -5248,13 +5954,20 @@ class CountryWrite(Model):
     Body of POST/PUT /countries (unverified; countries are usually read-only).
     """
 
+    __sage_open__ = ("^Z_",)
+
     description_es: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "descriptionES", "required": False, "nullable": False},
     )
     description_en: str | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionEN", "required": False, "nullable": False},
+        metadata={
+            "wire": "descriptionEN",
+            "required": False,
+            "nullable": False,
+            "aliases": ("descriptionen",),
+        },
     )
     description_us: str | Unset = attrs.field(
         default=UNSET,
@@ -5262,15 +5975,30 @@ class CountryWrite(Model):
     )
     description_it: str | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionIT", "required": False, "nullable": False},
+        metadata={
+            "wire": "descriptionIT",
+            "required": False,
+            "nullable": False,
+            "aliases": ("descriptionit",),
+        },
     )
     description_de: str | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionDE", "required": False, "nullable": False},
+        metadata={
+            "wire": "descriptionDE",
+            "required": False,
+            "nullable": False,
+            "aliases": ("descriptionde",),
+        },
     )
     description_fr: str | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionFR", "required": False, "nullable": False},
+        metadata={
+            "wire": "descriptionFR",
+            "required": False,
+            "nullable": False,
+            "aliases": ("descriptionfr",),
+        },
     )
     description_br: str | Unset = attrs.field(
         default=UNSET,
@@ -5282,7 +6010,12 @@ class CountryWrite(Model):
     )
     description_pt: str | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionPT", "required": False, "nullable": False},
+        metadata={
+            "wire": "descriptionPT",
+            "required": False,
+            "nullable": False,
+            "aliases": ("descriptionpt",),
+        },
     )
     description_ru: str | Unset = attrs.field(
         default=UNSET,
@@ -5318,6 +6051,8 @@ class Currency(Model):
     A currency (value list `currencies`; CurrencyResponse in the vendor Swagger, which has no
     `branchVisibility`).
     """
+
+    __sage_open__ = ("^Z_",)
 
     id: int | Unset = attrs.field(
         default=UNSET,
@@ -5420,6 +6155,26 @@ class Currency(Model):
         default=UNSET,
         metadata={"wire": "readOnly", "required": False, "nullable": False},
     )
+    branch_visibility: list[Lookup] | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "branchVisibility", "required": False, "nullable": True},
+    )
+    """Branches where the row is visible."""
+    internal: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "internal", "required": False, "nullable": True},
+    )
+    """Row reserved for internal use."""
+    compute_sfm: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "computeSfm", "required": False, "nullable": True},
+    )
+    """Counted in the sales-force metrics."""
+    visit_cycle: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visitCycle", "required": False, "nullable": True},
+    )
+    """Visit cycle in days."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -5429,6 +6184,8 @@ class CurrencyWrite(Model):
     """
     Body of POST/PUT /currencies (unverified).
     """
+
+    __sage_open__ = ("^Z_",)
 
     description_es: str | Unset = attrs.field(
         default=UNSET,
@@ -5492,6 +6249,8 @@ class Timezone(Model):
     A time zone (value list `timezones`; TimezoneResponse in the vendor Swagger, which has
     neither `order` nor `branchVisibility`).
     """
+
+    __sage_open__ = ("^Z_",)
 
     id: int | Unset = attrs.field(
         default=UNSET,
@@ -5595,6 +6354,26 @@ class Timezone(Model):
         default=UNSET,
         metadata={"wire": "readOnly", "required": False, "nullable": False},
     )
+    branch_visibility: list[Lookup] | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "branchVisibility", "required": False, "nullable": True},
+    )
+    """Branches where the row is visible."""
+    internal: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "internal", "required": False, "nullable": True},
+    )
+    """Row reserved for internal use."""
+    compute_sfm: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "computeSfm", "required": False, "nullable": True},
+    )
+    """Counted in the sales-force metrics."""
+    visit_cycle: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visitCycle", "required": False, "nullable": True},
+    )
+    """Visit cycle in days."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -5604,6 +6383,8 @@ class TimezoneWrite(Model):
     """
     Body of POST/PUT /timezones (unverified; time zones are usually read-only).
     """
+
+    __sage_open__ = ("^Z_",)
 
     description_es: str | Unset = attrs.field(
         default=UNSET,
@@ -5666,6 +6447,8 @@ class UserType(Model):
     """
     A user type (`userTypes`, read-only). Fields from secondary sources (unverified).
     """
+
+    __sage_open__ = ("^Z_",)
 
     id: int | Unset = attrs.field(
         default=UNSET,
@@ -5759,6 +6542,26 @@ class UserType(Model):
         default=UNSET,
         metadata={"wire": "readOnly", "required": False, "nullable": False},
     )
+    branch_visibility: list[Lookup] | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "branchVisibility", "required": False, "nullable": True},
+    )
+    """Branches where the row is visible."""
+    internal: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "internal", "required": False, "nullable": True},
+    )
+    """Row reserved for internal use."""
+    compute_sfm: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "computeSfm", "required": False, "nullable": True},
+    )
+    """Counted in the sales-force metrics."""
+    visit_cycle: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visitCycle", "required": False, "nullable": True},
+    )
+    """Visit cycle in days."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -5769,6 +6572,8 @@ class Role(Model):
     A permission role (`roles`, read-only; users of a role at /roles/{id}/users). Fields from
     secondary sources (unverified).
     """
+
+    __sage_open__ = ("^Z_",)
 
     id: int | Unset = attrs.field(
         default=UNSET,
@@ -5828,6 +6633,8 @@ class Call(Model):
     A logged phone call (`calls`, read-only; also /calls/phone/{phoneNumber}). Fields from
     secondary sources (unverified).
     """
+
+    __sage_open__ = ("^Z_",)
 
     id: int | Unset = attrs.field(
         default=UNSET,
@@ -5908,6 +6715,8 @@ class Email(Model):
     A logged e-mail (`emails`, read-only). Fields from secondary sources (unverified).
     """
 
+    __sage_open__ = ("^Z_",)
+
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -5983,6 +6792,8 @@ class Document(Model):
     /accounts/{id}/documents). Fields from secondary sources (unverified).
     """
 
+    __sage_open__ = ("^Z_",)
+
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -6054,6 +6865,8 @@ class Campaign(Model):
     A marketing/sales campaign (`campaigns`, read-only). Fields from secondary sources
     (unverified).
     """
+
+    __sage_open__ = ("^Z_",)
 
     id: int | Unset = attrs.field(
         default=UNSET,
