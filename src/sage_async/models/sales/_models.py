@@ -28,11 +28,26 @@ class Lookup(Model):
         metadata={"wire": "value", "required": False, "nullable": True},
     )
     """Label in the requested `lang`."""
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class UserLookup(Model):
+    """
+    A reference as user records send it (`managerId`, `rateId`, `userTypeId`): the label is
+    under `description`, not `value`, and `id` is -1 when unset. Written as the integer id.
+    """
+
+    id: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
     description: str | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "description", "required": False, "nullable": True},
     )
-    """Label key used by users' references (managerId, rateId, userTypeId) instead of `value`."""
+    """Label in the requested `lang`."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -2525,17 +2540,17 @@ class User(Model):
         default=UNSET,
         metadata={"wire": "branches", "required": False, "nullable": False},
     )
-    """Branches of the user ({id, description} items); declared as an object in the vendor Swagger,
-    shape unverified."""
-    user_type_id: Lookup | None | Unset = attrs.field(
+    """Branch of the user: real reads and the vendor Swagger show one `{description, id}` object
+    (left untyped in case a tenant sends several)."""
+    user_type_id: UserLookup | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "userTypeId", "required": False, "nullable": True},
     )
-    manager_id: Lookup | None | Unset = attrs.field(
+    manager_id: UserLookup | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "managerId", "required": False, "nullable": True},
     )
-    rate_id: Lookup | None | Unset = attrs.field(
+    rate_id: UserLookup | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "rateId", "required": False, "nullable": True},
     )
