@@ -4765,6 +4765,11 @@ class ProductCategory(Model):
         metadata={"wire": "description", "required": False, "nullable": True},
     )
     """Label in the requested `lang`."""
+    c_level2: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "cLevel2", "required": False, "nullable": True},
+    )
+    """Product family the category belongs to (productFamilies id)."""
     description_es: str | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "descriptionES", "required": False, "nullable": True},
@@ -4928,6 +4933,11 @@ class ProductCategoryWrite(Model):
         default=UNSET,
         metadata={"wire": "branchVisibility", "required": False, "nullable": False},
     )
+    c_level2: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "cLevel2", "required": False, "nullable": False},
+    )
+    """Product family id."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -4935,8 +4945,8 @@ class ProductCategoryWrite(Model):
 @attrs.define(kw_only=True, repr=False)
 class ProductRate(Model):
     """
-    A product rate (price of a product under a rate) (value list `productRates`). Not in the
-    vendor Swagger; generic value-list shape from secondary sources (unverified).
+    The price of one product under one rate (`productRates`): real rows are price rows
+    (product, rate, sale and cost prices, four discounts), not a labelled value list.
     """
 
     __sage_open__ = ("^Z_",)
@@ -4945,59 +4955,51 @@ class ProductRate(Model):
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
     )
-    description: str | None | Unset = attrs.field(
+    product_id: Lookup | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "description", "required": False, "nullable": True},
+        metadata={"wire": "productId", "required": False, "nullable": True},
     )
-    """Label in the requested `lang`."""
-    description_es: str | None | Unset = attrs.field(
+    """Product priced (products)."""
+    rate_id: Lookup | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionES", "required": False, "nullable": True},
+        metadata={"wire": "rateId", "required": False, "nullable": True},
     )
-    description_en: str | None | Unset = attrs.field(
+    """Rate the price belongs to (rates)."""
+    sale_price: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionEN", "required": False, "nullable": True},
+        metadata={"wire": "salePrice", "required": False, "nullable": True},
     )
-    description_us: str | None | Unset = attrs.field(
+    cost_price: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionUS", "required": False, "nullable": True},
+        metadata={"wire": "costPrice", "required": False, "nullable": True},
     )
-    description_it: str | None | Unset = attrs.field(
+    discount1: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionIT", "required": False, "nullable": True},
+        metadata={"wire": "discount1", "required": False, "nullable": True},
     )
-    description_de: str | None | Unset = attrs.field(
+    """Percent."""
+    discount2: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionDE", "required": False, "nullable": True},
+        metadata={"wire": "discount2", "required": False, "nullable": True},
     )
-    description_fr: str | None | Unset = attrs.field(
+    discount3: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionFR", "required": False, "nullable": True},
+        metadata={"wire": "discount3", "required": False, "nullable": True},
     )
-    description_br: str | None | Unset = attrs.field(
+    discount4: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionBR", "required": False, "nullable": True},
+        metadata={"wire": "discount4", "required": False, "nullable": True},
     )
-    description_dk: str | None | Unset = attrs.field(
+    temp_buying_price: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionDK", "required": False, "nullable": True},
+        metadata={"wire": "tempBuyingPrice", "required": False, "nullable": True},
     )
-    description_pt: str | None | Unset = attrs.field(
+    """Temporary buying price."""
+    temp_listed_price: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionPT", "required": False, "nullable": True},
+        metadata={"wire": "tempListedPrice", "required": False, "nullable": True},
     )
-    description_ru: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "descriptionRU", "required": False, "nullable": True},
-    )
-    order: int | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "order", "required": False, "nullable": True},
-    )
-    branch_visibility: list[Lookup] | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "branchVisibility", "required": False, "nullable": True},
-    )
+    """Temporary listed price."""
     date_created: datetime | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "dateCreated", "required": False, "nullable": True},
@@ -5038,21 +5040,6 @@ class ProductRate(Model):
         default=UNSET,
         metadata={"wire": "readOnly", "required": False, "nullable": False},
     )
-    internal: bool | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "internal", "required": False, "nullable": True},
-    )
-    """Row reserved for internal use."""
-    compute_sfm: bool | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "computeSfm", "required": False, "nullable": True},
-    )
-    """Counted in the sales-force metrics."""
-    visit_cycle: int | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "visitCycle", "required": False, "nullable": True},
-    )
-    """Visit cycle in days."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -5060,58 +5047,50 @@ class ProductRate(Model):
 @attrs.define(kw_only=True, repr=False)
 class ProductRateWrite(Model):
     """
-    Body of POST/PUT /productRates (unverified).
+    Body of POST/PUT /productRates. Product and rate are plain integer ids.
     """
 
     __sage_open__ = ("^Z_",)
 
-    description_es: str | Unset = attrs.field(
+    product_id: int | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionES", "required": False, "nullable": False},
+        metadata={"wire": "productId", "required": True, "nullable": False},
     )
-    description_en: str | Unset = attrs.field(
+    rate_id: int | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionEN", "required": False, "nullable": False},
+        metadata={"wire": "rateId", "required": True, "nullable": False},
     )
-    description_us: str | Unset = attrs.field(
+    sale_price: Decimal | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionUS", "required": False, "nullable": False},
+        metadata={"wire": "salePrice", "required": False, "nullable": False},
     )
-    description_it: str | Unset = attrs.field(
+    cost_price: Decimal | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionIT", "required": False, "nullable": False},
+        metadata={"wire": "costPrice", "required": False, "nullable": False},
     )
-    description_de: str | Unset = attrs.field(
+    discount1: Decimal | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionDE", "required": False, "nullable": False},
+        metadata={"wire": "discount1", "required": False, "nullable": False},
     )
-    description_fr: str | Unset = attrs.field(
+    discount2: Decimal | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionFR", "required": False, "nullable": False},
+        metadata={"wire": "discount2", "required": False, "nullable": False},
     )
-    description_br: str | Unset = attrs.field(
+    discount3: Decimal | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionBR", "required": False, "nullable": False},
+        metadata={"wire": "discount3", "required": False, "nullable": False},
     )
-    description_dk: str | Unset = attrs.field(
+    discount4: Decimal | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionDK", "required": False, "nullable": False},
+        metadata={"wire": "discount4", "required": False, "nullable": False},
     )
-    description_pt: str | Unset = attrs.field(
+    temp_buying_price: Decimal | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionPT", "required": False, "nullable": False},
+        metadata={"wire": "tempBuyingPrice", "required": False, "nullable": False},
     )
-    description_ru: str | Unset = attrs.field(
+    temp_listed_price: Decimal | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionRU", "required": False, "nullable": False},
-    )
-    order: int | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "order", "required": False, "nullable": False},
-    )
-    branch_visibility: list[Lookup] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "branchVisibility", "required": False, "nullable": False},
+        metadata={"wire": "tempListedPrice", "required": False, "nullable": False},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
@@ -5135,6 +5114,36 @@ class Rate(Model):
         metadata={"wire": "description", "required": False, "nullable": True},
     )
     """Label in the requested `lang`."""
+    comments: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "Comments",
+            "required": False,
+            "nullable": True,
+            "aliases": ("comments",),
+        },
+    )
+    """Free comment. Reads spell it `Comments`; writes send `comments`."""
+    branch_id: Lookup | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "branchId", "required": False, "nullable": True},
+    )
+    """Branch owning the rate."""
+    currency_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "currencyId", "required": False, "nullable": True},
+    )
+    """Currency id (a plain integer here"""
+    start_date: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "startDate", "required": False, "nullable": True},
+    )
+    """First day the rate applies."""
+    end_date: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "endDate", "required": False, "nullable": True},
+    )
+    """Day the rate expires."""
     description_es: str | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "descriptionES", "required": False, "nullable": True},
@@ -5213,8 +5222,9 @@ class Rate(Model):
     )
     ext_id: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "extId", "required": False, "nullable": True},
+        metadata={"wire": "extId", "required": False, "nullable": True, "aliases": ("extID",)},
     )
+    """Reads and writes of rates spell it `extID`."""
     permission_level: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "permissionLevel", "required": False, "nullable": False},
@@ -5298,6 +5308,38 @@ class RateWrite(Model):
         default=UNSET,
         metadata={"wire": "branchVisibility", "required": False, "nullable": False},
     )
+    comments: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "comments",
+            "required": False,
+            "nullable": False,
+            "aliases": ("Comments",),
+        },
+    )
+    """Written as `comments` (create and update examples); reads spell it `Comments`."""
+    branch_id: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "branchId", "required": False, "nullable": False},
+    )
+    currency_id: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "currencyId", "required": False, "nullable": False},
+    )
+    start_date: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "startDate", "required": False, "nullable": False},
+    )
+    """The examples send a date ("2020-12-01")."""
+    end_date: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "endDate", "required": False, "nullable": False},
+    )
+    ext_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "extID", "required": False, "nullable": False, "aliases": ("extId",)},
+    )
+    """External id"""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
