@@ -130,6 +130,7 @@ SEEN_IN_REAL_PAYLOADS = {
     ("SalesOrder", "internalCommentUpdateDate"): "salesorders__get",
     ("SalesOrder", "internalCommentUpdateSalesRepId"): "salesorders__get",
     ("OpportunityStatus", "salesProbability"): "opportunityStatuses__list",
+    ("OpportunityType", "defaultStatus"): "opportunityTypes__get",
 }
 # The value-list class: every value list gets the fields the vendor's generic value-list model
 # declares and real rows carry (accountTypes fixture), although the vendor's specialised

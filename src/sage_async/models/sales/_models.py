@@ -3265,6 +3265,11 @@ class AccountSegmentWrite(Model):
         default=UNSET,
         metadata={"wire": "branchVisibility", "required": False, "nullable": False},
     )
+    visit_cycle: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visitCycle", "required": False, "nullable": False},
+    )
+    """Visit cycle in days."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -3723,6 +3728,12 @@ class OpportunityType(Model):
         default=UNSET,
         metadata={"wire": "branchVisibility", "required": False, "nullable": True},
     )
+    default_status: int | bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "defaultStatus", "required": False, "nullable": True},
+    )
+    """Opportunity status preselected for this type (multiple pipelines): an id (real rows send 1);
+    one example shows a boolean."""
     date_created: datetime | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "dateCreated", "required": False, "nullable": True},
@@ -3838,6 +3849,11 @@ class OpportunityTypeWrite(Model):
         default=UNSET,
         metadata={"wire": "branchVisibility", "required": False, "nullable": False},
     )
+    default_status: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "defaultStatus", "required": False, "nullable": False},
+    )
+    """Id of the opportunity status preselected for this type."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
