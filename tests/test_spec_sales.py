@@ -115,10 +115,12 @@ ALLOWED_DIFFERENCES = {
     ("AccountWrite", "dateGeocoded"): "writable counterpart of a real read field",
     ("AccountWrite", "marketingCommunications"): "writable counterpart of a real read field",
     ("OpportunityWrite", "dateGeocoded"): "writable counterpart of a real read field",
-    # Activity types are GenericValueListResponse in the vendor file; real rows add two flags
-    # (withone.ai 'List Activity Types' example, an excerpt too short for a fixture).
-    ("ActivityType", "automatic"): "seen on real activity type rows",
-    ("ActivityType", "checkin"): "seen on real activity type rows",
+    # Activity type flags the vendor's GenericValueListResponse omits and the create example
+    # documents (the real row excerpt of the activityTypes__get fixture stops before them).
+    ("ActivityType", "visit"): "activity type flag from the create example",
+    ("ActivityType", "visibleInActivities"): "activity type flag from the create example",
+    ("ActivityType", "visibleInAgendaActivities"): "activity type flag from the create example",
+    ("ActivityType", "workflow"): "activity type flag from the create example",
 }
 # Fields the vendor Swagger omits but real payloads carry: (our schema, our property) -> the
 # fixture under tests/fixtures/real/sales/ whose payload has it (test_real_payload_fields_are_seen
@@ -131,6 +133,14 @@ SEEN_IN_REAL_PAYLOADS = {
     ("SalesOrder", "internalCommentUpdateSalesRepId"): "salesorders__get",
     ("OpportunityStatus", "salesProbability"): "opportunityStatuses__list",
     ("OpportunityType", "defaultStatus"): "opportunityTypes__get",
+    ("ActivityType", "automatic"): "activityTypes__get",
+    ("ActivityType", "checkin"): "activityTypes__get",
+    ("ActivityType", "fastCheckin"): "activityTypes__get",
+    ("ActivityType", "general"): "activityTypes__get",
+    ("ActivityType", "hide"): "activityTypes__get",
+    ("ActivityType", "phoneCall"): "activityTypes__get",
+    ("ActivityType", "system"): "activityTypes__get",
+    ("ActivityType", "videoCall"): "activityTypes__get",
 }
 # The value-list class: every value list gets the fields the vendor's generic value-list model
 # declares and real rows carry (accountTypes fixture), although the vendor's specialised

@@ -3462,7 +3462,7 @@ class ContactTypeWrite(Model):
 class ActivityType(Model):
     """
     An activity type (value list `activityTypes`; GenericValueListResponse in the vendor
-    Swagger). Flags such as `visit` or `phoneCall` land in extras.
+    Swagger, which lacks the behaviour flags real rows carry).
     """
 
     __sage_open__ = ("^Z_",)
@@ -3534,6 +3534,56 @@ class ActivityType(Model):
         metadata={"wire": "checkin", "required": False, "nullable": True},
     )
     """Type used by check-ins."""
+    general: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "general", "required": False, "nullable": True},
+    )
+    """Offered when adding a normal activity."""
+    fast_checkin: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "fastCheckin", "required": False, "nullable": True},
+    )
+    """Offered in fast check-ins."""
+    phone_call: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "phoneCall", "required": False, "nullable": True},
+    )
+    """The type is a phone call."""
+    video_call: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "videoCall", "required": False, "nullable": True},
+    )
+    """The type is a video call."""
+    visit: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visit", "required": False, "nullable": True},
+    )
+    """The type is a visit."""
+    visible_in_activities: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visibleInActivities", "required": False, "nullable": True},
+    )
+    """Shown in the activity feed."""
+    visible_in_agenda_activities: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visibleInAgendaActivities", "required": False, "nullable": True},
+    )
+    """Shown in the calendar."""
+    workflow: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "workflow", "required": False, "nullable": True},
+    )
+    """Available to workflows."""
+    hide: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "hide", "required": False, "nullable": True},
+    )
+    """Hidden from pickers."""
+    system: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "system", "required": False, "nullable": True},
+    )
+    """Built-in type."""
     date_created: datetime | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "dateCreated", "required": False, "nullable": True},
@@ -3657,6 +3707,38 @@ class ActivityTypeWrite(Model):
     checkin: bool | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "checkin", "required": False, "nullable": False},
+    )
+    general: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "general", "required": False, "nullable": False},
+    )
+    fast_checkin: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "fastCheckin", "required": False, "nullable": False},
+    )
+    phone_call: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "phoneCall", "required": False, "nullable": False},
+    )
+    video_call: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "videoCall", "required": False, "nullable": False},
+    )
+    visit: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visit", "required": False, "nullable": False},
+    )
+    visible_in_activities: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visibleInActivities", "required": False, "nullable": False},
+    )
+    visible_in_agenda_activities: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visibleInAgendaActivities", "required": False, "nullable": False},
+    )
+    workflow: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "workflow", "required": False, "nullable": False},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
@@ -6703,8 +6785,10 @@ class Role(Model):
 @attrs.define(kw_only=True, repr=False)
 class Call(Model):
     """
-    A logged phone call (`calls`, read-only; also /calls/phone/{phoneNumber}). Fields from
-    secondary sources (unverified).
+    A logged phone call (`calls`; also /calls/phone/{phoneNumber}). Unlike other entities,
+    real call rows send their references as plain integer ids (-1 for none), and `startDate`/
+    `endDate` as "YYYY/MM/DD HH:MM:SS" local strings ("0001/01/01 00:00:00" when unset), not
+    ISO date-times: they are kept as strings.
     """
 
     __sage_open__ = ("^Z_",)
@@ -6713,31 +6797,70 @@ class Call(Model):
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
     )
-    phone_number: str | None | Unset = attrs.field(
+    phone: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "phoneNumber", "required": False, "nullable": True},
+        metadata={"wire": "phone", "required": False, "nullable": True},
     )
-    account_id: Lookup | None | Unset = attrs.field(
+    """Number called or calling."""
+    phone_alias: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "accountId", "required": False, "nullable": True},
+        metadata={"wire": "phoneAlias", "required": False, "nullable": True},
     )
-    contact_id: Lookup | None | Unset = attrs.field(
+    """Name shown for the number, e.g. a contact."""
+    description: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "contactId", "required": False, "nullable": True},
+        metadata={"wire": "description", "required": False, "nullable": True},
     )
-    sales_rep_id: Lookup | None | Unset = attrs.field(
+    type: int | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "salesRepId", "required": False, "nullable": True},
+        metadata={"wire": "type", "required": False, "nullable": True},
     )
-    date: datetime | None | Unset = attrs.field(
+    """0 incoming"""
+    terminal_type: int | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "date", "required": False, "nullable": True},
+        metadata={"wire": "terminalType", "required": False, "nullable": True},
     )
+    """Free field telling terminal kinds apart."""
     duration: int | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "duration", "required": False, "nullable": True},
     )
-    """Seconds (unverified)."""
+    """Seconds."""
+    start_date: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "startDate", "required": False, "nullable": True},
+    )
+    """Local "YYYY/MM/DD HH:MM:SS" text, not ISO 8601."""
+    end_date: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "endDate", "required": False, "nullable": True},
+    )
+    """Local "YYYY/MM/DD HH:MM:SS" text, not ISO 8601."""
+    time_zone_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "timeZoneId", "required": False, "nullable": True},
+    )
+    """Time zone of the dates (timezones id)."""
+    account_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "accountId", "required": False, "nullable": True},
+    )
+    """Account id (-1 for none)."""
+    contact_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contactId", "required": False, "nullable": True},
+    )
+    """Contact id (-1 for none)."""
+    opportunity_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "opportunityId", "required": False, "nullable": True},
+    )
+    """Opportunity id (-1 for none)."""
+    sales_rep_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "salesRepId", "required": False, "nullable": True},
+    )
+    """User id (-1 for none)."""
     date_created: datetime | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "dateCreated", "required": False, "nullable": True},
