@@ -6986,6 +6986,7 @@ class Document(Model):
     """
     A document (`documents`, read-only here; folders at /documents/folders, per account at
     /accounts/{id}/documents). Fields from secondary sources (unverified).
+    Real rows send their references as plain integer ids (-1 for none), not lookups.
     """
 
     __sage_open__ = ("^Z_",)
@@ -7007,10 +7008,56 @@ class Document(Model):
         default=UNSET,
         metadata={"wire": "size", "required": False, "nullable": True},
     )
-    folder_id: Lookup | None | Unset = attrs.field(
+    carrousel: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "carrousel", "required": False, "nullable": True},
+    )
+    """Shown in the image carousel."""
+    link: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "link", "required": False, "nullable": True},
+    )
+    """Download URL."""
+    folder_id: int | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "folderId", "required": False, "nullable": True},
     )
+    """Folder id (-1 for the root)."""
+    level: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "level", "required": False, "nullable": True},
+    )
+    """Security level needed to see the document."""
+    form_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "formId", "required": False, "nullable": True},
+    )
+    """Form id."""
+    billboard_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "billboardId", "required": False, "nullable": True},
+    )
+    """News item id (-1 for none)."""
+    campaign_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "campaignId", "required": False, "nullable": True},
+    )
+    """Campaign id (-1 for none)."""
+    activity_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "activityId", "required": False, "nullable": True},
+    )
+    """Activity id (-1 for none)."""
+    contact_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contactId", "required": False, "nullable": True},
+    )
+    """Contact id (-1 for none)."""
+    account_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "accountId", "required": False, "nullable": True},
+    )
+    """Account id (-1 for none)."""
     date_created: datetime | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "dateCreated", "required": False, "nullable": True},
@@ -7060,6 +7107,7 @@ class Campaign(Model):
     """
     A marketing/sales campaign (`campaigns`, read-only). Fields from secondary sources
     (unverified).
+    Real rows send `statusId`, `typeId` and `ownerId` as plain integer ids.
     """
 
     __sage_open__ = ("^Z_",)
@@ -7067,6 +7115,10 @@ class Campaign(Model):
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    title: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "title", "required": False, "nullable": True},
     )
     description: str | None | Unset = attrs.field(
         default=UNSET,
@@ -7080,11 +7132,25 @@ class Campaign(Model):
         default=UNSET,
         metadata={"wire": "endDate", "required": False, "nullable": True},
     )
-    status_id: Lookup | None | Unset = attrs.field(
+    status_id: int | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "statusId", "required": False, "nullable": True},
     )
-    """Campaign status (campaignStatuses)."""
+    """Campaign status id (campaignStatuses)."""
+    type_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "typeId", "required": False, "nullable": True},
+    )
+    """Campaign type id (check-in or any activity)."""
+    owner_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "ownerId", "required": False, "nullable": True},
+    )
+    """User owning the campaign."""
+    video_url: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "videoUrl", "required": False, "nullable": True},
+    )
     date_created: datetime | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "dateCreated", "required": False, "nullable": True},
