@@ -5948,50 +5948,54 @@ class Country(Model):
         default=UNSET,
         metadata={"wire": "descriptionES", "required": False, "nullable": True},
     )
-    descriptionen: str | None | Unset = attrs.field(
+    description_en: str | None | Unset = attrs.field(
         default=UNSET,
         metadata={
-            "wire": "descriptionen",
+            "wire": "descriptionEN",
             "required": False,
             "nullable": True,
-            "aliases": ("descriptionEN",),
+            "aliases": ("descriptionen",),
         },
     )
-    """Real reads spell it in lower case; `descriptionEN` (vendor Swagger) is accepted."""
+    """Real country reads spell it `descriptionen` (lower case); one attribute with the other value
+    lists."""
     description_us: str | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "descriptionUS", "required": False, "nullable": True},
     )
-    descriptionit: str | None | Unset = attrs.field(
+    description_it: str | None | Unset = attrs.field(
         default=UNSET,
         metadata={
-            "wire": "descriptionit",
+            "wire": "descriptionIT",
             "required": False,
             "nullable": True,
-            "aliases": ("descriptionIT",),
+            "aliases": ("descriptionit",),
         },
     )
-    """Real reads spell it in lower case; `descriptionIT` (vendor Swagger) is accepted."""
-    descriptionde: str | None | Unset = attrs.field(
+    """Real country reads spell it `descriptionit` (lower case); one attribute with the other value
+    lists."""
+    description_de: str | None | Unset = attrs.field(
         default=UNSET,
         metadata={
-            "wire": "descriptionde",
+            "wire": "descriptionDE",
             "required": False,
             "nullable": True,
-            "aliases": ("descriptionDE",),
+            "aliases": ("descriptionde",),
         },
     )
-    """Real reads spell it in lower case; `descriptionDE` (vendor Swagger) is accepted."""
-    descriptionfr: str | None | Unset = attrs.field(
+    """Real country reads spell it `descriptionde` (lower case); one attribute with the other value
+    lists."""
+    description_fr: str | None | Unset = attrs.field(
         default=UNSET,
         metadata={
-            "wire": "descriptionfr",
+            "wire": "descriptionFR",
             "required": False,
             "nullable": True,
-            "aliases": ("descriptionFR",),
+            "aliases": ("descriptionfr",),
         },
     )
-    """Real reads spell it in lower case; `descriptionFR` (vendor Swagger) is accepted."""
+    """Real country reads spell it `descriptionfr` (lower case); one attribute with the other value
+    lists."""
     description_br: str | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "descriptionBR", "required": False, "nullable": True},
@@ -6000,16 +6004,17 @@ class Country(Model):
         default=UNSET,
         metadata={"wire": "descriptionDK", "required": False, "nullable": True},
     )
-    descriptionpt: str | None | Unset = attrs.field(
+    description_pt: str | None | Unset = attrs.field(
         default=UNSET,
         metadata={
-            "wire": "descriptionpt",
+            "wire": "descriptionPT",
             "required": False,
             "nullable": True,
-            "aliases": ("descriptionPT",),
+            "aliases": ("descriptionpt",),
         },
     )
-    """Real reads spell it in lower case; `descriptionPT` (vendor Swagger) is accepted."""
+    """Real country reads spell it `descriptionpt` (lower case); one attribute with the other value
+    lists."""
     description_ru: str | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "descriptionRU", "required": False, "nullable": True},
