@@ -73,6 +73,7 @@ from ._models import (
     Timezone,
     TimezoneWrite,
     User,
+    UserLookup,
     UserType,
     UserWrite,
 )
@@ -150,6 +151,7 @@ __all__ = [
     "Timezone",
     "TimezoneWrite",
     "User",
+    "UserLookup",
     "UserType",
     "UserWrite",
     "RESOURCES",

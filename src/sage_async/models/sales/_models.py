@@ -33,6 +33,26 @@ class Lookup(Model):
 
 
 @attrs.define(kw_only=True, repr=False)
+class UserLookup(Model):
+    """
+    A reference as user records send it (`managerId`, `rateId`, `userTypeId`): the label is
+    under `description`, not `value`, and `id` is -1 when unset. Written as the integer id.
+    """
+
+    id: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    description: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "description", "required": False, "nullable": True},
+    )
+    """Label in the requested `lang`."""
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
 class Error(Model):
     """
     Error body fixed by the project (docs/contracts.md section 5): sent with HTTP 400 for 901
@@ -63,13 +83,13 @@ class Error(Model):
 @attrs.define(kw_only=True, repr=False)
 class CreatedResponse(Model):
     """
-    Answer to POST. Some sources show `message` in lower case; read it case-insensitively (the
-    lower-case key lands in extras).
+    Answer to POST (HTTP 200). The examples send `Message`; the vendor connector's model says
+    `message` (read into the same attribute).
     """
 
     message: str | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "Message", "required": False, "nullable": False},
+        metadata={"wire": "Message", "required": False, "nullable": False, "aliases": ("message",)},
     )
     """Always "entity created" in the examples."""
     id: int | Unset = attrs.field(
@@ -85,12 +105,12 @@ class CreatedResponse(Model):
 class MessageResponse(Model):
     """
     Answer to PUT/DELETE (and body of some HTTP errors). Key casing varies
-    (`Message`/`message`).
+    (`Message`/`message`); both read into one attribute.
     """
 
     message: str | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "Message", "required": False, "nullable": False},
+        metadata={"wire": "Message", "required": False, "nullable": False, "aliases": ("message",)},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
@@ -134,6 +154,8 @@ class Account(Model):
     (AccountResponse). Lookups are `Lookup` objects; custom `Z_` fields are not declared and
     land in the model's extras mapping.
     """
+
+    __sage_open__ = ("^Z_",)
 
     id: int | Unset = attrs.field(
         default=UNSET,
@@ -252,6 +274,11 @@ class Account(Model):
         default=UNSET,
         metadata={"wire": "geocodingAccuracy", "required": False, "nullable": True},
     )
+    date_geocoded: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "dateGeocoded", "required": False, "nullable": True},
+    )
+    """When the address was last geocoded."""
     latitude: float | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "latitude", "required": False, "nullable": True},
@@ -264,6 +291,11 @@ class Account(Model):
         default=UNSET,
         metadata={"wire": "public", "required": False, "nullable": True},
     )
+    marketing_communications: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "marketingCommunications", "required": False, "nullable": True},
+    )
+    """Consents to marketing communications."""
     date_created: datetime | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "dateCreated", "required": False, "nullable": True},
@@ -318,6 +350,8 @@ class AccountWrite(Model):
     ids. PUT is partial: send only changed fields. Custom `Z_` fields go in the model's extras
     mapping and are sent as top-level keys.
     """
+
+    __sage_open__ = ("^Z_",)
 
     name: str | Unset = attrs.field(
         default=UNSET,
@@ -427,6 +461,10 @@ class AccountWrite(Model):
         default=UNSET,
         metadata={"wire": "geocodingAccuracy", "required": False, "nullable": False},
     )
+    date_geocoded: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "dateGeocoded", "required": False, "nullable": False},
+    )
     latitude: float | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "latitude", "required": False, "nullable": False},
@@ -438,6 +476,10 @@ class AccountWrite(Model):
     public: bool | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "public", "required": False, "nullable": False},
+    )
+    marketing_communications: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "marketingCommunications", "required": False, "nullable": False},
     )
     ext_id: str | Unset = attrs.field(
         default=UNSET,
@@ -464,6 +506,8 @@ class Contact(Model):
     an integer in the vendor response but a boolean in its write model: both are accepted.
     Custom `Z_` fields are not declared and land in the model's extras mapping.
     """
+
+    __sage_open__ = ("^Z_",)
 
     id: int | Unset = attrs.field(
         default=UNSET,
@@ -556,11 +600,17 @@ class Contact(Model):
         default=UNSET,
         metadata={"wire": "skype", "required": False, "nullable": True},
     )
-    use_company_address: int | bool | None | Unset = attrs.field(
+    use_company_address: bool | int | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "useCompanyAddress", "required": False, "nullable": True},
+        metadata={
+            "wire": "UseCompanyAddress",
+            "required": False,
+            "nullable": True,
+            "aliases": ("useCompanyAddress",),
+        },
     )
-    """Integer (0/1) in the vendor response, boolean on write."""
+    """Reads spell it `UseCompanyAddress` (boolean; the vendor Swagger says `useCompanyAddress`,
+    integer); writes send `useCompanyAddress`."""
     marketing_communications: bool | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "marketingCommunications", "required": False, "nullable": True},
@@ -615,6 +665,8 @@ class ContactWrite(Model):
     Body of POST/PUT /contacts (ContactModel in the vendor Swagger). `gender` is the integer
     id of the gender value-list row. Custom `Z_` fields go in the extras mapping.
     """
+
+    __sage_open__ = ("^Z_",)
 
     first_name: str | Unset = attrs.field(
         default=UNSET,
@@ -708,8 +760,14 @@ class ContactWrite(Model):
     )
     use_company_address: bool | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "useCompanyAddress", "required": False, "nullable": False},
+        metadata={
+            "wire": "useCompanyAddress",
+            "required": False,
+            "nullable": False,
+            "aliases": ("UseCompanyAddress",),
+        },
     )
+    """Written as `useCompanyAddress` (the vendor write model); reads spell it `UseCompanyAddress`."""
     marketing_communications: bool | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "marketingCommunications", "required": False, "nullable": False},
@@ -739,6 +797,8 @@ class Opportunity(Model):
     extras mapping.
     """
 
+    __sage_open__ = ("^Z_",)
+
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -749,9 +809,10 @@ class Opportunity(Model):
     )
     type_id: Lookup | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "typeId", "required": False, "nullable": True},
+        metadata={"wire": "type_id", "required": False, "nullable": True, "aliases": ("typeId",)},
     )
-    """Opportunity type (opportunityTypes). Spelled `type_id` in the vendor Swagger."""
+    """Opportunity type (opportunityTypes). The wire name is `type_id` (real reads and the vendor
+    write model); `typeId` is accepted on read."""
     status_id: Lookup | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "statusId", "required": False, "nullable": True},
@@ -843,6 +904,11 @@ class Opportunity(Model):
         default=UNSET,
         metadata={"wire": "geocodingAccuracy", "required": False, "nullable": True},
     )
+    date_geocoded: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "dateGeocoded", "required": False, "nullable": True},
+    )
+    """When the address was last geocoded."""
     latitude: float | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "latitude", "required": False, "nullable": True},
@@ -902,6 +968,8 @@ class OpportunityWrite(Model):
     written `typeId` here, unverified). Custom `Z_` fields go in the extras mapping.
     """
 
+    __sage_open__ = ("^Z_",)
+
     reference: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "reference", "required": True, "nullable": False},
@@ -924,9 +992,9 @@ class OpportunityWrite(Model):
     )
     type_id: int | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "typeId", "required": False, "nullable": False},
+        metadata={"wire": "type_id", "required": False, "nullable": False, "aliases": ("typeId",)},
     )
-    """Spelled `type_id` in the vendor Swagger."""
+    """Written as `type_id`"""
     status_id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "statusId", "required": False, "nullable": False},
@@ -999,6 +1067,10 @@ class OpportunityWrite(Model):
         default=UNSET,
         metadata={"wire": "geocodingAccuracy", "required": False, "nullable": False},
     )
+    date_geocoded: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "dateGeocoded", "required": False, "nullable": False},
+    )
     latitude: float | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "latitude", "required": False, "nullable": False},
@@ -1029,6 +1101,8 @@ class SalesOrder(Model):
     A sales order (quote/order) as read. Fields from the vendor connector Swagger
     (SalesOrderResponse). Custom `Z_` fields land in the model's extras mapping.
     """
+
+    __sage_open__ = ("^Z_",)
 
     id: int | Unset = attrs.field(
         default=UNSET,
@@ -1079,10 +1153,17 @@ class SalesOrder(Model):
         default=UNSET,
         metadata={"wire": "accountId", "required": False, "nullable": True},
     )
-    sales_forecast_date: datetime | None | Unset = attrs.field(
+    sales_forcecast_date: datetime | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "salesForecastDate", "required": False, "nullable": True},
+        metadata={
+            "wire": "salesForcecastDate",
+            "required": False,
+            "nullable": True,
+            "aliases": ("salesForecastDate",),
+        },
     )
+    """Expected sale date. Real reads and the vendor write model spell it `salesForcecastDate`; the
+    vendor response model says `salesForecastDate` (accepted on read)."""
     sales_rep_id: Lookup | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "salesRepId", "required": False, "nullable": True},
@@ -1095,6 +1176,16 @@ class SalesOrder(Model):
         default=UNSET,
         metadata={"wire": "internalComment", "required": False, "nullable": True},
     )
+    internal_comment_update_date: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "internalCommentUpdateDate", "required": False, "nullable": True},
+    )
+    """When the internal comment last changed."""
+    internal_comment_update_sales_rep_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "internalCommentUpdateSalesRepId", "required": False, "nullable": True},
+    )
+    """User who last changed the internal comment."""
     branch_id: Lookup | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "branchId", "required": False, "nullable": True},
@@ -1183,6 +1274,8 @@ class SalesOrderWrite(Model):
     in the extras mapping.
     """
 
+    __sage_open__ = ("^Z_",)
+
     reference: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "reference", "required": True, "nullable": False},
@@ -1235,11 +1328,16 @@ class SalesOrderWrite(Model):
         default=UNSET,
         metadata={"wire": "accountId", "required": False, "nullable": False},
     )
-    sales_forecast_date: datetime | Unset = attrs.field(
+    sales_forcecast_date: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "salesForecastDate", "required": False, "nullable": False},
+        metadata={
+            "wire": "salesForcecastDate",
+            "required": False,
+            "nullable": False,
+            "aliases": ("salesForecastDate",),
+        },
     )
-    """Spelled `salesForcecastDate` in the vendor write model (typo)."""
+    """Written as `salesForcecastDate`"""
     comment: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "comment", "required": False, "nullable": False},
@@ -1299,6 +1397,8 @@ class SalesOrderLine(Model):
     (SalesOrderLineResponse).
     """
 
+    __sage_open__ = ("^Z_",)
+
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -1311,10 +1411,17 @@ class SalesOrderLine(Model):
         default=UNSET,
         metadata={"wire": "productId", "required": False, "nullable": True},
     )
-    sales_order_id: Lookup | None | Unset = attrs.field(
+    salesorder_id: Lookup | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "salesOrderId", "required": False, "nullable": True},
+        metadata={
+            "wire": "salesorderId",
+            "required": False,
+            "nullable": True,
+            "aliases": ("salesOrderId",),
+        },
     )
+    """Parent sales order. Reads spell it `salesorderId`; the vendor response model and writes say
+    `salesOrderId`."""
     quantity: int | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "quantity", "required": False, "nullable": True},
@@ -1399,14 +1506,23 @@ class SalesOrderLineWrite(Model):
     Body of POST/PUT /salesordersLines (SalesOrderLineModel in the vendor Swagger).
     """
 
+    __sage_open__ = ("^Z_",)
+
     product_id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "productId", "required": True, "nullable": False},
     )
     sales_order_id: int | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "salesOrderId", "required": True, "nullable": False},
+        metadata={
+            "wire": "salesOrderId",
+            "required": True,
+            "nullable": False,
+            "aliases": ("salesorderId",),
+        },
     )
+    """Written as `salesOrderId` (vendor write model and create examples); reads spell it
+    `salesorderId`."""
     quantity: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "quantity", "required": True, "nullable": False},
@@ -1454,6 +1570,8 @@ class Activity(Model):
     secondary sources (third-party paraphrases of the official docs and the
     `/activities/schema` example), unverified. Custom `Z_` fields land in the extras mapping.
     """
+
+    __sage_open__ = ("^Z_",)
 
     id: int | Unset = attrs.field(
         default=UNSET,
@@ -1571,6 +1689,8 @@ class ActivityWrite(Model):
     Dates may also be sent as `"YYYY-MM-DD HH:MM:SS"`.
     """
 
+    __sage_open__ = ("^Z_",)
+
     account_id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "accountId", "required": False, "nullable": False},
@@ -1646,6 +1766,8 @@ class Product(Model):
     documented filter `familyId=10 AND model='...'`), unverified. Custom `Z_` fields (e.g.
     `Z_SKU`) land in the model's extras mapping.
     """
+
+    __sage_open__ = ("^Z_",)
 
     id: int | Unset = attrs.field(
         default=UNSET,
@@ -1737,6 +1859,8 @@ class ProductWrite(Model):
     extras mapping.
     """
 
+    __sage_open__ = ("^Z_",)
+
     model: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "model", "required": False, "nullable": False},
@@ -1789,6 +1913,8 @@ class Sale(Model):
     `0`: decode leniently.
     """
 
+    __sage_open__ = ("^Z_",)
+
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -1797,6 +1923,11 @@ class Sale(Model):
         default=UNSET,
         metadata={"wire": "accountId", "required": False, "nullable": True},
     )
+    account_ext_id: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "accountExtId", "required": False, "nullable": True},
+    )
+    """External (ERP) id of the account."""
     product_id: Lookup | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "productId", "required": False, "nullable": True},
@@ -1805,6 +1936,11 @@ class Sale(Model):
         default=UNSET,
         metadata={"wire": "salesRepId", "required": False, "nullable": True},
     )
+    sales_rep_ext_id: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "salesRepExtId", "required": False, "nullable": True},
+    )
+    """External (ERP) id of the sales rep."""
     branch_id: Lookup | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "branchId", "required": False, "nullable": True},
@@ -1853,10 +1989,11 @@ class Sale(Model):
         default=UNSET,
         metadata={"wire": "salesRepIdDeleted", "required": False, "nullable": True},
     )
-    deleted: bool | Unset = attrs.field(
+    deleted: bool | int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "deleted", "required": False, "nullable": False},
     )
+    """Soft-delete flag; real reads send it as 0/1."""
     ext_id: str | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "extId", "required": False, "nullable": True},
@@ -1880,10 +2017,17 @@ class SaleWrite(Model):
     00:00:00".
     """
 
+    __sage_open__ = ("^Z_",)
+
     account_id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "accountId", "required": False, "nullable": False},
     )
+    account_ext_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "accountExtId", "required": False, "nullable": False},
+    )
+    """External (ERP) id of the account (unverified on write)."""
     product_id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "productId", "required": False, "nullable": False},
@@ -1892,6 +2036,11 @@ class SaleWrite(Model):
         default=UNSET,
         metadata={"wire": "salesRepId", "required": False, "nullable": False},
     )
+    sales_rep_ext_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "salesRepExtId", "required": False, "nullable": False},
+    )
+    """External (ERP) id of the sales rep (unverified on write)."""
     branch_id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "branchId", "required": False, "nullable": False},
@@ -1930,6 +2079,8 @@ class AccountAddress(Model):
     An additional address of an account (e.g. delivery address). Not in the vendor Swagger;
     fields from secondary sources, unverified.
     """
+
+    __sage_open__ = ("^Z_",)
 
     id: int | Unset = attrs.field(
         default=UNSET,
@@ -2029,6 +2180,8 @@ class AccountAddressWrite(Model):
     Body of POST/PUT /accountAddresses (secondary sources, unverified).
     """
 
+    __sage_open__ = ("^Z_",)
+
     account_id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "accountId", "required": False, "nullable": False},
@@ -2089,18 +2242,22 @@ class AccountRelated(Model):
     unverified.
     """
 
+    __sage_open__ = ("^Z_",)
+
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
     )
-    account_id: Lookup | None | Unset = attrs.field(
+    account_one_id: Lookup | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "accountId", "required": False, "nullable": True},
+        metadata={"wire": "accountOneId", "required": False, "nullable": True},
     )
-    related_account_id: Lookup | None | Unset = attrs.field(
+    """First account of the link."""
+    account_two_id: Lookup | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "relatedAccountId", "required": False, "nullable": True},
+        metadata={"wire": "accountTwoId", "required": False, "nullable": True},
     )
+    """Second account of the link."""
     relation_id: Lookup | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "relationId", "required": False, "nullable": True},
@@ -2160,14 +2317,18 @@ class AccountRelatedWrite(Model):
     Body of POST/PUT /accountsRelated (secondary sources, unverified).
     """
 
-    account_id: int | Unset = attrs.field(
+    __sage_open__ = ("^Z_",)
+
+    account_one_id: int | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "accountId", "required": False, "nullable": False},
+        metadata={"wire": "accountOneId", "required": False, "nullable": False},
     )
-    related_account_id: int | Unset = attrs.field(
+    """First account of the link."""
+    account_two_id: int | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "relatedAccountId", "required": False, "nullable": False},
+        metadata={"wire": "accountTwoId", "required": False, "nullable": False},
     )
+    """Second account of the link."""
     relation_id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "relationId", "required": False, "nullable": False},
@@ -2191,6 +2352,8 @@ class Hook(Model):
     entities its audit fields are snake_case (`date_created`, `user_created`...). Deliveries
     POST a JSON array of the changed entity objects to `url`.
     """
+
+    __sage_open__ = ("^Z_",)
 
     id: int | Unset = attrs.field(
         default=UNSET,
@@ -2268,6 +2431,8 @@ class HookWrite(Model):
     Body of POST/PUT /hooks.
     """
 
+    __sage_open__ = ("^Z_",)
+
     action: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "action", "required": True, "nullable": False},
@@ -2298,6 +2463,8 @@ class User(Model):
     """
     A user (sales rep) as read (UserResponse in the vendor Swagger).
     """
+
+    __sage_open__ = ("^Z_",)
 
     id: int | Unset = attrs.field(
         default=UNSET,
@@ -2373,17 +2540,17 @@ class User(Model):
         default=UNSET,
         metadata={"wire": "branches", "required": False, "nullable": False},
     )
-    """Branches of the user ({id, description} items); declared as an object in the vendor Swagger,
-    shape unverified."""
-    user_type_id: Lookup | None | Unset = attrs.field(
+    """Branch of the user: real reads and the vendor Swagger show one `{description, id}` object
+    (left untyped in case a tenant sends several)."""
+    user_type_id: UserLookup | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "userTypeId", "required": False, "nullable": True},
     )
-    manager_id: Lookup | None | Unset = attrs.field(
+    manager_id: UserLookup | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "managerId", "required": False, "nullable": True},
     )
-    rate_id: Lookup | None | Unset = attrs.field(
+    rate_id: UserLookup | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "rateId", "required": False, "nullable": True},
     )
@@ -2441,6 +2608,8 @@ class UserWrite(Model):
     Body of POST/PUT /users. The vendor Swagger has no user write model: fields mirror the
     read schema (unverified). `isActive` is honoured on POST since the 18/06/2020 fix.
     """
+
+    __sage_open__ = ("^Z_",)
 
     name: str | Unset = attrs.field(
         default=UNSET,
@@ -2532,6 +2701,8 @@ class AccountType(Model):
     """
     An account type (value list `accountTypes`; GenericValueListResponse in the vendor Swagger).
     """
+
+    __sage_open__ = ("^Z_",)
 
     id: int | Unset = attrs.field(
         default=UNSET,
@@ -2631,6 +2802,21 @@ class AccountType(Model):
         default=UNSET,
         metadata={"wire": "readOnly", "required": False, "nullable": False},
     )
+    internal: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "internal", "required": False, "nullable": True},
+    )
+    """Row reserved for internal use."""
+    compute_sfm: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "computeSfm", "required": False, "nullable": True},
+    )
+    """Counted in the sales-force metrics."""
+    visit_cycle: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visitCycle", "required": False, "nullable": True},
+    )
+    """Visit cycle in days."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -2640,6 +2826,8 @@ class AccountTypeWrite(Model):
     """
     Body of POST/PUT /accountTypes (unverified beyond the localised descriptions).
     """
+
+    __sage_open__ = ("^Z_",)
 
     description_es: str | Unset = attrs.field(
         default=UNSET,
@@ -2701,6 +2889,8 @@ class AccountStatus(Model):
     Swagger).
     """
 
+    __sage_open__ = ("^Z_",)
+
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -2758,10 +2948,11 @@ class AccountStatus(Model):
         default=UNSET,
         metadata={"wire": "branchVisibility", "required": False, "nullable": True},
     )
-    won: bool | None | Unset = attrs.field(
+    won: bool | int | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "won", "required": False, "nullable": True},
     )
+    """Won flag: 0/1 on opportunity statuses, a boolean on the other status lists."""
     lost: bool | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "lost", "required": False, "nullable": True},
@@ -2806,6 +2997,21 @@ class AccountStatus(Model):
         default=UNSET,
         metadata={"wire": "readOnly", "required": False, "nullable": False},
     )
+    internal: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "internal", "required": False, "nullable": True},
+    )
+    """Row reserved for internal use."""
+    compute_sfm: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "computeSfm", "required": False, "nullable": True},
+    )
+    """Counted in the sales-force metrics."""
+    visit_cycle: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visitCycle", "required": False, "nullable": True},
+    )
+    """Visit cycle in days."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -2815,6 +3021,8 @@ class AccountStatusWrite(Model):
     """
     Body of POST/PUT /accountStatuses (unverified beyond the localised descriptions).
     """
+
+    __sage_open__ = ("^Z_",)
 
     description_es: str | Unset = attrs.field(
         default=UNSET,
@@ -2883,6 +3091,8 @@ class AccountSegment(Model):
     Swagger).
     """
 
+    __sage_open__ = ("^Z_",)
+
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -2980,6 +3190,21 @@ class AccountSegment(Model):
         default=UNSET,
         metadata={"wire": "readOnly", "required": False, "nullable": False},
     )
+    internal: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "internal", "required": False, "nullable": True},
+    )
+    """Row reserved for internal use."""
+    compute_sfm: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "computeSfm", "required": False, "nullable": True},
+    )
+    """Counted in the sales-force metrics."""
+    visit_cycle: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visitCycle", "required": False, "nullable": True},
+    )
+    """Visit cycle in days."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -2989,6 +3214,8 @@ class AccountSegmentWrite(Model):
     """
     Body of POST/PUT /accountSegments (unverified beyond the localised descriptions).
     """
+
+    __sage_open__ = ("^Z_",)
 
     description_es: str | Unset = attrs.field(
         default=UNSET,
@@ -3038,6 +3265,11 @@ class AccountSegmentWrite(Model):
         default=UNSET,
         metadata={"wire": "branchVisibility", "required": False, "nullable": False},
     )
+    visit_cycle: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visitCycle", "required": False, "nullable": False},
+    )
+    """Visit cycle in days."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -3047,6 +3279,8 @@ class ContactType(Model):
     """
     A contact type (value list `contactTypes`; GenericValueListResponse in the vendor Swagger).
     """
+
+    __sage_open__ = ("^Z_",)
 
     id: int | Unset = attrs.field(
         default=UNSET,
@@ -3145,6 +3379,21 @@ class ContactType(Model):
         default=UNSET,
         metadata={"wire": "readOnly", "required": False, "nullable": False},
     )
+    internal: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "internal", "required": False, "nullable": True},
+    )
+    """Row reserved for internal use."""
+    compute_sfm: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "computeSfm", "required": False, "nullable": True},
+    )
+    """Counted in the sales-force metrics."""
+    visit_cycle: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visitCycle", "required": False, "nullable": True},
+    )
+    """Visit cycle in days."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -3154,6 +3403,8 @@ class ContactTypeWrite(Model):
     """
     Body of POST/PUT /contactTypes (unverified beyond the localised descriptions).
     """
+
+    __sage_open__ = ("^Z_",)
 
     description_es: str | Unset = attrs.field(
         default=UNSET,
@@ -3211,8 +3462,10 @@ class ContactTypeWrite(Model):
 class ActivityType(Model):
     """
     An activity type (value list `activityTypes`; GenericValueListResponse in the vendor
-    Swagger). Flags such as `visit` or `phoneCall` land in extras.
+    Swagger, which lacks the behaviour flags real rows carry).
     """
+
+    __sage_open__ = ("^Z_",)
 
     id: int | Unset = attrs.field(
         default=UNSET,
@@ -3271,6 +3524,66 @@ class ActivityType(Model):
         default=UNSET,
         metadata={"wire": "branchVisibility", "required": False, "nullable": True},
     )
+    automatic: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "automatic", "required": False, "nullable": True},
+    )
+    """Created by the system"""
+    checkin: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "checkin", "required": False, "nullable": True},
+    )
+    """Type used by check-ins."""
+    general: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "general", "required": False, "nullable": True},
+    )
+    """Offered when adding a normal activity."""
+    fast_checkin: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "fastCheckin", "required": False, "nullable": True},
+    )
+    """Offered in fast check-ins."""
+    phone_call: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "phoneCall", "required": False, "nullable": True},
+    )
+    """The type is a phone call."""
+    video_call: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "videoCall", "required": False, "nullable": True},
+    )
+    """The type is a video call."""
+    visit: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visit", "required": False, "nullable": True},
+    )
+    """The type is a visit."""
+    visible_in_activities: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visibleInActivities", "required": False, "nullable": True},
+    )
+    """Shown in the activity feed."""
+    visible_in_agenda_activities: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visibleInAgendaActivities", "required": False, "nullable": True},
+    )
+    """Shown in the calendar."""
+    workflow: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "workflow", "required": False, "nullable": True},
+    )
+    """Available to workflows."""
+    hide: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "hide", "required": False, "nullable": True},
+    )
+    """Hidden from pickers."""
+    system: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "system", "required": False, "nullable": True},
+    )
+    """Built-in type."""
     date_created: datetime | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "dateCreated", "required": False, "nullable": True},
@@ -3311,6 +3624,21 @@ class ActivityType(Model):
         default=UNSET,
         metadata={"wire": "readOnly", "required": False, "nullable": False},
     )
+    internal: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "internal", "required": False, "nullable": True},
+    )
+    """Row reserved for internal use."""
+    compute_sfm: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "computeSfm", "required": False, "nullable": True},
+    )
+    """Counted in the sales-force metrics."""
+    visit_cycle: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visitCycle", "required": False, "nullable": True},
+    )
+    """Visit cycle in days."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -3321,6 +3649,8 @@ class ActivityTypeWrite(Model):
     Body of POST/PUT /activityTypes (secondary sources say `descriptionEN` is required on
     create; not enforced).
     """
+
+    __sage_open__ = ("^Z_",)
 
     description_es: str | Unset = attrs.field(
         default=UNSET,
@@ -3369,6 +3699,46 @@ class ActivityTypeWrite(Model):
     branch_visibility: list[Lookup] | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "branchVisibility", "required": False, "nullable": False},
+    )
+    automatic: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "automatic", "required": False, "nullable": False},
+    )
+    checkin: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "checkin", "required": False, "nullable": False},
+    )
+    general: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "general", "required": False, "nullable": False},
+    )
+    fast_checkin: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "fastCheckin", "required": False, "nullable": False},
+    )
+    phone_call: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "phoneCall", "required": False, "nullable": False},
+    )
+    video_call: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "videoCall", "required": False, "nullable": False},
+    )
+    visit: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visit", "required": False, "nullable": False},
+    )
+    visible_in_activities: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visibleInActivities", "required": False, "nullable": False},
+    )
+    visible_in_agenda_activities: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visibleInAgendaActivities", "required": False, "nullable": False},
+    )
+    workflow: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "workflow", "required": False, "nullable": False},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
@@ -3381,6 +3751,8 @@ class OpportunityType(Model):
     Swagger).
     """
 
+    __sage_open__ = ("^Z_",)
+
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -3438,6 +3810,12 @@ class OpportunityType(Model):
         default=UNSET,
         metadata={"wire": "branchVisibility", "required": False, "nullable": True},
     )
+    default_status: int | bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "defaultStatus", "required": False, "nullable": True},
+    )
+    """Opportunity status preselected for this type (multiple pipelines): an id (real rows send 1);
+    one example shows a boolean."""
     date_created: datetime | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "dateCreated", "required": False, "nullable": True},
@@ -3478,6 +3856,21 @@ class OpportunityType(Model):
         default=UNSET,
         metadata={"wire": "readOnly", "required": False, "nullable": False},
     )
+    internal: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "internal", "required": False, "nullable": True},
+    )
+    """Row reserved for internal use."""
+    compute_sfm: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "computeSfm", "required": False, "nullable": True},
+    )
+    """Counted in the sales-force metrics."""
+    visit_cycle: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visitCycle", "required": False, "nullable": True},
+    )
+    """Visit cycle in days."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -3487,6 +3880,8 @@ class OpportunityTypeWrite(Model):
     """
     Body of POST/PUT /opportunityTypes (unverified beyond the localised descriptions).
     """
+
+    __sage_open__ = ("^Z_",)
 
     description_es: str | Unset = attrs.field(
         default=UNSET,
@@ -3536,6 +3931,11 @@ class OpportunityTypeWrite(Model):
         default=UNSET,
         metadata={"wire": "branchVisibility", "required": False, "nullable": False},
     )
+    default_status: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "defaultStatus", "required": False, "nullable": False},
+    )
+    """Id of the opportunity status preselected for this type."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -3547,6 +3947,8 @@ class OpportunityStatus(Model):
     the vendor Swagger). Localised `statusDetailsXX` variants land in extras. Note `won` is an
     integer here but a boolean on account and sales order statuses.
     """
+
+    __sage_open__ = ("^Z_",)
 
     id: int | Unset = attrs.field(
         default=UNSET,
@@ -3601,6 +4003,42 @@ class OpportunityStatus(Model):
         default=UNSET,
         metadata={"wire": "statusDetails", "required": False, "nullable": True},
     )
+    status_details_en: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statusDetailsEN", "required": False, "nullable": True},
+    )
+    status_details_us: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statusDetailsUS", "required": False, "nullable": True},
+    )
+    status_details_it: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statusDetailsIT", "required": False, "nullable": True},
+    )
+    status_details_de: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statusDetailsDE", "required": False, "nullable": True},
+    )
+    status_details_fr: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statusDetailsFR", "required": False, "nullable": True},
+    )
+    status_details_br: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statusDetailsBR", "required": False, "nullable": True},
+    )
+    status_details_dk: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statusDetailsDK", "required": False, "nullable": True},
+    )
+    status_details_pt: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statusDetailsPT", "required": False, "nullable": True},
+    )
+    status_details_ru: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statusDetailsRU", "required": False, "nullable": True},
+    )
     order: int | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "order", "required": False, "nullable": True},
@@ -3613,14 +4051,20 @@ class OpportunityStatus(Model):
         default=UNSET,
         metadata={"wire": "idParent", "required": False, "nullable": True},
     )
-    won: int | None | Unset = attrs.field(
+    won: bool | int | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "won", "required": False, "nullable": True},
     )
+    """Won flag: 0/1 on opportunity statuses, a boolean on the other status lists."""
     end_status: bool | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "endStatus", "required": False, "nullable": True},
     )
+    sales_probability: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "salesProbability", "required": False, "nullable": True},
+    )
+    """Default win probability of the status."""
     date_created: datetime | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "dateCreated", "required": False, "nullable": True},
@@ -3661,6 +4105,21 @@ class OpportunityStatus(Model):
         default=UNSET,
         metadata={"wire": "readOnly", "required": False, "nullable": False},
     )
+    internal: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "internal", "required": False, "nullable": True},
+    )
+    """Row reserved for internal use."""
+    compute_sfm: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "computeSfm", "required": False, "nullable": True},
+    )
+    """Counted in the sales-force metrics."""
+    visit_cycle: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visitCycle", "required": False, "nullable": True},
+    )
+    """Visit cycle in days."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -3670,6 +4129,8 @@ class OpportunityStatusWrite(Model):
     """
     Body of POST/PUT /opportunityStatuses (unverified beyond the localised descriptions).
     """
+
+    __sage_open__ = ("^Z_",)
 
     description_es: str | Unset = attrs.field(
         default=UNSET,
@@ -3727,9 +4188,14 @@ class OpportunityStatusWrite(Model):
         default=UNSET,
         metadata={"wire": "won", "required": False, "nullable": False},
     )
+    """0/1, as opportunity status reads send it."""
     end_status: bool | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "endStatus", "required": False, "nullable": False},
+    )
+    sales_probability: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "salesProbability", "required": False, "nullable": False},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
@@ -3741,6 +4207,8 @@ class SalesOrderStatus(Model):
     A sales order status (value list `salesorderStatuses`; SalesOrderStatusListResponse in the
     vendor Swagger).
     """
+
+    __sage_open__ = ("^Z_",)
 
     id: int | Unset = attrs.field(
         default=UNSET,
@@ -3795,6 +4263,42 @@ class SalesOrderStatus(Model):
         default=UNSET,
         metadata={"wire": "statusDetails", "required": False, "nullable": True},
     )
+    status_details_en: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statusDetailsEN", "required": False, "nullable": True},
+    )
+    status_details_us: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statusDetailsUS", "required": False, "nullable": True},
+    )
+    status_details_it: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statusDetailsIT", "required": False, "nullable": True},
+    )
+    status_details_de: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statusDetailsDE", "required": False, "nullable": True},
+    )
+    status_details_fr: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statusDetailsFR", "required": False, "nullable": True},
+    )
+    status_details_br: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statusDetailsBR", "required": False, "nullable": True},
+    )
+    status_details_dk: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statusDetailsDK", "required": False, "nullable": True},
+    )
+    status_details_pt: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statusDetailsPT", "required": False, "nullable": True},
+    )
+    status_details_ru: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statusDetailsRU", "required": False, "nullable": True},
+    )
     order: int | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "order", "required": False, "nullable": True},
@@ -3803,10 +4307,11 @@ class SalesOrderStatus(Model):
         default=UNSET,
         metadata={"wire": "branchVisibility", "required": False, "nullable": True},
     )
-    won: bool | None | Unset = attrs.field(
+    won: bool | int | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "won", "required": False, "nullable": True},
     )
+    """Won flag: 0/1 on opportunity statuses, a boolean on the other status lists."""
     lost: bool | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "lost", "required": False, "nullable": True},
@@ -3851,6 +4356,21 @@ class SalesOrderStatus(Model):
         default=UNSET,
         metadata={"wire": "readOnly", "required": False, "nullable": False},
     )
+    internal: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "internal", "required": False, "nullable": True},
+    )
+    """Row reserved for internal use."""
+    compute_sfm: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "computeSfm", "required": False, "nullable": True},
+    )
+    """Counted in the sales-force metrics."""
+    visit_cycle: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visitCycle", "required": False, "nullable": True},
+    )
+    """Visit cycle in days."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -3860,6 +4380,8 @@ class SalesOrderStatusWrite(Model):
     """
     Body of POST/PUT /salesorderStatuses (unverified beyond the localised descriptions).
     """
+
+    __sage_open__ = ("^Z_",)
 
     description_es: str | Unset = attrs.field(
         default=UNSET,
@@ -3928,6 +4450,8 @@ class OrderType(Model):
     shape (unverified).
     """
 
+    __sage_open__ = ("^Z_",)
+
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -4025,6 +4549,21 @@ class OrderType(Model):
         default=UNSET,
         metadata={"wire": "readOnly", "required": False, "nullable": False},
     )
+    internal: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "internal", "required": False, "nullable": True},
+    )
+    """Row reserved for internal use."""
+    compute_sfm: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "computeSfm", "required": False, "nullable": True},
+    )
+    """Counted in the sales-force metrics."""
+    visit_cycle: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visitCycle", "required": False, "nullable": True},
+    )
+    """Visit cycle in days."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -4034,6 +4573,8 @@ class OrderTypeWrite(Model):
     """
     Body of POST/PUT /orderTypes (unverified).
     """
+
+    __sage_open__ = ("^Z_",)
 
     description_es: str | Unset = attrs.field(
         default=UNSET,
@@ -4095,6 +4636,8 @@ class ProductFamily(Model):
     exists). Not in the vendor Swagger; generic value-list shape (unverified).
     """
 
+    __sage_open__ = ("^Z_",)
+
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -4104,6 +4647,20 @@ class ProductFamily(Model):
         metadata={"wire": "description", "required": False, "nullable": True},
     )
     """Family label (renamed from `name` on 08/05/2020)."""
+    id_parent: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "idParent", "required": False, "nullable": True},
+    )
+    """Parent family (-1 for a top-level family)."""
+    branch_restriction: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "branchRestriction", "required": False, "nullable": True},
+    )
+    """Visible in some branches only."""
+    not_available: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "notAvailable", "required": False, "nullable": True},
+    )
     description_es: str | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "descriptionES", "required": False, "nullable": True},
@@ -4192,6 +4749,21 @@ class ProductFamily(Model):
         default=UNSET,
         metadata={"wire": "readOnly", "required": False, "nullable": False},
     )
+    internal: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "internal", "required": False, "nullable": True},
+    )
+    """Row reserved for internal use."""
+    compute_sfm: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "computeSfm", "required": False, "nullable": True},
+    )
+    """Counted in the sales-force metrics."""
+    visit_cycle: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visitCycle", "required": False, "nullable": True},
+    )
+    """Visit cycle in days."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -4202,11 +4774,25 @@ class ProductFamilyWrite(Model):
     Body of POST/PUT /productFamilies. Send `description`, not the pre-2020 `name`.
     """
 
+    __sage_open__ = ("^Z_",)
+
     description: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "description", "required": False, "nullable": False},
     )
     """Family label (formerly `name`)."""
+    id_parent: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "idParent", "required": False, "nullable": False},
+    )
+    branch_restriction: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "branchRestriction", "required": False, "nullable": False},
+    )
+    not_available: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "notAvailable", "required": False, "nullable": False},
+    )
     description_es: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "descriptionES", "required": False, "nullable": False},
@@ -4266,6 +4852,8 @@ class ProductCategory(Model):
     value-list shape from secondary sources (unverified).
     """
 
+    __sage_open__ = ("^Z_",)
+
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -4275,6 +4863,11 @@ class ProductCategory(Model):
         metadata={"wire": "description", "required": False, "nullable": True},
     )
     """Label in the requested `lang`."""
+    c_level2: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "cLevel2", "required": False, "nullable": True},
+    )
+    """Product family the category belongs to (productFamilies id)."""
     description_es: str | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "descriptionES", "required": False, "nullable": True},
@@ -4363,6 +4956,21 @@ class ProductCategory(Model):
         default=UNSET,
         metadata={"wire": "readOnly", "required": False, "nullable": False},
     )
+    internal: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "internal", "required": False, "nullable": True},
+    )
+    """Row reserved for internal use."""
+    compute_sfm: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "computeSfm", "required": False, "nullable": True},
+    )
+    """Counted in the sales-force metrics."""
+    visit_cycle: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visitCycle", "required": False, "nullable": True},
+    )
+    """Visit cycle in days."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -4372,6 +4980,8 @@ class ProductCategoryWrite(Model):
     """
     Body of POST/PUT /productCategories (unverified).
     """
+
+    __sage_open__ = ("^Z_",)
 
     description_es: str | Unset = attrs.field(
         default=UNSET,
@@ -4421,6 +5031,11 @@ class ProductCategoryWrite(Model):
         default=UNSET,
         metadata={"wire": "branchVisibility", "required": False, "nullable": False},
     )
+    c_level2: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "cLevel2", "required": False, "nullable": False},
+    )
+    """Product family id."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -4428,67 +5043,61 @@ class ProductCategoryWrite(Model):
 @attrs.define(kw_only=True, repr=False)
 class ProductRate(Model):
     """
-    A product rate (price of a product under a rate) (value list `productRates`). Not in the
-    vendor Swagger; generic value-list shape from secondary sources (unverified).
+    The price of one product under one rate (`productRates`): real rows are price rows
+    (product, rate, sale and cost prices, four discounts), not a labelled value list.
     """
+
+    __sage_open__ = ("^Z_",)
 
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
     )
-    description: str | None | Unset = attrs.field(
+    product_id: Lookup | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "description", "required": False, "nullable": True},
+        metadata={"wire": "productId", "required": False, "nullable": True},
     )
-    """Label in the requested `lang`."""
-    description_es: str | None | Unset = attrs.field(
+    """Product priced (products)."""
+    rate_id: Lookup | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionES", "required": False, "nullable": True},
+        metadata={"wire": "rateId", "required": False, "nullable": True},
     )
-    description_en: str | None | Unset = attrs.field(
+    """Rate the price belongs to (rates)."""
+    sale_price: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionEN", "required": False, "nullable": True},
+        metadata={"wire": "salePrice", "required": False, "nullable": True},
     )
-    description_us: str | None | Unset = attrs.field(
+    cost_price: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionUS", "required": False, "nullable": True},
+        metadata={"wire": "costPrice", "required": False, "nullable": True},
     )
-    description_it: str | None | Unset = attrs.field(
+    discount1: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionIT", "required": False, "nullable": True},
+        metadata={"wire": "discount1", "required": False, "nullable": True},
     )
-    description_de: str | None | Unset = attrs.field(
+    """Percent."""
+    discount2: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionDE", "required": False, "nullable": True},
+        metadata={"wire": "discount2", "required": False, "nullable": True},
     )
-    description_fr: str | None | Unset = attrs.field(
+    discount3: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionFR", "required": False, "nullable": True},
+        metadata={"wire": "discount3", "required": False, "nullable": True},
     )
-    description_br: str | None | Unset = attrs.field(
+    discount4: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionBR", "required": False, "nullable": True},
+        metadata={"wire": "discount4", "required": False, "nullable": True},
     )
-    description_dk: str | None | Unset = attrs.field(
+    temp_buying_price: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionDK", "required": False, "nullable": True},
+        metadata={"wire": "tempBuyingPrice", "required": False, "nullable": True},
     )
-    description_pt: str | None | Unset = attrs.field(
+    """Temporary buying price."""
+    temp_listed_price: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionPT", "required": False, "nullable": True},
+        metadata={"wire": "tempListedPrice", "required": False, "nullable": True},
     )
-    description_ru: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "descriptionRU", "required": False, "nullable": True},
-    )
-    order: int | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "order", "required": False, "nullable": True},
-    )
-    branch_visibility: list[Lookup] | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "branchVisibility", "required": False, "nullable": True},
-    )
+    """Temporary listed price."""
     date_created: datetime | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "dateCreated", "required": False, "nullable": True},
@@ -4536,56 +5145,50 @@ class ProductRate(Model):
 @attrs.define(kw_only=True, repr=False)
 class ProductRateWrite(Model):
     """
-    Body of POST/PUT /productRates (unverified).
+    Body of POST/PUT /productRates. Product and rate are plain integer ids.
     """
 
-    description_es: str | Unset = attrs.field(
+    __sage_open__ = ("^Z_",)
+
+    product_id: int | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionES", "required": False, "nullable": False},
+        metadata={"wire": "productId", "required": True, "nullable": False},
     )
-    description_en: str | Unset = attrs.field(
+    rate_id: int | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionEN", "required": False, "nullable": False},
+        metadata={"wire": "rateId", "required": True, "nullable": False},
     )
-    description_us: str | Unset = attrs.field(
+    sale_price: Decimal | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionUS", "required": False, "nullable": False},
+        metadata={"wire": "salePrice", "required": False, "nullable": False},
     )
-    description_it: str | Unset = attrs.field(
+    cost_price: Decimal | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionIT", "required": False, "nullable": False},
+        metadata={"wire": "costPrice", "required": False, "nullable": False},
     )
-    description_de: str | Unset = attrs.field(
+    discount1: Decimal | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionDE", "required": False, "nullable": False},
+        metadata={"wire": "discount1", "required": False, "nullable": False},
     )
-    description_fr: str | Unset = attrs.field(
+    discount2: Decimal | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionFR", "required": False, "nullable": False},
+        metadata={"wire": "discount2", "required": False, "nullable": False},
     )
-    description_br: str | Unset = attrs.field(
+    discount3: Decimal | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionBR", "required": False, "nullable": False},
+        metadata={"wire": "discount3", "required": False, "nullable": False},
     )
-    description_dk: str | Unset = attrs.field(
+    discount4: Decimal | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionDK", "required": False, "nullable": False},
+        metadata={"wire": "discount4", "required": False, "nullable": False},
     )
-    description_pt: str | Unset = attrs.field(
+    temp_buying_price: Decimal | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionPT", "required": False, "nullable": False},
+        metadata={"wire": "tempBuyingPrice", "required": False, "nullable": False},
     )
-    description_ru: str | Unset = attrs.field(
+    temp_listed_price: Decimal | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionRU", "required": False, "nullable": False},
-    )
-    order: int | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "order", "required": False, "nullable": False},
-    )
-    branch_visibility: list[Lookup] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "branchVisibility", "required": False, "nullable": False},
+        metadata={"wire": "tempListedPrice", "required": False, "nullable": False},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
@@ -4598,6 +5201,8 @@ class Rate(Model):
     Swagger; generic value-list shape from secondary sources (unverified).
     """
 
+    __sage_open__ = ("^Z_",)
+
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -4607,6 +5212,36 @@ class Rate(Model):
         metadata={"wire": "description", "required": False, "nullable": True},
     )
     """Label in the requested `lang`."""
+    comments: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "Comments",
+            "required": False,
+            "nullable": True,
+            "aliases": ("comments",),
+        },
+    )
+    """Free comment. Reads spell it `Comments`; writes send `comments`."""
+    branch_id: Lookup | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "branchId", "required": False, "nullable": True},
+    )
+    """Branch owning the rate."""
+    currency_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "currencyId", "required": False, "nullable": True},
+    )
+    """Currency id (a plain integer here"""
+    start_date: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "startDate", "required": False, "nullable": True},
+    )
+    """First day the rate applies."""
+    end_date: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "endDate", "required": False, "nullable": True},
+    )
+    """Day the rate expires."""
     description_es: str | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "descriptionES", "required": False, "nullable": True},
@@ -4685,8 +5320,9 @@ class Rate(Model):
     )
     ext_id: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "extId", "required": False, "nullable": True},
+        metadata={"wire": "extId", "required": False, "nullable": True, "aliases": ("extID",)},
     )
+    """Reads and writes of rates spell it `extID`."""
     permission_level: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "permissionLevel", "required": False, "nullable": False},
@@ -4695,6 +5331,21 @@ class Rate(Model):
         default=UNSET,
         metadata={"wire": "readOnly", "required": False, "nullable": False},
     )
+    internal: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "internal", "required": False, "nullable": True},
+    )
+    """Row reserved for internal use."""
+    compute_sfm: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "computeSfm", "required": False, "nullable": True},
+    )
+    """Counted in the sales-force metrics."""
+    visit_cycle: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visitCycle", "required": False, "nullable": True},
+    )
+    """Visit cycle in days."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -4704,6 +5355,8 @@ class RateWrite(Model):
     """
     Body of POST/PUT /rates (unverified).
     """
+
+    __sage_open__ = ("^Z_",)
 
     description_es: str | Unset = attrs.field(
         default=UNSET,
@@ -4753,6 +5406,38 @@ class RateWrite(Model):
         default=UNSET,
         metadata={"wire": "branchVisibility", "required": False, "nullable": False},
     )
+    comments: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "comments",
+            "required": False,
+            "nullable": False,
+            "aliases": ("Comments",),
+        },
+    )
+    """Written as `comments` (create and update examples); reads spell it `Comments`."""
+    branch_id: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "branchId", "required": False, "nullable": False},
+    )
+    currency_id: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "currencyId", "required": False, "nullable": False},
+    )
+    start_date: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "startDate", "required": False, "nullable": False},
+    )
+    """The examples send a date ("2020-12-01")."""
+    end_date: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "endDate", "required": False, "nullable": False},
+    )
+    ext_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "extID", "required": False, "nullable": False, "aliases": ("extId",)},
+    )
+    """External id"""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -4764,6 +5449,8 @@ class AccountRelation(Model):
     the vendor Swagger; generic value-list shape from secondary sources (unverified).
     """
 
+    __sage_open__ = ("^Z_",)
+
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -4813,6 +5500,47 @@ class AccountRelation(Model):
         default=UNSET,
         metadata={"wire": "descriptionRU", "required": False, "nullable": True},
     )
+    reverse_description_es: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionES", "required": False, "nullable": True},
+    )
+    """Label of the relation seen from the second account."""
+    reverse_description_en: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionEN", "required": False, "nullable": True},
+    )
+    reverse_description_us: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionUS", "required": False, "nullable": True},
+    )
+    reverse_description_it: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionIT", "required": False, "nullable": True},
+    )
+    reverse_description_de: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionDE", "required": False, "nullable": True},
+    )
+    reverse_description_fr: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionFR", "required": False, "nullable": True},
+    )
+    reverse_description_br: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionBR", "required": False, "nullable": True},
+    )
+    reverse_description_dk: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionDK", "required": False, "nullable": True},
+    )
+    reverse_description_pt: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionPT", "required": False, "nullable": True},
+    )
+    reverse_description_ru: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionRU", "required": False, "nullable": True},
+    )
     order: int | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "order", "required": False, "nullable": True},
@@ -4861,6 +5589,21 @@ class AccountRelation(Model):
         default=UNSET,
         metadata={"wire": "readOnly", "required": False, "nullable": False},
     )
+    internal: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "internal", "required": False, "nullable": True},
+    )
+    """Row reserved for internal use."""
+    compute_sfm: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "computeSfm", "required": False, "nullable": True},
+    )
+    """Counted in the sales-force metrics."""
+    visit_cycle: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visitCycle", "required": False, "nullable": True},
+    )
+    """Visit cycle in days."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -4870,6 +5613,8 @@ class AccountRelationWrite(Model):
     """
     Body of POST/PUT /accountsRelations (unverified).
     """
+
+    __sage_open__ = ("^Z_",)
 
     description_es: str | Unset = attrs.field(
         default=UNSET,
@@ -4919,6 +5664,46 @@ class AccountRelationWrite(Model):
         default=UNSET,
         metadata={"wire": "branchVisibility", "required": False, "nullable": False},
     )
+    reverse_description_es: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionES", "required": False, "nullable": False},
+    )
+    reverse_description_en: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionEN", "required": False, "nullable": False},
+    )
+    reverse_description_us: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionUS", "required": False, "nullable": False},
+    )
+    reverse_description_it: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionIT", "required": False, "nullable": False},
+    )
+    reverse_description_de: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionDE", "required": False, "nullable": False},
+    )
+    reverse_description_fr: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionFR", "required": False, "nullable": False},
+    )
+    reverse_description_br: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionBR", "required": False, "nullable": False},
+    )
+    reverse_description_dk: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionDK", "required": False, "nullable": False},
+    )
+    reverse_description_pt: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionPT", "required": False, "nullable": False},
+    )
+    reverse_description_ru: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionRU", "required": False, "nullable": False},
+    )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -4929,6 +5714,8 @@ class Branch(Model):
     A branch (value list `branches`; BranchResponse in the vendor Swagger, which has no
     `branchVisibility`).
     """
+
+    __sage_open__ = ("^Z_",)
 
     id: int | Unset = attrs.field(
         default=UNSET,
@@ -5043,6 +5830,26 @@ class Branch(Model):
         default=UNSET,
         metadata={"wire": "readOnly", "required": False, "nullable": False},
     )
+    branch_visibility: list[Lookup] | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "branchVisibility", "required": False, "nullable": True},
+    )
+    """Branches where the row is visible."""
+    internal: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "internal", "required": False, "nullable": True},
+    )
+    """Row reserved for internal use."""
+    compute_sfm: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "computeSfm", "required": False, "nullable": True},
+    )
+    """Counted in the sales-force metrics."""
+    visit_cycle: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visitCycle", "required": False, "nullable": True},
+    )
+    """Visit cycle in days."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -5052,6 +5859,8 @@ class BranchWrite(Model):
     """
     Body of POST/PUT /branches (unverified).
     """
+
+    __sage_open__ = ("^Z_",)
 
     description_es: str | Unset = attrs.field(
         default=UNSET,
@@ -5124,6 +5933,8 @@ class Country(Model):
     `branchVisibility`).
     """
 
+    __sage_open__ = ("^Z_",)
+
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -5139,24 +5950,52 @@ class Country(Model):
     )
     description_en: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionEN", "required": False, "nullable": True},
+        metadata={
+            "wire": "descriptionEN",
+            "required": False,
+            "nullable": True,
+            "aliases": ("descriptionen",),
+        },
     )
+    """Real country reads spell it `descriptionen` (lower case); one attribute with the other value
+    lists."""
     description_us: str | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "descriptionUS", "required": False, "nullable": True},
     )
     description_it: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionIT", "required": False, "nullable": True},
+        metadata={
+            "wire": "descriptionIT",
+            "required": False,
+            "nullable": True,
+            "aliases": ("descriptionit",),
+        },
     )
+    """Real country reads spell it `descriptionit` (lower case); one attribute with the other value
+    lists."""
     description_de: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionDE", "required": False, "nullable": True},
+        metadata={
+            "wire": "descriptionDE",
+            "required": False,
+            "nullable": True,
+            "aliases": ("descriptionde",),
+        },
     )
+    """Real country reads spell it `descriptionde` (lower case); one attribute with the other value
+    lists."""
     description_fr: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionFR", "required": False, "nullable": True},
+        metadata={
+            "wire": "descriptionFR",
+            "required": False,
+            "nullable": True,
+            "aliases": ("descriptionfr",),
+        },
     )
+    """Real country reads spell it `descriptionfr` (lower case); one attribute with the other value
+    lists."""
     description_br: str | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "descriptionBR", "required": False, "nullable": True},
@@ -5167,8 +6006,15 @@ class Country(Model):
     )
     description_pt: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionPT", "required": False, "nullable": True},
+        metadata={
+            "wire": "descriptionPT",
+            "required": False,
+            "nullable": True,
+            "aliases": ("descriptionpt",),
+        },
     )
+    """Real country reads spell it `descriptionpt` (lower case); one attribute with the other value
+    lists."""
     description_ru: str | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "descriptionRU", "required": False, "nullable": True},
@@ -5238,6 +6084,26 @@ class Country(Model):
         default=UNSET,
         metadata={"wire": "readOnly", "required": False, "nullable": False},
     )
+    branch_visibility: list[Lookup] | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "branchVisibility", "required": False, "nullable": True},
+    )
+    """Branches where the row is visible."""
+    internal: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "internal", "required": False, "nullable": True},
+    )
+    """Row reserved for internal use."""
+    compute_sfm: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "computeSfm", "required": False, "nullable": True},
+    )
+    """Counted in the sales-force metrics."""
+    visit_cycle: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visitCycle", "required": False, "nullable": True},
+    )
+    """Visit cycle in days."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -5248,13 +6114,20 @@ class CountryWrite(Model):
     Body of POST/PUT /countries (unverified; countries are usually read-only).
     """
 
+    __sage_open__ = ("^Z_",)
+
     description_es: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "descriptionES", "required": False, "nullable": False},
     )
     description_en: str | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionEN", "required": False, "nullable": False},
+        metadata={
+            "wire": "descriptionEN",
+            "required": False,
+            "nullable": False,
+            "aliases": ("descriptionen",),
+        },
     )
     description_us: str | Unset = attrs.field(
         default=UNSET,
@@ -5262,15 +6135,30 @@ class CountryWrite(Model):
     )
     description_it: str | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionIT", "required": False, "nullable": False},
+        metadata={
+            "wire": "descriptionIT",
+            "required": False,
+            "nullable": False,
+            "aliases": ("descriptionit",),
+        },
     )
     description_de: str | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionDE", "required": False, "nullable": False},
+        metadata={
+            "wire": "descriptionDE",
+            "required": False,
+            "nullable": False,
+            "aliases": ("descriptionde",),
+        },
     )
     description_fr: str | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionFR", "required": False, "nullable": False},
+        metadata={
+            "wire": "descriptionFR",
+            "required": False,
+            "nullable": False,
+            "aliases": ("descriptionfr",),
+        },
     )
     description_br: str | Unset = attrs.field(
         default=UNSET,
@@ -5282,7 +6170,12 @@ class CountryWrite(Model):
     )
     description_pt: str | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionPT", "required": False, "nullable": False},
+        metadata={
+            "wire": "descriptionPT",
+            "required": False,
+            "nullable": False,
+            "aliases": ("descriptionpt",),
+        },
     )
     description_ru: str | Unset = attrs.field(
         default=UNSET,
@@ -5318,6 +6211,8 @@ class Currency(Model):
     A currency (value list `currencies`; CurrencyResponse in the vendor Swagger, which has no
     `branchVisibility`).
     """
+
+    __sage_open__ = ("^Z_",)
 
     id: int | Unset = attrs.field(
         default=UNSET,
@@ -5420,6 +6315,26 @@ class Currency(Model):
         default=UNSET,
         metadata={"wire": "readOnly", "required": False, "nullable": False},
     )
+    branch_visibility: list[Lookup] | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "branchVisibility", "required": False, "nullable": True},
+    )
+    """Branches where the row is visible."""
+    internal: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "internal", "required": False, "nullable": True},
+    )
+    """Row reserved for internal use."""
+    compute_sfm: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "computeSfm", "required": False, "nullable": True},
+    )
+    """Counted in the sales-force metrics."""
+    visit_cycle: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visitCycle", "required": False, "nullable": True},
+    )
+    """Visit cycle in days."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -5429,6 +6344,8 @@ class CurrencyWrite(Model):
     """
     Body of POST/PUT /currencies (unverified).
     """
+
+    __sage_open__ = ("^Z_",)
 
     description_es: str | Unset = attrs.field(
         default=UNSET,
@@ -5492,6 +6409,8 @@ class Timezone(Model):
     A time zone (value list `timezones`; TimezoneResponse in the vendor Swagger, which has
     neither `order` nor `branchVisibility`).
     """
+
+    __sage_open__ = ("^Z_",)
 
     id: int | Unset = attrs.field(
         default=UNSET,
@@ -5595,6 +6514,26 @@ class Timezone(Model):
         default=UNSET,
         metadata={"wire": "readOnly", "required": False, "nullable": False},
     )
+    branch_visibility: list[Lookup] | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "branchVisibility", "required": False, "nullable": True},
+    )
+    """Branches where the row is visible."""
+    internal: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "internal", "required": False, "nullable": True},
+    )
+    """Row reserved for internal use."""
+    compute_sfm: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "computeSfm", "required": False, "nullable": True},
+    )
+    """Counted in the sales-force metrics."""
+    visit_cycle: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visitCycle", "required": False, "nullable": True},
+    )
+    """Visit cycle in days."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -5604,6 +6543,8 @@ class TimezoneWrite(Model):
     """
     Body of POST/PUT /timezones (unverified; time zones are usually read-only).
     """
+
+    __sage_open__ = ("^Z_",)
 
     description_es: str | Unset = attrs.field(
         default=UNSET,
@@ -5666,6 +6607,8 @@ class UserType(Model):
     """
     A user type (`userTypes`, read-only). Fields from secondary sources (unverified).
     """
+
+    __sage_open__ = ("^Z_",)
 
     id: int | Unset = attrs.field(
         default=UNSET,
@@ -5759,6 +6702,26 @@ class UserType(Model):
         default=UNSET,
         metadata={"wire": "readOnly", "required": False, "nullable": False},
     )
+    branch_visibility: list[Lookup] | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "branchVisibility", "required": False, "nullable": True},
+    )
+    """Branches where the row is visible."""
+    internal: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "internal", "required": False, "nullable": True},
+    )
+    """Row reserved for internal use."""
+    compute_sfm: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "computeSfm", "required": False, "nullable": True},
+    )
+    """Counted in the sales-force metrics."""
+    visit_cycle: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visitCycle", "required": False, "nullable": True},
+    )
+    """Visit cycle in days."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -5769,6 +6732,8 @@ class Role(Model):
     A permission role (`roles`, read-only; users of a role at /roles/{id}/users). Fields from
     secondary sources (unverified).
     """
+
+    __sage_open__ = ("^Z_",)
 
     id: int | Unset = attrs.field(
         default=UNSET,
@@ -5825,39 +6790,82 @@ class Role(Model):
 @attrs.define(kw_only=True, repr=False)
 class Call(Model):
     """
-    A logged phone call (`calls`, read-only; also /calls/phone/{phoneNumber}). Fields from
-    secondary sources (unverified).
+    A logged phone call (`calls`; also /calls/phone/{phoneNumber}). Unlike other entities,
+    real call rows send their references as plain integer ids (-1 for none), and `startDate`/
+    `endDate` as "YYYY/MM/DD HH:MM:SS" local strings ("0001/01/01 00:00:00" when unset), not
+    ISO date-times: they are kept as strings.
     """
+
+    __sage_open__ = ("^Z_",)
 
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
     )
-    phone_number: str | None | Unset = attrs.field(
+    phone: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "phoneNumber", "required": False, "nullable": True},
+        metadata={"wire": "phone", "required": False, "nullable": True},
     )
-    account_id: Lookup | None | Unset = attrs.field(
+    """Number called or calling."""
+    phone_alias: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "accountId", "required": False, "nullable": True},
+        metadata={"wire": "phoneAlias", "required": False, "nullable": True},
     )
-    contact_id: Lookup | None | Unset = attrs.field(
+    """Name shown for the number, e.g. a contact."""
+    description: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "contactId", "required": False, "nullable": True},
+        metadata={"wire": "description", "required": False, "nullable": True},
     )
-    sales_rep_id: Lookup | None | Unset = attrs.field(
+    type: int | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "salesRepId", "required": False, "nullable": True},
+        metadata={"wire": "type", "required": False, "nullable": True},
     )
-    date: datetime | None | Unset = attrs.field(
+    """0 incoming"""
+    terminal_type: int | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "date", "required": False, "nullable": True},
+        metadata={"wire": "terminalType", "required": False, "nullable": True},
     )
+    """Free field telling terminal kinds apart."""
     duration: int | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "duration", "required": False, "nullable": True},
     )
-    """Seconds (unverified)."""
+    """Seconds."""
+    start_date: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "startDate", "required": False, "nullable": True},
+    )
+    """Local "YYYY/MM/DD HH:MM:SS" text, not ISO 8601."""
+    end_date: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "endDate", "required": False, "nullable": True},
+    )
+    """Local "YYYY/MM/DD HH:MM:SS" text, not ISO 8601."""
+    time_zone_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "timeZoneId", "required": False, "nullable": True},
+    )
+    """Time zone of the dates (timezones id)."""
+    account_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "accountId", "required": False, "nullable": True},
+    )
+    """Account id (-1 for none)."""
+    contact_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contactId", "required": False, "nullable": True},
+    )
+    """Contact id (-1 for none)."""
+    opportunity_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "opportunityId", "required": False, "nullable": True},
+    )
+    """Opportunity id (-1 for none)."""
+    sales_rep_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "salesRepId", "required": False, "nullable": True},
+    )
+    """User id (-1 for none)."""
     date_created: datetime | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "dateCreated", "required": False, "nullable": True},
@@ -5907,6 +6915,8 @@ class Email(Model):
     """
     A logged e-mail (`emails`, read-only). Fields from secondary sources (unverified).
     """
+
+    __sage_open__ = ("^Z_",)
 
     id: int | Unset = attrs.field(
         default=UNSET,
@@ -5981,7 +6991,10 @@ class Document(Model):
     """
     A document (`documents`, read-only here; folders at /documents/folders, per account at
     /accounts/{id}/documents). Fields from secondary sources (unverified).
+    Real rows send their references as plain integer ids (-1 for none), not lookups.
     """
+
+    __sage_open__ = ("^Z_",)
 
     id: int | Unset = attrs.field(
         default=UNSET,
@@ -6000,10 +7013,56 @@ class Document(Model):
         default=UNSET,
         metadata={"wire": "size", "required": False, "nullable": True},
     )
-    folder_id: Lookup | None | Unset = attrs.field(
+    carrousel: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "carrousel", "required": False, "nullable": True},
+    )
+    """Shown in the image carousel."""
+    link: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "link", "required": False, "nullable": True},
+    )
+    """Download URL."""
+    folder_id: int | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "folderId", "required": False, "nullable": True},
     )
+    """Folder id (-1 for the root)."""
+    level: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "level", "required": False, "nullable": True},
+    )
+    """Security level needed to see the document."""
+    form_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "formId", "required": False, "nullable": True},
+    )
+    """Form id."""
+    billboard_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "billboardId", "required": False, "nullable": True},
+    )
+    """News item id (-1 for none)."""
+    campaign_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "campaignId", "required": False, "nullable": True},
+    )
+    """Campaign id (-1 for none)."""
+    activity_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "activityId", "required": False, "nullable": True},
+    )
+    """Activity id (-1 for none)."""
+    contact_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contactId", "required": False, "nullable": True},
+    )
+    """Contact id (-1 for none)."""
+    account_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "accountId", "required": False, "nullable": True},
+    )
+    """Account id (-1 for none)."""
     date_created: datetime | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "dateCreated", "required": False, "nullable": True},
@@ -6053,11 +7112,18 @@ class Campaign(Model):
     """
     A marketing/sales campaign (`campaigns`, read-only). Fields from secondary sources
     (unverified).
+    Real rows send `statusId`, `typeId` and `ownerId` as plain integer ids.
     """
+
+    __sage_open__ = ("^Z_",)
 
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    title: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "title", "required": False, "nullable": True},
     )
     description: str | None | Unset = attrs.field(
         default=UNSET,
@@ -6071,11 +7137,25 @@ class Campaign(Model):
         default=UNSET,
         metadata={"wire": "endDate", "required": False, "nullable": True},
     )
-    status_id: Lookup | None | Unset = attrs.field(
+    status_id: int | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "statusId", "required": False, "nullable": True},
     )
-    """Campaign status (campaignStatuses)."""
+    """Campaign status id (campaignStatuses)."""
+    type_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "typeId", "required": False, "nullable": True},
+    )
+    """Campaign type id (check-in or any activity)."""
+    owner_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "ownerId", "required": False, "nullable": True},
+    )
+    """User owning the campaign."""
+    video_url: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "videoUrl", "required": False, "nullable": True},
+    )
     date_created: datetime | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "dateCreated", "required": False, "nullable": True},
