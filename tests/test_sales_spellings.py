@@ -23,7 +23,7 @@ SPELLINGS = [
     (sales.Contact, "use_company_address", "UseCompanyAddress", "useCompanyAddress", True),
     (sales.Opportunity, "type_id", "type_id", "typeId", None),
     (sales.SalesOrder, "sales_forcecast_date", "salesForcecastDate", "salesForecastDate", None),
-    (sales.SalesOrderLine, "salesorder_id", "salesorderId", "salesOrderId", None),
+    (sales.SalesOrderLine, "sales_order_id", "salesorderId", "salesOrderId", None),
     (sales.Country, "description_de", "descriptionde", "descriptionDE", "Portugal"),
     (sales.Rate, "comments", "Comments", "comments", "net 30"),
     (sales.Rate, "ext_id", "extID", "extId", "R-7"),

@@ -1411,17 +1411,17 @@ class SalesOrderLine(Model):
         default=UNSET,
         metadata={"wire": "productId", "required": False, "nullable": True},
     )
-    salesorder_id: Lookup | None | Unset = attrs.field(
+    sales_order_id: Lookup | None | Unset = attrs.field(
         default=UNSET,
         metadata={
-            "wire": "salesorderId",
+            "wire": "salesOrderId",
             "required": False,
             "nullable": True,
-            "aliases": ("salesOrderId",),
+            "aliases": ("salesorderId",),
         },
     )
-    """Parent sales order. Reads spell it `salesorderId`; the vendor response model and writes say
-    `salesOrderId`."""
+    """Parent sales order. Real reads spell it `salesorderId` (accepted); the vendor response model
+    and writes say `salesOrderId`"""
     quantity: int | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "quantity", "required": False, "nullable": True},
