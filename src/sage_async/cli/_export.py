@@ -63,8 +63,14 @@ def check_names(api: str, names: list[str]) -> None:
         UnknownFieldError: a name the API's table does not list.
     """
     known = listable(api)
+    other = "accounting" if api == "sales" else "sales"
     for name in names:
         if name not in known:
+            if name in listable(other):
+                title = {"sales": "a Sales Management", "accounting": "an Accounting"}[other]
+                raise UnknownFieldError(
+                    f"{name} is {title} resource: sage-async export {other} {name} ..."
+                )
             close = difflib.get_close_matches(name, known, n=3)
             hint = f"; did you mean {' or '.join(close)}?" if close else ""
             raise UnknownFieldError(
@@ -157,6 +163,12 @@ async def run_export(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     since = parse_since(args.since)
     if args.where and args.api != "sales":
         raise UsageError("--where applies to Sales only (Accounting lists take no filter text)")
+    checkpoint = Path(args.checkpoint) if args.checkpoint else Path(args.out) / "checkpoint.json"
+    if args.resume and not checkpoint.exists():
+        print(
+            f"sage-async: nothing to resume ({checkpoint} does not exist): starting a new export",
+            file=sys.stderr,
+        )
     async with contextlib.AsyncExitStack() as stack:
         if args.sandbox:
             from sage_async.testing import Sandbox
@@ -191,6 +203,16 @@ async def run_export(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     return EXIT_OK if manifest.ok else EXIT_PARTIAL
 
 
+#: What to fix when the API refused the credentials, by API (never "--resume": it cannot help).
+_FIX_CREDENTIALS = {
+    "sales": "check SAGE_SALES_PUBLIC_KEY and SAGE_SALES_PRIVATE_KEY (Settings > Integrations > "
+    "API key management), then run the command again",
+    "accounting": "the refresh or access token was refused (expired, revoked or used): run "
+    "`sage-async login url` and `sage-async login exchange` for new tokens, or check "
+    "SAGE_ACCOUNTING_CLIENT_ID/SECRET, then run the command again",
+}
+
+
 def _summary(manifest: Manifest) -> None:
     out = Path(manifest.out_dir)
     for report in manifest.resources:
@@ -202,7 +224,15 @@ def _summary(manifest: Manifest) -> None:
         else:
             print(f"{report.name}: not reached", file=sys.stderr)
     print(f"manifest: {out / 'manifest.json'} ({manifest.status})", file=sys.stderr)
-    if manifest.checkpoint:
+    refused = [r for r in manifest.resources if r.status == "failed" and not r.resumable]
+    if refused:
+        kind = refused[0].error_kind
+        if kind == "PermissionDeniedError":
+            fix = "the user's role has no access to that area: ask an administrator, then run again"
+        else:
+            fix = _FIX_CREDENTIALS.get(manifest.api, "check the credentials, then run again")
+        print(f"sage-async: {fix}", file=sys.stderr)
+    elif manifest.checkpoint:
         print("run the same command with --resume to continue", file=sys.stderr)
 
 

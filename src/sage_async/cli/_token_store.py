@@ -1,6 +1,6 @@
 """
 The default token store of ``sage-async export accounting`` when the refresh token comes from
-``SAGE_ACCOUNTING_REFRESH_TOKEN`` (or ``--refresh-token``).
+``SAGE_ACCOUNTING_REFRESH_TOKEN``.
 
 Sage Accounting rotates the refresh token on every use: the old one dies. A refresh token given
 in the environment is therefore good for one run only, unless the new one is kept. The CLI

@@ -90,6 +90,9 @@ class ResourceReport:
         streams: the resource's streams (one, or two for Accounting incremental runs).
         error: what stopped the resource (an exception message: no secrets).
         drift: deviations from the models counted while validating (``validate=True``).
+        error_kind: the class of the error (``AuthenticationError``, ``TransportError``, ...).
+        resumable: whether running again with ``resume`` can help (not after the API refused
+            the credentials or the user's permissions: those need fixing first).
     """
 
     name: str
@@ -97,6 +100,8 @@ class ResourceReport:
     streams: list[StreamReport] = attrs.field(factory=list)
     error: str | None = None
     drift: int = 0
+    error_kind: str | None = None
+    resumable: bool = True
 
     def _sum(self, field: str) -> int:
         return sum(int(getattr(s, field)) for s in self.streams)
@@ -119,6 +124,8 @@ class ResourceReport:
             "name": self.name,
             "status": self.status,
             "error": self.error,
+            "error_kind": self.error_kind,
+            "resumable": self.resumable,
             **totals,
             "total_changed": any(s.total_changed for s in self.streams),
             "drift": self.drift,

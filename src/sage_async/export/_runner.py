@@ -22,6 +22,7 @@ import attrs
 from sage_async._accounting_resource import AccountingResource
 from sage_async._client import BaseClient, Event, listening
 from sage_async._errors import (
+    AuthenticationError,
     BadRequestError,
     ExportError,
     NotFoundError,
@@ -124,6 +125,11 @@ class Runner:
                             disk_error(exc, self.out)
                             if isinstance(exc, OSError)
                             else str(exc).splitlines()[0]
+                        )
+                        cause = exc.__cause__ if isinstance(exc, PageError) else exc
+                        report.error_kind = type(cause).__name__
+                        report.resumable = not isinstance(
+                            cause, AuthenticationError | PermissionDeniedError
                         )
                         report.streams = [
                             self._report(p, self.state.streams[p.name]) for p in streams
