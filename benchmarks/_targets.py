@@ -54,9 +54,12 @@ class Check:
     measured: str
     passed: bool | None  # None: not measured in this run
     bound: str = ""
+    retired: bool = False  # measured and shown, no longer a target (the team's decision)
 
     @property
     def mark(self) -> str:
+        if self.retired and self.passed is not None:
+            return "retired (kept measured)"
         return {True: "pass", False: "**MISS**", None: "not run"}[self.passed]
 
 
@@ -204,27 +207,31 @@ def checks(rows: dict[Key, Row], decode: Run | None, idle: Run | None) -> list[C
         )  # fmt: skip
     for latency, source in ((300, "#8"), (50, "#6")):
         for api in APIS:
-            found.append(
-                ratio_check(rows, f"lat{latency}", (f"lat{latency}", api, "model", 16),
-                            (f"lat{latency}", api, "naive", 1), 10.0,
-                            f"{api}: {latency} ms, c16 ≥ 10x naive sequential", source)
+            check = ratio_check(
+                rows, f"lat{latency}", (f"lat{latency}", api, "model", 16),
+                (f"lat{latency}", api, "naive", 1), 10.0,
+                f"{api}: {latency} ms, c16 ≥ 10x naive sequential", source,
             )  # fmt: skip
+            # Retired at 50 ms (machine-bound on 2 cores: the no-library ceiling misses too).
+            found.append(attrs.evolve(check, retired=latency == 50))
     found += rate_checks(rows)
     found += memory_checks(rows, idle)
     if decode is None or decode.result.get("error"):
         found.append(Check("decode: models ≥ 0.40x orjson dicts (200-item page)", "#2", "-", None))
     else:
         extra = decode.result["extra"]
-        value = float(extra["ratio"])
-        found.append(
-            Check(
-                "decode: models ≥ 0.40x orjson dicts (200-item stock item page)",
-                "#2",
-                f"{value:.2f}x ({extra['models']:,.0f} vs {extra['dicts']:,.0f} records/s)",
-                value >= 0.40,
-                "" if value >= 0.40 else PROFILES.get("decode", ""),
+        for variant, label in (("models", "money as numbers"), ("models/str", "money as strings")):
+            value = float(extra[f"ratio {variant}"])
+            found.append(
+                Check(
+                    f"decode: models ≥ 0.40x orjson dicts (200-item stock item page, {label})",
+                    "#2",
+                    f"{value:.2f}x ({extra[variant]:,.0f} vs {extra['dicts']:,.0f} records/s)",
+                    value >= 0.40,
+                    "" if value >= 0.40 else PROFILES.get("decode", ""),
+                    retired=True,  # the eager attrs floor is lower (see PROFILES["decode"])
+                )
             )
-        )
     for api in APIS:
         row = rows.get(("cpu", api, "model", 16))
         if row is not None and row.n:

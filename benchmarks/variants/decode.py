@@ -15,7 +15,7 @@ def prepare(job: Job) -> Callable[[], Outcome]:
         printed = io.StringIO()
         with contextlib.redirect_stdout(printed):
             figures = decode.main(job.decode_rounds, job.decode_pages)
-        records = job.decode_rounds * job.decode_pages * 200 * 2
+        records = job.decode_rounds * job.decode_pages * 200 * 3
         return Outcome(records=records, extra={**figures, "printed": printed.getvalue()})
 
     return run

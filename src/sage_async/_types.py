@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from typing import Any, ClassVar, Final, Literal
+from typing import Any, Final, Literal
 
 import attrs
 
@@ -41,8 +41,10 @@ class Model:
 
     __slots__ = ()
     #: Regular expressions of keys the schema leaves open (``patternProperties``, e.g. ``^Z_``
-    #: for Sales custom fields): kept in ``extras`` and never counted as drift.
-    __sage_open__: ClassVar[tuple[str, ...]] = ()
+    #: for Sales custom fields): kept in ``extras`` and never counted as drift. A class-level
+    #: constant (not ``ClassVar``-annotated, so that ``typing.get_type_hints`` of a model works
+    #: with the model module's globals alone).
+    __sage_open__: tuple[str, ...] = ()
 
     def _fields(self) -> tuple[attrs.Attribute[Any], ...]:
         cls: Any = type(self)  # every concrete model is an attrs class
