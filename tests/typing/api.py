@@ -96,7 +96,7 @@ async def exporter() -> None:
         on_token_refresh=lambda tokens: None,
     ) as client:
         item: StockItem = await client.stock_items.get("abc")
-        price: Decimal | Unset = item.cost_price
+        price: Decimal | Unset | None = item.cost_price  # null on real records too
         records: RecordStream[StockItem] = client.stock_items.iterate(
             updated_or_created_since=datetime(2025, 1, 1, tzinfo=UTC),
             attributes="all",

@@ -18,7 +18,7 @@ zero drift:
   ``dateDeleted``), because lists return deleted rows too (sales FACTS "Soft delete").
 - Accounting: 32-hex-digit string ids, ``$path`` and ``displayed_as`` on every record,
   references as links ``{id, displayed_as, $path}`` (accounting FACTS section 9), date-times
-  ``...Z`` in whole seconds, money as JSON numbers (accounting FACTS "decimals are JSON numbers").
+  ``...Z`` in whole seconds, Accounting money mostly as JSON strings (as the live API sends it).
 
 Timestamps: record ``i`` is created at ``2015-01-01 + 30 s * i`` (plus up to 30 s) and updated up
 to 30 days later, so creation order equals index order and an ``updated since`` bound maps to a
