@@ -776,6 +776,74 @@ def test_stock_items_are_complete(spec: dict[str, Any]) -> None:
     }  # fmt: skip
 
 
+# Issue 14: where a property refers to a resource our spec models, by its wire name.
+REFERENCE_TARGETS = {
+    "ledger_account": "LedgerAccount", "tax_rate": "TaxRate", "contact": "Contact",
+    "usual_supplier": "Contact", "currency": "Currency", "base_currency": "Currency",
+    "bank_account": "BankAccount", "product": "Product", "service": "Service",
+    "contact_payment": "ContactPayment",
+}  # fmt: skip
+# Read-schema properties that are never null on the wire.
+NEVER_NULL = {"id", "displayed_as", "$path", "created_at", "updated_at"}
+
+
+def _reference_target(prop: str) -> str | None:
+    for suffix in ("ledger_account", "tax_rate"):  # sales_ledger_account, shipping_tax_rate...
+        if prop.endswith(suffix):
+            return REFERENCE_TARGETS[suffix]
+    return REFERENCE_TARGETS.get(prop)
+
+
+def _read_schema_names(spec: dict[str, Any]) -> list[str]:
+    """Every schema describing response data (not writes, pages, errors or the bare link)."""
+    skip = {"Link", "HrefLink", "ErrorItem", "ErrorList"}
+    return [
+        name
+        for name in spec["components"]["schemas"]
+        if name not in skip and not name.endswith(("Write", "WriteRequest", "Page"))
+    ]
+
+
+def test_references_to_modelled_resources_use_their_read_schema(spec: dict[str, Any]) -> None:
+    """A reference to a modelled resource is typed as its full read schema, never as Link: a
+    link and the whole record (journal lines send whole ledger accounts) both decode into it."""
+    schemas = spec["components"]["schemas"]
+    problems = []
+    for name in _read_schema_names(spec):
+        for prop, value in schemas[name].get("properties", {}).items():
+            target = _reference_target(prop)
+            ref = unwrap_nullable(value).get("$ref", "")
+            if target and ref and ref != f"#/components/schemas/{target}":
+                problems.append((name, prop, ref, target))
+    assert [] == problems
+
+
+def test_read_schemas_carry_path_and_allow_null(spec: dict[str, Any]) -> None:
+    """Every resource's read schema has id, displayed_as and $path; every read property but
+    those and the timestamps and arrays may be null (real records send null where the
+    published spec cannot say so: nominal_code, active, balance dates...)."""
+    schemas = spec["components"]["schemas"]
+    problems = []
+    for item in collections(spec).values():
+        model = item["x-sage-resource"]["model"]
+        missing = {"id", "displayed_as", "$path"} - set(schemas[model]["properties"])
+        if missing:
+            problems.append((model, "lacks", sorted(missing)))
+    for name in _read_schema_names(spec):
+        for prop, value in schemas[name].get("properties", {}).items():
+            untyped = not {"type", "$ref", "oneOf"} & set(value)  # anything goes, null too
+            if prop in NEVER_NULL or untyped or our_kind(value) == "array":
+                continue
+            types = value.get("type")
+            branches = value.get("oneOf", [])
+            if not (
+                (isinstance(types, list) and "null" in types)
+                or any(b.get("type") == "null" for b in branches)
+            ):
+                problems.append((name, prop, "not nullable"))
+    assert [] == problems
+
+
 def test_user_and_businesses(spec: dict[str, Any]) -> None:
     user = spec["paths"]["/user"]
     assert user["x-sage-resource"]["operations"] == ["get", "update"]
