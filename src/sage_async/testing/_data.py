@@ -272,7 +272,7 @@ class RecordFactory:
     def _compile(self, model: type, depth: int) -> list[tuple[str, Gen]]:
         plan: list[tuple[str, Gen]] = []
         for info in _field_infos(model):
-            if depth == 0 and info.wire == "legacy_id":
+            if info.wire == "legacy_id":
                 continue  # legacy gateway with show_legacy_id only (added by the route)
             plan.append(
                 (info.wire, self._field(info.wire, info.kind, info.target, info.nullable, depth))
@@ -302,7 +302,7 @@ class RecordFactory:
         return value_generator(self.api, wire, kind, nullable)
 
     def _nested(self, wire: str, model: type, nullable: bool, depth: int) -> Gen:
-        wires = {info.wire for info in _field_infos(model)}
+        wires = {info.wire for info in _field_infos(model)} - {"legacy_id"}
         if wires == {"id", "value"}:
             gen: Gen = self._lookup(wire)
         elif ("$path" in wires and wires <= {"id", "displayed_as", "$path"}) or (

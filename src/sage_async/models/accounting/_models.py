@@ -20,6 +20,11 @@ class Link(Model):
     Writes send the id as a `<name>_id` string instead.
     """
 
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
     id: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -96,6 +101,11 @@ class SalesPrice(Model):
     A named selling price of a product or stock item.
     """
 
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
     id: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -370,6 +380,11 @@ class ServiceRate(Model):
     A named selling rate of a service (the published spec's `Rate`).
     """
 
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
     id: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -967,6 +982,11 @@ class LedgerAccountGroup(Model):
     Chart-of-accounts group of a ledger account (the published `CoaGroupType`).
     """
 
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
     id: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -1226,6 +1246,11 @@ class Currency(Model):
     attributes (it types the resource as `Base`).
     """
 
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
     id: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -1248,6 +1273,11 @@ class ArtefactAddress(Model):
     Address printed on a sales artefact (the published `SalesArtefactAddress`).
     """
 
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
     id: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -1443,6 +1473,11 @@ class RecurringSalesInvoice(Model):
     Recurrence template of a sales invoice (with `show_recurring_invoice`).
     """
 
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
     id: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -2482,6 +2517,11 @@ class AllocatedArtefact(Model):
     One artefact a payment is allocated to (the published `AllocatedPaymentArtefact`).
     """
 
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
     id: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -3270,6 +3310,11 @@ class CurrencyPage(Model):
 class ComponentTaxRate(Model):
     """ComponentTaxRate (no description in the spec)."""
 
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
     id: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -3452,6 +3497,11 @@ class BusinessPage(Model):
 class TaxRate(Model):
     """TaxRate (no description in the spec)."""
 
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
     id: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -3609,6 +3659,11 @@ class TaxRatePage(Model):
 class LedgerAccount(Model):
     """LedgerAccount (no description in the spec)."""
 
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
     id: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -3833,6 +3888,11 @@ class LedgerAccountPage(Model):
 class Journal(Model):
     """Journal (no description in the spec)."""
 
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
     id: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -4483,6 +4543,11 @@ class Product(Model):
     A non-stock product.
     """
 
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
     id: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -4590,6 +4655,11 @@ class Service(Model):
     A service sold or bought.
     """
 
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
     id: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -4698,6 +4768,11 @@ class Contact(Model):
     A customer or supplier (contact types CUSTOMER, VENDOR).
     """
 
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
     id: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -4883,6 +4958,11 @@ class Contact(Model):
 class ContactPerson(Model):
     """ContactPerson (no description in the spec)."""
 
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
     id: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -4955,6 +5035,11 @@ class ContactPerson(Model):
 class Address(Model):
     """Address (no description in the spec)."""
 
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
     id: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -5093,6 +5178,11 @@ class PaymentAllocation(Model):
 class SalesInvoice(Model):
     """SalesInvoice (no description in the spec)."""
 
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
     id: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -5450,6 +5540,11 @@ class SalesInvoice(Model):
 class SalesInvoiceLineItem(Model):
     """SalesInvoiceLineItem (no description in the spec)."""
 
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
     id: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -5564,6 +5659,11 @@ class SalesCreditNote(Model):
     Main documented fields (see the published spec for the base_currency_* rest).
     """
 
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
     id: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -5904,6 +6004,11 @@ class SalesCreditNote(Model):
 class SalesCreditNoteLineItem(Model):
     """SalesCreditNoteLineItem (no description in the spec)."""
 
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
     id: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -6018,6 +6123,11 @@ class PurchaseInvoice(Model):
     Main documented fields.
     """
 
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
     id: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -6298,6 +6408,11 @@ class PurchaseInvoice(Model):
 class PurchaseInvoiceLineItem(Model):
     """PurchaseInvoiceLineItem (no description in the spec)."""
 
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
     id: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -6413,6 +6528,11 @@ class PurchaseCreditNote(Model):
     specs type it as a string here but as a number everywhere else.
     """
 
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
     id: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -6689,6 +6809,11 @@ class PurchaseCreditNote(Model):
 class PurchaseCreditNoteLineItem(Model):
     """PurchaseCreditNoteLineItem (no description in the spec)."""
 
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
     id: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -6803,6 +6928,11 @@ class ContactPayment(Model):
     A customer receipt or supplier payment (and its allocations).
     """
 
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
     id: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -6921,6 +7051,11 @@ class PaymentOnAccount(Model):
     The unallocated part of a payment, kept on the contact's account.
     """
 
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
     id: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -7013,6 +7148,11 @@ class PaymentOnAccount(Model):
 class BankAccount(Model):
     """BankAccount (no description in the spec)."""
 
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
     id: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
