@@ -3073,6 +3073,186 @@ class FinancialSettings(Model):
 
 
 @attrs.define(kw_only=True, repr=False)
+class BusinessType(Model):
+    """
+    A kind of business (sole trader, partnership...).
+    """
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    name: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "name", "required": False, "nullable": True},
+    )
+    description: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "description", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class InvoiceSettingsDocumentHeadings(Model):
+    """
+    The title printed on each kind of sales document.
+    """
+
+    sales_invoice: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sales_invoice", "required": False, "nullable": True},
+    )
+    sales_credit_note: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sales_credit_note", "required": False, "nullable": True},
+    )
+    sales_corrective_invoice: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sales_corrective_invoice", "required": False, "nullable": True},
+    )
+    sales_quote: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sales_quote", "required": False, "nullable": True},
+    )
+    sales_estimate: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sales_estimate", "required": False, "nullable": True},
+    )
+    pro_forma: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "pro_forma", "required": False, "nullable": True},
+    )
+    remittance_advice: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "remittance_advice", "required": False, "nullable": True},
+    )
+    statement: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statement", "required": False, "nullable": True},
+    )
+    delivery_note: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "delivery_note", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class InvoiceSettingsLineItemTitles(Model):
+    """
+    Column titles of document lines.
+    """
+
+    description: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "description", "required": False, "nullable": True},
+    )
+    unit_price: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "unit_price", "required": False, "nullable": True},
+    )
+    quantity: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "quantity", "required": False, "nullable": True},
+    )
+    discount: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "discount", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class FooterDetails(Model):
+    """
+    The three footer columns of sales documents.
+    """
+
+    column_1: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "column_1", "required": False, "nullable": True},
+    )
+    column_2: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "column_2", "required": False, "nullable": True},
+    )
+    column_3: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "column_3", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class PrintContactDetails(Model):
+    """
+    Which business details sales documents print.
+    """
+
+    business_name: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "business_name", "required": False, "nullable": True},
+    )
+    website: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "website", "required": False, "nullable": True},
+    )
+    telephone: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "telephone", "required": False, "nullable": True},
+    )
+    mobile: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "mobile", "required": False, "nullable": True},
+    )
+    email_address: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "email_address", "required": False, "nullable": True},
+    )
+    due_date: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "due_date", "required": False, "nullable": True},
+    )
+    default_delivery_address: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "default_delivery_address", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class PrintStatements(Model):
+    """
+    What customer statements print.
+    """
+
+    days_overdue: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "days_overdue", "required": False, "nullable": True},
+    )
+    table_of_balances: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "table_of_balances", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
 class BusinessCountry(Model):
     """
     Country of a business (id is the ISO code, e.g. GB).
@@ -3853,6 +4033,116 @@ class JournalLine(Model):
 
 
 @attrs.define(kw_only=True, repr=False)
+class DefaultLedgerAccounts(Model):
+    """
+    The ledger accounts the business posts to by default.
+    """
+
+    bank_charges_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "bank_charges_ledger_account", "required": False, "nullable": True},
+    )
+    bank_interest_received_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "bank_interest_received_ledger_account",
+            "required": False,
+            "nullable": True,
+        },
+    )
+    bank_interest_charges_paid_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "bank_interest_charges_paid_ledger_account",
+            "required": False,
+            "nullable": True,
+        },
+    )
+    exchange_rate_gains_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "exchange_rate_gains_ledger_account",
+            "required": False,
+            "nullable": True,
+        },
+    )
+    exchange_rate_losses_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "exchange_rate_losses_ledger_account",
+            "required": False,
+            "nullable": True,
+        },
+    )
+    sales_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sales_ledger_account", "required": False, "nullable": True},
+    )
+    sales_discount_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sales_discount_ledger_account", "required": False, "nullable": True},
+    )
+    purchase_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "purchase_ledger_account", "required": False, "nullable": True},
+    )
+    purchase_discount_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "purchase_discount_ledger_account", "required": False, "nullable": True},
+    )
+    product_sales_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "product_sales_ledger_account", "required": False, "nullable": True},
+    )
+    product_purchase_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "product_purchase_ledger_account", "required": False, "nullable": True},
+    )
+    service_sales_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "service_sales_ledger_account", "required": False, "nullable": True},
+    )
+    service_purchase_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "service_purchase_ledger_account", "required": False, "nullable": True},
+    )
+    stock_purchase_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "stock_purchase_ledger_account", "required": False, "nullable": True},
+    )
+    other_receipt_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "other_receipt_ledger_account", "required": False, "nullable": True},
+    )
+    other_payment_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "other_payment_ledger_account", "required": False, "nullable": True},
+    )
+    customer_receipt_discount_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "customer_receipt_discount_ledger_account",
+            "required": False,
+            "nullable": True,
+        },
+    )
+    vendor_payment_discount_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "vendor_payment_discount_ledger_account",
+            "required": False,
+            "nullable": True,
+        },
+    )
+    carriage_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "carriage_ledger_account", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
 class LedgerAccountPage(Model):
     """LedgerAccountPage (no description in the spec)."""
 
@@ -3952,6 +4242,73 @@ class Journal(Model):
     migrated: bool | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "migrated", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class BusinessSettings(Model):
+    """
+    The business's settings (GET /business_settings, a singleton; French and Spanish
+    registration details, default ledger accounts).
+    """
+
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    siret: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "siret", "required": False, "nullable": True},
+    )
+    management_centre_member: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "management_centre_member", "required": False, "nullable": True},
+    )
+    rcs_number: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "rcs_number", "required": False, "nullable": True},
+    )
+    share_capital: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "share_capital", "required": False, "nullable": True},
+    )
+    business_activity_type: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "business_activity_type", "required": False, "nullable": True},
+    )
+    legal_form_type: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legal_form_type", "required": False, "nullable": True},
+    )
+    auxiliary_accounts_visible: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "auxiliary_accounts_visible", "required": False, "nullable": True},
+    )
+    default_ledger_accounts: DefaultLedgerAccounts | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "default_ledger_accounts", "required": False, "nullable": True},
+    )
+    business_type: BusinessType | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "business_type", "required": False, "nullable": True},
+    )
+    country_of_registration: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "country_of_registration", "required": False, "nullable": True},
+    )
+    business_created_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "business_created_at", "required": False, "nullable": True},
+    )
+    updated_at: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": False},
+    )
+    wizard_complete: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "wizard_complete", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
@@ -7232,6 +7589,216 @@ class BankAccount(Model):
     currency: Currency | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "currency", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class InvoiceSettings(Model):
+    """
+    Numbering, wording and defaults of sales documents (GET /invoice_settings, a singleton).
+    """
+
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    next_invoice_number: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "next_invoice_number", "required": False, "nullable": True},
+    )
+    next_credit_note_number: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "next_credit_note_number", "required": False, "nullable": True},
+    )
+    separate_invoice_credit_note_numbering: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "separate_invoice_credit_note_numbering",
+            "required": False,
+            "nullable": True,
+        },
+    )
+    sales_invoice_number_prefix: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sales_invoice_number_prefix", "required": False, "nullable": True},
+    )
+    sales_credit_note_number_prefix: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sales_credit_note_number_prefix", "required": False, "nullable": True},
+    )
+    invoice_terms_and_conditions: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "invoice_terms_and_conditions", "required": False, "nullable": True},
+    )
+    default_note_on_invoice: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "default_note_on_invoice", "required": False, "nullable": True},
+    )
+    default_note_on_credit_note: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "default_note_on_credit_note", "required": False, "nullable": True},
+    )
+    default_note_on_estimate: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "default_note_on_estimate", "required": False, "nullable": True},
+    )
+    default_note_on_quote: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "default_note_on_quote", "required": False, "nullable": True},
+    )
+    next_quote_number: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "next_quote_number", "required": False, "nullable": True},
+    )
+    quote_number_prefix: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "quote_number_prefix", "required": False, "nullable": True},
+    )
+    estimate_number_prefix: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "estimate_number_prefix", "required": False, "nullable": True},
+    )
+    quote_default_days_to_expiry: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "quote_default_days_to_expiry", "required": False, "nullable": True},
+    )
+    estimate_default_days_to_expiry: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "estimate_default_days_to_expiry", "required": False, "nullable": True},
+    )
+    quote_terms_and_conditions: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "quote_terms_and_conditions", "required": False, "nullable": True},
+    )
+    estimate_terms_and_conditions: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "estimate_terms_and_conditions", "required": False, "nullable": True},
+    )
+    delivery_note_terms_and_conditions: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "delivery_note_terms_and_conditions",
+            "required": False,
+            "nullable": True,
+        },
+    )
+    delivery_note_show_signature: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "delivery_note_show_signature", "required": False, "nullable": True},
+    )
+    delivery_note_show_picked: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "delivery_note_show_picked", "required": False, "nullable": True},
+    )
+    delivery_note_show_notes: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "delivery_note_show_notes", "required": False, "nullable": True},
+    )
+    delivery_note_show_contact_details: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "delivery_note_show_contact_details",
+            "required": False,
+            "nullable": True,
+        },
+    )
+    quick_entry_prefix: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "quick_entry_prefix", "required": False, "nullable": True},
+    )
+    late_payment_percentage: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "late_payment_percentage", "required": False, "nullable": True},
+    )
+    prompt_payment_percentage: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "prompt_payment_percentage", "required": False, "nullable": True},
+    )
+    show_auto_entrepreneur: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "show_auto_entrepreneur", "required": False, "nullable": True},
+    )
+    show_insurance: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "show_insurance", "required": False, "nullable": True},
+    )
+    insurer: Contact | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "insurer", "required": False, "nullable": True},
+    )
+    insurance_area: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "insurance_area", "required": False, "nullable": True},
+    )
+    insurance_type: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "insurance_type", "required": False, "nullable": True},
+    )
+    insurance_text: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "insurance_text", "required": False, "nullable": True},
+    )
+    payment_bank_account: BankAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "payment_bank_account", "required": False, "nullable": True},
+    )
+    sales_corrective_invoice_number_prefix: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "sales_corrective_invoice_number_prefix",
+            "required": False,
+            "nullable": True,
+        },
+    )
+    next_sales_corrective_invoice_number: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "next_sales_corrective_invoice_number",
+            "required": False,
+            "nullable": True,
+        },
+    )
+    document_headings: InvoiceSettingsDocumentHeadings | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "document_headings", "required": False, "nullable": True},
+    )
+    line_item_titles: InvoiceSettingsLineItemTitles | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "line_item_titles", "required": False, "nullable": True},
+    )
+    footer_details: FooterDetails | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "footer_details", "required": False, "nullable": True},
+    )
+    print_contact_details: PrintContactDetails | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "print_contact_details", "required": False, "nullable": True},
+    )
+    print_statements: PrintStatements | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "print_statements", "required": False, "nullable": True},
+    )
+    customer_credit_days: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "customer_credit_days", "required": False, "nullable": True},
+    )
+    vendor_credit_days: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "vendor_credit_days", "required": False, "nullable": True},
+    )
+    customer_credit_terms: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "customer_credit_terms", "required": False, "nullable": True},
+    )
+    vendor_credit_terms: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "vendor_credit_terms", "required": False, "nullable": True},
+    )
+    updated_at: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": False},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
