@@ -2,10 +2,11 @@
 The Sage Business Cloud Accounting API v3.1 client (and the legacy v3 gateway).
 
 Auth (accounting FACTS §2-3): OAuth2 bearer tokens that live 5 minutes, refreshed with rotating
-refresh tokens. The client refreshes shortly before expiry and once on a 401, single-flight, and
-hands every new token set to ``on_token_refresh`` so the caller can persist the new refresh token
-atomically (the old one stops working). ``business_id`` is sent as ``X-Business``; the response's
-``X-Business`` names the business actually served, and a difference raises
+refresh tokens. The client refreshes shortly before expiry and on a 401, single-flight (one
+attempt of the call that needed it, within that call's retry budget), and hands every new token
+set to ``on_token_refresh`` so the caller can persist the new refresh token atomically (the old
+one stops working). ``business_id`` is sent as ``X-Business``; the response's ``X-Business``
+names the business actually served, and a difference raises
 :class:`~sage_async.BusinessChangedError` rather than mixing two businesses' data. The legacy
 gateway (``region=...``) adds the ``Ocp-Apim-Subscription-Key`` header.
 """
@@ -33,7 +34,7 @@ from ._oauth import (
     token_request_body,
 )
 from ._request import Request, accounting_headers, check_base_url
-from ._retry import RetryPolicy, call_with_retries
+from ._retry import RetryPolicy
 from ._sansio import raise_for_response
 from ._throttle import GovernorRegistry
 from ._transport import Response, Timeouts
@@ -256,6 +257,7 @@ class AccountingClient(AccountingResources, BaseClient):
                 expires_at=tokens.expires_at, scope=tokens.scope,
             )  # fmt: skip
         self._tokens = tokens
+        self._renewed()
         if self._on_token_refresh is not None:
             result = self._on_token_refresh(tokens)
             if inspect.isawaitable(result):
@@ -272,16 +274,13 @@ class AccountingClient(AccountingResources, BaseClient):
             body=urlencode(form).encode(),
         )
 
-        async def attempt() -> Any:
-            response = await self._transport.send(request)
-            return raise_for_response(
-                "accounting", response.status, response.headers, response.body,
-                method="POST", path=request.path,
-            )  # fmt: skip
-
-        data = await call_with_retries(
-            attempt, policy=self.retry, method="POST", path=request.path, on_event=self._emit
-        )
+        # One attempt (a refresh token rotates: a blind retry could spend it twice); the API
+        # call that needed the token retries within its own budget.
+        response = await self._transport.send(request)
+        data = raise_for_response(
+            "accounting", response.status, response.headers, response.body,
+            method="POST", path=request.path,
+        )  # fmt: skip
         if not isinstance(data, Mapping) or "access_token" not in data:
             raise AuthenticationError(
                 "the token endpoint answered without an access_token", status=200,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import re
 import stat
 from pathlib import Path
 from typing import Any
@@ -163,41 +164,58 @@ async def test_invalid_credentials_fail_with_one_clear_line(
     assert not (tmp_path / "accounts.jsonl").exists()
 
 
-def test_progress_line_shows_bar_and_eta_when_the_total_is_known() -> None:
-    """With $total: a bar, records of total and an ETA; without: records and rate only."""
+def test_progress_line_shows_totals_and_eta_when_the_total_is_known() -> None:
+    """With $total: records of total and an ETA; without: records, pages and records/s."""
     known = Progress("stock_items", "stock_items", 400, 2, 10, 2000, elapsed=1.0, session_pages=2)
-    line = describe(known, bar=True)
-    assert "[####................]  20%" in line
+    line = describe(known)
     assert "400/2,000 records" in line
-    assert "2.0 pages/s" in line
+    assert "400 rec/s" in line
     assert "ETA 0:04" in line
     unknown = Progress("accounts", "accounts", 600, 2, None, None, elapsed=2.0, session_pages=2)
-    assert "accounts  600 records  2 pages  1.0 pages/s" == describe(unknown, bar=True)
+    assert "accounts  600 records  2 pages  300 rec/s" == describe(unknown)
+    converting = Progress("accounts", "accounts", 600, 2, None, None, elapsed=2.0, phase="convert")
+    assert describe(converting).startswith("accounts convert  600 records")
+    assert 30 == len(describe(known, width=30))
 
 
-def test_progress_redraws_in_place_on_a_terminal_and_logs_lines_elsewhere() -> None:
-    """A TTY gets carriage-return redraws; a pipe gets plain lines at the interval."""
-    now = [0.0]
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def visible_lines(text: str) -> list[str]:
+    return [ANSI.sub("", part) for part in re.split(r"[\r\n]", text)]
+
+
+@pytest.mark.parametrize("name", ["stock_items", "ledger_account_opening_balances.deleted"])
+def test_progress_at_80_columns_never_writes_a_longer_line(name: str) -> None:
+    """On an 80-column terminal every drawn row fits: nothing scrolls on a refresh."""
     tty = io.StringIO()
-    display = ProgressDisplay(tty, tty=True, clock=lambda: now[0])
-    for step in range(5):
-        now[0] = step * 0.05
-        display(Progress("a", "a", step * 10, step, None, None, elapsed=now[0] + 0.1))
-    display(Progress("a", "a", 50, 5, None, None, elapsed=1.0, done=True))
-    text = tty.getvalue()
-    assert 4 == text.count("\r\x1b[K")  # steps 0, 2, 4 (0.1 s apart) and the final one
-    assert text.endswith("done in 0:01\n")
+    display = ProgressDisplay(tty, tty=True, width=80)
+    for step in range(1, 30):
+        display(Progress(name, name, step * 200, step, 500, 100_000, elapsed=step * 0.5,
+                         session_pages=step))  # fmt: skip
+    display(Progress("accounts", "accounts", 900_000, 3_000, None, None, elapsed=60.0,
+                     session_pages=3_000, done=True))  # fmt: skip
+    display.close()
+    lines = visible_lines(tty.getvalue())
+    assert any(name[:10] in line for line in lines)
+    assert max(len(line) for line in lines) <= 80
+
+
+def test_progress_logs_plain_lines_off_a_terminal() -> None:
+    """A pipe gets plain lines at the interval and when a stream completes, no redraws."""
+    now = [0.0]
     pipe = io.StringIO()
     display = ProgressDisplay(pipe, tty=False, clock=lambda: now[0])
     for step in range(12):
         now[0] = float(step)
-        display(Progress("a", "a", step, step, None, None, elapsed=now[0] + 1))
-    display(Progress("a", "a", 12, 12, None, None, elapsed=12.0, done=True))
+        display(Progress("a", "a", step, step, None, None, elapsed=now[0] + 1, session_pages=step))
+    display(Progress("a", "a", 12, 12, None, None, elapsed=12.0, session_pages=12, done=True))
     lines = pipe.getvalue().splitlines()
     assert ["a  5 records", "a  10 records", "a  12 records"] == [
-        line.split("  ")[0] + "  " + line.split("  ")[1] for line in lines
+        "  ".join(line.split("  ")[:2]) for line in lines
     ]
     assert "\r" not in pipe.getvalue()
+    assert "\x1b" not in pipe.getvalue()
 
 
 async def test_login_url_and_exchange_save_private_tokens(

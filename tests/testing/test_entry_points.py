@@ -70,9 +70,15 @@ def test_rate_limit_option_parsing() -> None:
     assert _parser().parse_args([]).port == 8080
 
 
-def test_pytest_plugin_fixture(tmp_path: Path) -> None:
-    """A user's test suite enabling the plugin gets a started `sage_sandbox` per test."""
-    (tmp_path / "pytest.ini").write_text("[pytest]\nasyncio_mode = auto\n")
+@pytest.mark.parametrize(
+    "ini", ["[pytest]\nasyncio_mode = auto\n", "[pytest]\n"], ids=["auto", "strict"]
+)
+def test_pytest_plugin_fixture(tmp_path: Path, ini: str) -> None:
+    """
+    A user's test suite enabling the plugin gets a started `sage_sandbox` per test, in
+    pytest-asyncio's auto mode and in its default strict mode (no marker on the test).
+    """
+    (tmp_path / "pytest.ini").write_text(ini)
     (tmp_path / "conftest.py").write_text('pytest_plugins = ["sage_async.testing.pytest_plugin"]\n')
     (tmp_path / "test_user.py").write_text(
         textwrap.dedent(

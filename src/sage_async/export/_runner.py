@@ -66,6 +66,8 @@ class Progress:
         elapsed: seconds since this session started the stream.
         session_pages: pages completed in this session (for a rate).
         done: the stream completed.
+        phase: ``fetch`` while pages are fetched, ``convert`` while the staged records become
+            CSV or Parquet.
     """
 
     resource: str
@@ -77,6 +79,7 @@ class Progress:
     elapsed: float
     session_pages: int = 0
     done: bool = False
+    phase: str = "fetch"
 
 
 ProgressCallback = Callable[[Progress], object]

@@ -6,8 +6,9 @@ Enable it in a ``conftest.py``::
 
     pytest_plugins = ["sage_async.testing.pytest_plugin"]
 
-and write async tests (this needs ``pytest-asyncio`` in your environment, with
-``asyncio_mode = "auto"`` or ``@pytest.mark.asyncio`` on each test)::
+and write async tests (this needs ``pytest-asyncio`` in your environment). The plugin marks every
+``async def`` test that asks for ``sage_sandbox`` with ``@pytest.mark.asyncio`` itself, so it
+works under pytest-asyncio's default strict mode as well as with ``asyncio_mode = "auto"``::
 
     async def test_lists_accounts(sage_sandbox):
         async with SalesClient(
@@ -26,7 +27,8 @@ arguments (defaults: ``seed=0``, 100 records per resource)::
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import inspect
+from collections.abc import AsyncIterator, Generator
 from typing import Any
 
 import pytest
@@ -35,7 +37,7 @@ import pytest_asyncio
 from sage_async.testing._sandbox import Sandbox
 
 
-__all__ = ["pytest_configure", "sage_sandbox"]
+__all__ = ["pytest_configure", "pytest_pycollect_makeitem", "sage_sandbox"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -43,6 +45,33 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "sage_sandbox_options(**kwargs): keyword arguments for the sage_sandbox fixture"
     )
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_pycollect_makeitem(
+    collector: pytest.Module | pytest.Class, name: str, obj: object
+) -> Generator[None, object, None]:
+    """
+    Mark ``async def`` tests that use ``sage_sandbox`` with ``@pytest.mark.asyncio``.
+
+    Runs before pytest-asyncio turns coroutine functions into its own items, so that in strict
+    mode (pytest-asyncio's default) a test using the fixture needs no marker of its own.
+    """
+    marks = getattr(obj, "pytestmark", ())
+    if (
+        inspect.iscoroutinefunction(obj)
+        and "sage_sandbox" in _parameters(obj)
+        and not any(m.name == "asyncio" for m in marks)
+    ):
+        pytest.mark.asyncio(obj)
+    yield
+
+
+def _parameters(obj: Any) -> set[str]:
+    try:
+        return set(inspect.signature(obj).parameters)
+    except (TypeError, ValueError):
+        return set()
 
 
 @pytest_asyncio.fixture

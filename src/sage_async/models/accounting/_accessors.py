@@ -4,12 +4,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Never
+from typing import TYPE_CHECKING, Any
 
-from sage_async._accounting_resource import AccountingResource
 
-from . import _models
-
+if TYPE_CHECKING:
+    from . import _typed
 
 __all__ = ["AccountingResources"]
 
@@ -24,153 +23,109 @@ class AccountingResources:
         def _resource(self, name: str) -> Any: ...
 
     @property
-    def addresses(self) -> AccountingResource[_models.Address, _models.AddressWrite]:
+    def addresses(self) -> _typed.Addresses:
         """``/addresses``: list, get, create, update, delete."""
-        resource: AccountingResource[_models.Address, _models.AddressWrite] = self._resource(
-            "addresses"
-        )
+        resource: _typed.Addresses = self._resource("addresses")
         return resource
 
     @property
-    def bank_accounts(self) -> AccountingResource[_models.BankAccount, _models.BankAccountWrite]:
+    def bank_accounts(self) -> _typed.BankAccounts:
         """``/bank_accounts``: list, get, create, update, delete."""
-        resource: AccountingResource[_models.BankAccount, _models.BankAccountWrite] = (
-            self._resource("bank_accounts")
-        )
+        resource: _typed.BankAccounts = self._resource("bank_accounts")
         return resource
 
     @property
-    def businesses(self) -> AccountingResource[_models.Business, _models.BusinessWrite]:
+    def businesses(self) -> _typed.Businesses:
         """``/businesses``: list, get, update."""
-        resource: AccountingResource[_models.Business, _models.BusinessWrite] = self._resource(
-            "businesses"
-        )
+        resource: _typed.Businesses = self._resource("businesses")
         return resource
 
     @property
-    def contact_payments(
-        self,
-    ) -> AccountingResource[_models.ContactPayment, _models.ContactPaymentWrite]:
+    def contact_payments(self) -> _typed.ContactPayments:
         """``/contact_payments``: list, get, create, update, delete."""
-        resource: AccountingResource[_models.ContactPayment, _models.ContactPaymentWrite] = (
-            self._resource("contact_payments")
-        )
+        resource: _typed.ContactPayments = self._resource("contact_payments")
         return resource
 
     @property
-    def contact_persons(
-        self,
-    ) -> AccountingResource[_models.ContactPerson, _models.ContactPersonWrite]:
+    def contact_persons(self) -> _typed.ContactPersons:
         """``/contact_persons``: list, get, create, update, delete."""
-        resource: AccountingResource[_models.ContactPerson, _models.ContactPersonWrite] = (
-            self._resource("contact_persons")
-        )
+        resource: _typed.ContactPersons = self._resource("contact_persons")
         return resource
 
     @property
-    def contacts(self) -> AccountingResource[_models.Contact, _models.ContactWrite]:
+    def contacts(self) -> _typed.Contacts:
         """``/contacts``: list, get, create, update, delete."""
-        resource: AccountingResource[_models.Contact, _models.ContactWrite] = self._resource(
-            "contacts"
-        )
+        resource: _typed.Contacts = self._resource("contacts")
         return resource
 
     @property
-    def currencies(self) -> AccountingResource[_models.Currency, Never]:
+    def currencies(self) -> _typed.Currencies:
         """``/currencies``: list, get."""
-        resource: AccountingResource[_models.Currency, Never] = self._resource("currencies")
+        resource: _typed.Currencies = self._resource("currencies")
         return resource
 
     @property
-    def journals(self) -> AccountingResource[_models.Journal, _models.JournalWrite]:
+    def journals(self) -> _typed.Journals:
         """``/journals``: list, get, create, delete."""
-        resource: AccountingResource[_models.Journal, _models.JournalWrite] = self._resource(
-            "journals"
-        )
+        resource: _typed.Journals = self._resource("journals")
         return resource
 
     @property
-    def ledger_accounts(
-        self,
-    ) -> AccountingResource[_models.LedgerAccount, _models.LedgerAccountWrite]:
+    def ledger_accounts(self) -> _typed.LedgerAccounts:
         """``/ledger_accounts``: list, get, create, update."""
-        resource: AccountingResource[_models.LedgerAccount, _models.LedgerAccountWrite] = (
-            self._resource("ledger_accounts")
-        )
+        resource: _typed.LedgerAccounts = self._resource("ledger_accounts")
         return resource
 
     @property
-    def products(self) -> AccountingResource[_models.Product, _models.ProductWrite]:
+    def products(self) -> _typed.Products:
         """``/products``: list, get, create, update, delete."""
-        resource: AccountingResource[_models.Product, _models.ProductWrite] = self._resource(
-            "products"
-        )
+        resource: _typed.Products = self._resource("products")
         return resource
 
     @property
-    def purchase_credit_notes(
-        self,
-    ) -> AccountingResource[_models.PurchaseCreditNote, _models.PurchaseCreditNoteWrite]:
+    def purchase_credit_notes(self) -> _typed.PurchaseCreditNotes:
         """``/purchase_credit_notes``: list, get, create, update, delete."""
-        resource: AccountingResource[
-            _models.PurchaseCreditNote, _models.PurchaseCreditNoteWrite
-        ] = self._resource("purchase_credit_notes")
+        resource: _typed.PurchaseCreditNotes = self._resource("purchase_credit_notes")
         return resource
 
     @property
-    def purchase_invoices(
-        self,
-    ) -> AccountingResource[_models.PurchaseInvoice, _models.PurchaseInvoiceWrite]:
+    def purchase_invoices(self) -> _typed.PurchaseInvoices:
         """``/purchase_invoices``: list, get, create, update, delete."""
-        resource: AccountingResource[_models.PurchaseInvoice, _models.PurchaseInvoiceWrite] = (
-            self._resource("purchase_invoices")
-        )
+        resource: _typed.PurchaseInvoices = self._resource("purchase_invoices")
         return resource
 
     @property
-    def sales_credit_notes(
-        self,
-    ) -> AccountingResource[_models.SalesCreditNote, _models.SalesCreditNoteWrite]:
+    def sales_credit_notes(self) -> _typed.SalesCreditNotes:
         """``/sales_credit_notes``: list, get, create, update, delete."""
-        resource: AccountingResource[_models.SalesCreditNote, _models.SalesCreditNoteWrite] = (
-            self._resource("sales_credit_notes")
-        )
+        resource: _typed.SalesCreditNotes = self._resource("sales_credit_notes")
         return resource
 
     @property
-    def sales_invoices(self) -> AccountingResource[_models.SalesInvoice, _models.SalesInvoiceWrite]:
+    def sales_invoices(self) -> _typed.SalesInvoices:
         """``/sales_invoices``: list, get, create, update, delete."""
-        resource: AccountingResource[_models.SalesInvoice, _models.SalesInvoiceWrite] = (
-            self._resource("sales_invoices")
-        )
+        resource: _typed.SalesInvoices = self._resource("sales_invoices")
         return resource
 
     @property
-    def services(self) -> AccountingResource[_models.Service, _models.ServiceWrite]:
+    def services(self) -> _typed.Services:
         """``/services``: list, get, create, update, delete."""
-        resource: AccountingResource[_models.Service, _models.ServiceWrite] = self._resource(
-            "services"
-        )
+        resource: _typed.Services = self._resource("services")
         return resource
 
     @property
-    def stock_items(self) -> AccountingResource[_models.StockItem, _models.StockItemWrite]:
+    def stock_items(self) -> _typed.StockItems:
         """``/stock_items``: list, get, create, update, delete."""
-        resource: AccountingResource[_models.StockItem, _models.StockItemWrite] = self._resource(
-            "stock_items"
-        )
+        resource: _typed.StockItems = self._resource("stock_items")
         return resource
 
     @property
-    def tax_rates(self) -> AccountingResource[_models.TaxRate, _models.TaxRateWrite]:
+    def tax_rates(self) -> _typed.TaxRates:
         """``/tax_rates``: list, get, create, update, delete."""
-        resource: AccountingResource[_models.TaxRate, _models.TaxRateWrite] = self._resource(
-            "tax_rates"
-        )
+        resource: _typed.TaxRates = self._resource("tax_rates")
         return resource
 
     @property
-    def user(self) -> AccountingResource[_models.User, _models.UserWrite]:
+    def user(self) -> _typed.User:
         """``/user``: get, update."""
-        resource: AccountingResource[_models.User, _models.UserWrite] = self._resource("user")
+        resource: _typed.User = self._resource("user")
         return resource
