@@ -139,7 +139,9 @@ async def typed_parameters(acc: AccountingClient) -> None:
         search="x", updated_or_created_since="2025-01-31T00:00:00Z", attributes="all"
     )
     raw: Page[dict[str, object]] = await acc.stock_items.list(raw=True, out_of_stock=True)
-    codes: list[str | Unset] = [i.item_code async for i in acc.stock_items.iterate(active=True)]
+    codes: list[str | Unset | None] = [
+        i.item_code async for i in acc.stock_items.iterate(active=True)
+    ]
     await acc.currencies.list(out_of_stock=True)  # type: ignore[call-overload]
     item = await acc.stock_items.get("key", attributes=["item_code"])
     print(page, raw, item, codes)
