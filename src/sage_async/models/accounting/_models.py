@@ -7558,6 +7558,8 @@ class BankAccount(Model):
         default=UNSET,
         metadata={"wire": "main_contact_person", "required": False, "nullable": True},
     )
+    """A link to a contact person (/contact_persons/...), not the published BankAccountContact
+    (which is only the write shape)."""
     nominal_code: int | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "nominal_code", "required": False, "nullable": True},
