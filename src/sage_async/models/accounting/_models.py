@@ -20,6 +20,11 @@ class Link(Model):
     Writes send the id as a `<name>_id` string instead.
     """
 
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
     id: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -96,6 +101,11 @@ class SalesPrice(Model):
     A named selling price of a product or stock item.
     """
 
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
     id: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -112,21 +122,21 @@ class SalesPrice(Model):
         default=UNSET,
         metadata={"wire": "updated_at", "required": False, "nullable": False},
     )
-    price_name: str | Unset = attrs.field(
+    price_name: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "price_name", "required": False, "nullable": False},
+        metadata={"wire": "price_name", "required": False, "nullable": True},
     )
-    price: Decimal | Unset = attrs.field(
+    price: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "price", "required": False, "nullable": False},
+        metadata={"wire": "price", "required": False, "nullable": True},
     )
-    price_includes_tax: bool | Unset = attrs.field(
+    price_includes_tax: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "price_includes_tax", "required": False, "nullable": False},
+        metadata={"wire": "price_includes_tax", "required": False, "nullable": True},
     )
-    product_sales_price_type: Link | Unset = attrs.field(
+    product_sales_price_type: Link | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "product_sales_price_type", "required": False, "nullable": False},
+        metadata={"wire": "product_sales_price_type", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
@@ -287,109 +297,6 @@ class StockItemWriteRequest(Model):
 
 
 @attrs.define(kw_only=True, repr=False)
-class Product(Model):
-    """
-    A non-stock product.
-    """
-
-    id: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "id", "required": False, "nullable": False},
-    )
-    displayed_as: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "displayed_as", "required": False, "nullable": False},
-    )
-    path: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$path", "required": False, "nullable": False},
-    )
-    created_at: datetime | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "created_at", "required": False, "nullable": False},
-    )
-    updated_at: datetime | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "updated_at", "required": False, "nullable": False},
-    )
-    deleted_at: datetime | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "deleted_at", "required": False, "nullable": True},
-    )
-    deletable: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "deletable", "required": False, "nullable": False},
-    )
-    deactivatable: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "deactivatable", "required": False, "nullable": False},
-    )
-    used_on_recurring_invoice: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "used_on_recurring_invoice", "required": False, "nullable": False},
-    )
-    item_code: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "item_code", "required": False, "nullable": True},
-    )
-    description: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "description", "required": False, "nullable": False},
-    )
-    notes: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "notes", "required": False, "nullable": True},
-    )
-    sales_ledger_account: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "sales_ledger_account", "required": False, "nullable": False},
-    )
-    sales_tax_rate: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "sales_tax_rate", "required": False, "nullable": True},
-    )
-    purchase_ledger_account: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "purchase_ledger_account", "required": False, "nullable": False},
-    )
-    usual_supplier: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "usual_supplier", "required": False, "nullable": True},
-    )
-    """The usual supplier (a contact)."""
-    purchase_tax_rate: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "purchase_tax_rate", "required": False, "nullable": True},
-    )
-    cost_price: Decimal | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "cost_price", "required": False, "nullable": True},
-    )
-    sales_prices: list[SalesPrice] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "sales_prices", "required": False, "nullable": False},
-    )
-    source_guid: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "source_guid", "required": False, "nullable": True},
-    )
-    purchase_description: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "purchase_description", "required": False, "nullable": True},
-    )
-    active: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "active", "required": False, "nullable": False},
-    )
-    catalog_item_type: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "catalog_item_type", "required": False, "nullable": False},
-    )
-    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
-    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
-
-
-@attrs.define(kw_only=True, repr=False)
 class ProductWrite(Model):
     """
     POST/PUT body of a product (inside `{"product": ...}`).
@@ -473,6 +380,11 @@ class ServiceRate(Model):
     A named selling rate of a service (the published spec's `Rate`).
     """
 
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
     id: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -489,21 +401,21 @@ class ServiceRate(Model):
         default=UNSET,
         metadata={"wire": "updated_at", "required": False, "nullable": False},
     )
-    rate_name: str | Unset = attrs.field(
+    rate_name: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "rate_name", "required": False, "nullable": False},
+        metadata={"wire": "rate_name", "required": False, "nullable": True},
     )
-    rate: Decimal | Unset = attrs.field(
+    rate: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "rate", "required": False, "nullable": False},
+        metadata={"wire": "rate", "required": False, "nullable": True},
     )
-    rate_includes_tax: bool | Unset = attrs.field(
+    rate_includes_tax: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "rate_includes_tax", "required": False, "nullable": False},
+        metadata={"wire": "rate_includes_tax", "required": False, "nullable": True},
     )
-    service_rate_type: Link | Unset = attrs.field(
+    service_rate_type: Link | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "service_rate_type", "required": False, "nullable": False},
+        metadata={"wire": "service_rate_type", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
@@ -647,25 +559,25 @@ class ContactTaxTreatment(Model):
     How tax applies to a contact (read and write).
     """
 
-    home_tax: bool | Unset = attrs.field(
+    home_tax: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "home_tax", "required": False, "nullable": False},
+        metadata={"wire": "home_tax", "required": False, "nullable": True},
     )
-    eu_tax_registered: bool | Unset = attrs.field(
+    eu_tax_registered: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "eu_tax_registered", "required": False, "nullable": False},
+        metadata={"wire": "eu_tax_registered", "required": False, "nullable": True},
     )
-    eu_not_tax_registered: bool | Unset = attrs.field(
+    eu_not_tax_registered: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "eu_not_tax_registered", "required": False, "nullable": False},
+        metadata={"wire": "eu_not_tax_registered", "required": False, "nullable": True},
     )
-    rest_of_world_tax: bool | Unset = attrs.field(
+    rest_of_world_tax: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "rest_of_world_tax", "required": False, "nullable": False},
+        metadata={"wire": "rest_of_world_tax", "required": False, "nullable": True},
     )
-    is_importer: bool | Unset = attrs.field(
+    is_importer: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "is_importer", "required": False, "nullable": False},
+        metadata={"wire": "is_importer", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
@@ -933,78 +845,6 @@ class ContactWriteRequest(Model):
 
 
 @attrs.define(kw_only=True, repr=False)
-class ContactPerson(Model):
-    """ContactPerson (no description in the spec)."""
-
-    id: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "id", "required": False, "nullable": False},
-    )
-    displayed_as: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "displayed_as", "required": False, "nullable": False},
-    )
-    path: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$path", "required": False, "nullable": False},
-    )
-    created_at: datetime | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "created_at", "required": False, "nullable": False},
-    )
-    updated_at: datetime | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "updated_at", "required": False, "nullable": False},
-    )
-    deleted_at: datetime | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "deleted_at", "required": False, "nullable": True},
-    )
-    contact_person_types: list[Link] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "contact_person_types", "required": False, "nullable": False},
-    )
-    name: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "name", "required": False, "nullable": False},
-    )
-    job_title: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "job_title", "required": False, "nullable": True},
-    )
-    telephone: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "telephone", "required": False, "nullable": True},
-    )
-    mobile: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "mobile", "required": False, "nullable": True},
-    )
-    email: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "email", "required": False, "nullable": True},
-    )
-    fax: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "fax", "required": False, "nullable": True},
-    )
-    is_main_contact: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "is_main_contact", "required": False, "nullable": False},
-    )
-    address: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "address", "required": False, "nullable": True},
-    )
-    is_preferred_contact: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "is_preferred_contact", "required": False, "nullable": False},
-    )
-    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
-    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
-
-
-@attrs.define(kw_only=True, repr=False)
 class ContactPersonWrite(Model):
     """
     POST/PUT body of a contact person (inside `{"contact_person": ...}`).
@@ -1061,86 +901,6 @@ class ContactPersonWriteRequest(Model):
     contact_person: ContactPersonWrite | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "contact_person", "required": True, "nullable": False},
-    )
-    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
-    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
-
-
-@attrs.define(kw_only=True, repr=False)
-class Address(Model):
-    """Address (no description in the spec)."""
-
-    id: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "id", "required": False, "nullable": False},
-    )
-    displayed_as: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "displayed_as", "required": False, "nullable": False},
-    )
-    path: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$path", "required": False, "nullable": False},
-    )
-    address_line_1: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "address_line_1", "required": False, "nullable": True},
-    )
-    address_line_2: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "address_line_2", "required": False, "nullable": True},
-    )
-    city: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "city", "required": False, "nullable": True},
-    )
-    postal_code: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "postal_code", "required": False, "nullable": True},
-    )
-    country: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "country", "required": False, "nullable": True},
-    )
-    deleted_at: datetime | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "deleted_at", "required": False, "nullable": True},
-    )
-    created_at: datetime | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "created_at", "required": False, "nullable": False},
-    )
-    updated_at: datetime | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "updated_at", "required": False, "nullable": False},
-    )
-    bank_account: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "bank_account", "required": False, "nullable": True},
-    )
-    contact: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "contact", "required": False, "nullable": True},
-    )
-    address_type: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "address_type", "required": False, "nullable": True},
-    )
-    name: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "name", "required": False, "nullable": True},
-    )
-    region: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "region", "required": False, "nullable": True},
-    )
-    country_group: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "country_group", "required": False, "nullable": True},
-    )
-    is_main_address: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "is_main_address", "required": False, "nullable": False},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
@@ -1222,6 +982,11 @@ class LedgerAccountGroup(Model):
     Chart-of-accounts group of a ledger account (the published `CoaGroupType`).
     """
 
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
     id: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -1240,29 +1005,29 @@ class LedgerAccountBalanceDetails(Model):
     Only with `show_balance_details=true` and a date range.
     """
 
-    balance: Decimal | Unset = attrs.field(
+    balance: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "balance", "required": False, "nullable": False},
+        metadata={"wire": "balance", "required": False, "nullable": True},
     )
-    credit_or_debit: str | Unset = attrs.field(
+    credit_or_debit: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "credit_or_debit", "required": False, "nullable": False},
+        metadata={"wire": "credit_or_debit", "required": False, "nullable": True},
     )
-    credits: Decimal | Unset = attrs.field(
+    credits: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "credits", "required": False, "nullable": False},
+        metadata={"wire": "credits", "required": False, "nullable": True},
     )
-    debits: Decimal | Unset = attrs.field(
+    debits: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "debits", "required": False, "nullable": False},
+        metadata={"wire": "debits", "required": False, "nullable": True},
     )
-    from_date: date_aliased | Unset = attrs.field(
+    from_date: date_aliased | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "from_date", "required": False, "nullable": False},
+        metadata={"wire": "from_date", "required": False, "nullable": True},
     )
-    to_date: date_aliased | Unset = attrs.field(
+    to_date: date_aliased | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "to_date", "required": False, "nullable": False},
+        metadata={"wire": "to_date", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
@@ -1388,9 +1153,9 @@ class TaxRatePercentage(Model):
     A percentage and the dates it applies between.
     """
 
-    percentage: Decimal | Unset = attrs.field(
+    percentage: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "percentage", "required": False, "nullable": False},
+        metadata={"wire": "percentage", "required": False, "nullable": True},
     )
     from_date: date_aliased | None | Unset = attrs.field(
         default=UNSET,
@@ -1481,6 +1246,11 @@ class Currency(Model):
     attributes (it types the resource as `Base`).
     """
 
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
     id: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -1503,6 +1273,11 @@ class ArtefactAddress(Model):
     Address printed on a sales artefact (the published `SalesArtefactAddress`).
     """
 
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
     id: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -1598,62 +1373,6 @@ class ArtefactAddressWrite(Model):
 
 
 @attrs.define(kw_only=True, repr=False)
-class TaxBreakdown(Model):
-    """
-    Tax of one rate within a line or shipping amount.
-    """
-
-    tax_rate: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_rate", "required": False, "nullable": False},
-    )
-    percentage: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "percentage", "required": False, "nullable": False},
-    )
-    amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "amount", "required": False, "nullable": False},
-    )
-    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
-    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
-
-
-@attrs.define(kw_only=True, repr=False)
-class ArtefactTaxAnalysis(Model):
-    """
-    Totals per tax rate of an artefact.
-    """
-
-    tax_rate: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_rate", "required": False, "nullable": False},
-    )
-    net_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "net_amount", "required": False, "nullable": False},
-    )
-    tax_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_amount", "required": False, "nullable": False},
-    )
-    total_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "total_amount", "required": False, "nullable": False},
-    )
-    goods_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "goods_amount", "required": False, "nullable": False},
-    )
-    service_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "service_amount", "required": False, "nullable": False},
-    )
-    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
-    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
-
-
-@attrs.define(kw_only=True, repr=False)
 class ArtefactTaxAnalysisWrite(Model):
     """ArtefactTaxAnalysisWrite (no description in the spec)."""
 
@@ -1686,58 +1405,63 @@ class ArtefactTaxAnalysisWrite(Model):
 
 
 @attrs.define(kw_only=True, repr=False)
-class PaymentAllocation(Model):
+class ArtefactDetailedTaxAnalysis(Model):
     """
-    A payment or allocation against an artefact (with `show_payments_allocations`).
+    Tax totals of an artefact, broken down per tax rate.
     """
 
-    links: list[HrefLink] | Unset = attrs.field(
+    tax_rates_breakdown: Any | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "links", "required": False, "nullable": False},
+        metadata={"wire": "tax_rates_breakdown", "required": False, "nullable": False},
     )
-    date: date_aliased | Unset = attrs.field(
+    """One entry per tax rate (left untyped; its shape varies by region)."""
+    total_net: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "date", "required": False, "nullable": False},
+        metadata={"wire": "total_net", "required": False, "nullable": True},
     )
-    type: str | Unset = attrs.field(
+    total_tax: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "type", "required": False, "nullable": False},
+        metadata={"wire": "total_tax", "required": False, "nullable": True},
     )
-    reference: str | None | Unset = attrs.field(
+    total: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "reference", "required": False, "nullable": True},
+        metadata={"wire": "total", "required": False, "nullable": True},
     )
-    amount: Decimal | Unset = attrs.field(
+    total_goods_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "amount", "required": False, "nullable": False},
+        metadata={"wire": "total_goods_amount", "required": False, "nullable": True},
     )
-    discount: Decimal | Unset = attrs.field(
+    total_services_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "discount", "required": False, "nullable": False},
+        metadata={"wire": "total_services_amount", "required": False, "nullable": True},
     )
-    stripe_transaction_id: str | None | Unset = attrs.field(
+    base_currency_total_net: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "stripe_transaction_id", "required": False, "nullable": True},
+        metadata={"wire": "base_currency_total_net", "required": False, "nullable": True},
     )
-    contact_allocation: Link | None | Unset = attrs.field(
+    base_currency_total_tax: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "contact_allocation", "required": False, "nullable": True},
+        metadata={"wire": "base_currency_total_tax", "required": False, "nullable": True},
     )
-    artefact: Link | None | Unset = attrs.field(
+    base_currency_total: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "artefact", "required": False, "nullable": True},
+        metadata={"wire": "base_currency_total", "required": False, "nullable": True},
     )
-    contact_payment: Link | None | Unset = attrs.field(
+    base_currency_total_goods_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "contact_payment", "required": False, "nullable": True},
+        metadata={"wire": "base_currency_total_goods_amount", "required": False, "nullable": True},
     )
-    displayed_as: str | Unset = attrs.field(
+    base_currency_total_services_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+        metadata={
+            "wire": "base_currency_total_services_amount",
+            "required": False,
+            "nullable": True,
+        },
     )
-    negative_payment: bool | Unset = attrs.field(
+    total_retailer_tax: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "negative_payment", "required": False, "nullable": False},
+        metadata={"wire": "total_retailer_tax", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
@@ -1749,6 +1473,11 @@ class RecurringSalesInvoice(Model):
     Recurrence template of a sales invoice (with `show_recurring_invoice`).
     """
 
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
     id: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -1761,9 +1490,9 @@ class RecurringSalesInvoice(Model):
         default=UNSET,
         metadata={"wire": "links", "required": False, "nullable": False},
     )
-    frequency: int | Unset = attrs.field(
+    frequency: int | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "frequency", "required": False, "nullable": False},
+        metadata={"wire": "frequency", "required": False, "nullable": True},
     )
     on_week_day: int | None | Unset = attrs.field(
         default=UNSET,
@@ -1773,13 +1502,13 @@ class RecurringSalesInvoice(Model):
         default=UNSET,
         metadata={"wire": "on_day_number", "required": False, "nullable": True},
     )
-    recurrence_type: str | Unset = attrs.field(
+    recurrence_type: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "recurrence_type", "required": False, "nullable": False},
+        metadata={"wire": "recurrence_type", "required": False, "nullable": True},
     )
-    recurrence_status_identifier: str | Unset = attrs.field(
+    recurrence_status_identifier: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "recurrence_status_identifier", "required": False, "nullable": False},
+        metadata={"wire": "recurrence_status_identifier", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
@@ -1808,118 +1537,6 @@ class RecurringSalesInvoiceWrite(Model):
     recurrence_status_identifier: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "recurrence_status_identifier", "required": False, "nullable": False},
-    )
-    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
-    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
-
-
-@attrs.define(kw_only=True, repr=False)
-class SalesInvoiceLineItem(Model):
-    """SalesInvoiceLineItem (no description in the spec)."""
-
-    id: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "id", "required": False, "nullable": False},
-    )
-    displayed_as: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "displayed_as", "required": False, "nullable": False},
-    )
-    analysis_type_categories: list[Link] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "analysis_type_categories", "required": False, "nullable": False},
-    )
-    description: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "description", "required": False, "nullable": False},
-    )
-    product: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "product", "required": False, "nullable": True},
-    )
-    service: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "service", "required": False, "nullable": True},
-    )
-    ledger_account: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "ledger_account", "required": False, "nullable": False},
-    )
-    trade_of_asset: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "trade_of_asset", "required": False, "nullable": False},
-    )
-    quantity: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "quantity", "required": False, "nullable": False},
-    )
-    unit_price: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "unit_price", "required": False, "nullable": False},
-    )
-    net_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "net_amount", "required": False, "nullable": False},
-    )
-    tax_rate: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_rate", "required": False, "nullable": True},
-    )
-    tax_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_amount", "required": False, "nullable": False},
-    )
-    tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_breakdown", "required": False, "nullable": False},
-    )
-    total_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "total_amount", "required": False, "nullable": False},
-    )
-    base_currency_unit_price: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "base_currency_unit_price", "required": False, "nullable": False},
-    )
-    unit_price_includes_tax: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "unit_price_includes_tax", "required": False, "nullable": False},
-    )
-    base_currency_net_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": False},
-    )
-    base_currency_tax_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": False},
-    )
-    base_currency_tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "base_currency_tax_breakdown", "required": False, "nullable": False},
-    )
-    base_currency_total_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": False},
-    )
-    eu_goods_services_type: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "eu_goods_services_type", "required": False, "nullable": True},
-    )
-    discount_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "discount_amount", "required": False, "nullable": False},
-    )
-    base_currency_discount_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "base_currency_discount_amount", "required": False, "nullable": False},
-    )
-    discount_percentage: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "discount_percentage", "required": False, "nullable": False},
-    )
-    eu_sales_description: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "eu_sales_description", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
@@ -2265,94 +1882,6 @@ class SalesInvoiceWriteRequest(Model):
 
 
 @attrs.define(kw_only=True, repr=False)
-class SalesCreditNoteLineItem(Model):
-    """SalesCreditNoteLineItem (no description in the spec)."""
-
-    id: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "id", "required": False, "nullable": False},
-    )
-    displayed_as: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "displayed_as", "required": False, "nullable": False},
-    )
-    analysis_type_categories: list[Link] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "analysis_type_categories", "required": False, "nullable": False},
-    )
-    description: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "description", "required": False, "nullable": False},
-    )
-    product: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "product", "required": False, "nullable": True},
-    )
-    service: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "service", "required": False, "nullable": True},
-    )
-    ledger_account: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "ledger_account", "required": False, "nullable": False},
-    )
-    trade_of_asset: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "trade_of_asset", "required": False, "nullable": False},
-    )
-    quantity: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "quantity", "required": False, "nullable": False},
-    )
-    unit_price: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "unit_price", "required": False, "nullable": False},
-    )
-    net_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "net_amount", "required": False, "nullable": False},
-    )
-    tax_rate: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_rate", "required": False, "nullable": True},
-    )
-    tax_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_amount", "required": False, "nullable": False},
-    )
-    tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_breakdown", "required": False, "nullable": False},
-    )
-    total_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "total_amount", "required": False, "nullable": False},
-    )
-    unit_price_includes_tax: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "unit_price_includes_tax", "required": False, "nullable": False},
-    )
-    eu_goods_services_type: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "eu_goods_services_type", "required": False, "nullable": True},
-    )
-    discount_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "discount_amount", "required": False, "nullable": False},
-    )
-    discount_percentage: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "discount_percentage", "required": False, "nullable": False},
-    )
-    eu_sales_description: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "eu_sales_description", "required": False, "nullable": True},
-    )
-    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
-    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
-
-
-@attrs.define(kw_only=True, repr=False)
 class SalesCreditNoteLineItemWrite(Model):
     """SalesCreditNoteLineItemWrite (no description in the spec)."""
 
@@ -2557,114 +2086,6 @@ class SalesCreditNoteWriteRequest(Model):
     sales_credit_note: SalesCreditNoteWrite | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "sales_credit_note", "required": True, "nullable": False},
-    )
-    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
-    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
-
-
-@attrs.define(kw_only=True, repr=False)
-class PurchaseInvoiceLineItem(Model):
-    """PurchaseInvoiceLineItem (no description in the spec)."""
-
-    id: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "id", "required": False, "nullable": False},
-    )
-    displayed_as: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "displayed_as", "required": False, "nullable": False},
-    )
-    is_purchase_for_resale: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "is_purchase_for_resale", "required": False, "nullable": False},
-    )
-    analysis_type_categories: list[Link] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "analysis_type_categories", "required": False, "nullable": False},
-    )
-    description: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "description", "required": False, "nullable": False},
-    )
-    product: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "product", "required": False, "nullable": True},
-    )
-    service: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "service", "required": False, "nullable": True},
-    )
-    ledger_account: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "ledger_account", "required": False, "nullable": False},
-    )
-    trade_of_asset: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "trade_of_asset", "required": False, "nullable": False},
-    )
-    quantity: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "quantity", "required": False, "nullable": False},
-    )
-    unit_price: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "unit_price", "required": False, "nullable": False},
-    )
-    net_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "net_amount", "required": False, "nullable": False},
-    )
-    tax_rate: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_rate", "required": False, "nullable": True},
-    )
-    tax_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_amount", "required": False, "nullable": False},
-    )
-    tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_breakdown", "required": False, "nullable": False},
-    )
-    total_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "total_amount", "required": False, "nullable": False},
-    )
-    base_currency_unit_price: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "base_currency_unit_price", "required": False, "nullable": False},
-    )
-    unit_price_includes_tax: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "unit_price_includes_tax", "required": False, "nullable": False},
-    )
-    base_currency_net_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": False},
-    )
-    base_currency_tax_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": False},
-    )
-    base_currency_total_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": False},
-    )
-    eu_goods_services_type: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "eu_goods_services_type", "required": False, "nullable": True},
-    )
-    gst_amount: Decimal | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "gst_amount", "required": False, "nullable": True},
-    )
-    pst_amount: Decimal | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "pst_amount", "required": False, "nullable": True},
-    )
-    tax_recoverable: bool | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_recoverable", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
@@ -2897,98 +2318,6 @@ class PurchaseInvoiceWriteRequest(Model):
 
 
 @attrs.define(kw_only=True, repr=False)
-class PurchaseCreditNoteLineItem(Model):
-    """PurchaseCreditNoteLineItem (no description in the spec)."""
-
-    id: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "id", "required": False, "nullable": False},
-    )
-    displayed_as: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "displayed_as", "required": False, "nullable": False},
-    )
-    is_purchase_for_resale: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "is_purchase_for_resale", "required": False, "nullable": False},
-    )
-    analysis_type_categories: list[Link] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "analysis_type_categories", "required": False, "nullable": False},
-    )
-    description: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "description", "required": False, "nullable": False},
-    )
-    product: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "product", "required": False, "nullable": True},
-    )
-    service: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "service", "required": False, "nullable": True},
-    )
-    ledger_account: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "ledger_account", "required": False, "nullable": False},
-    )
-    trade_of_asset: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "trade_of_asset", "required": False, "nullable": False},
-    )
-    quantity: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "quantity", "required": False, "nullable": False},
-    )
-    unit_price: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "unit_price", "required": False, "nullable": False},
-    )
-    net_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "net_amount", "required": False, "nullable": False},
-    )
-    tax_rate: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_rate", "required": False, "nullable": True},
-    )
-    tax_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_amount", "required": False, "nullable": False},
-    )
-    tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_breakdown", "required": False, "nullable": False},
-    )
-    total_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "total_amount", "required": False, "nullable": False},
-    )
-    unit_price_includes_tax: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "unit_price_includes_tax", "required": False, "nullable": False},
-    )
-    eu_goods_services_type: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "eu_goods_services_type", "required": False, "nullable": True},
-    )
-    gst_amount: Decimal | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "gst_amount", "required": False, "nullable": True},
-    )
-    pst_amount: Decimal | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "pst_amount", "required": False, "nullable": True},
-    )
-    tax_recoverable: bool | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_recoverable", "required": False, "nullable": True},
-    )
-    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
-    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
-
-
-@attrs.define(kw_only=True, repr=False)
 class PurchaseCreditNoteLineItemWrite(Model):
     """PurchaseCreditNoteLineItemWrite (no description in the spec)."""
 
@@ -3188,115 +2517,26 @@ class AllocatedArtefact(Model):
     One artefact a payment is allocated to (the published `AllocatedPaymentArtefact`).
     """
 
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
     id: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
     )
-    artefact: Link | Unset = attrs.field(
+    artefact: Link | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "artefact", "required": False, "nullable": False},
+        metadata={"wire": "artefact", "required": False, "nullable": True},
     )
-    amount: Decimal | Unset = attrs.field(
+    amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "amount", "required": False, "nullable": False},
+        metadata={"wire": "amount", "required": False, "nullable": True},
     )
-    discount: Decimal | Unset = attrs.field(
+    discount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "discount", "required": False, "nullable": False},
-    )
-    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
-    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
-
-
-@attrs.define(kw_only=True, repr=False)
-class PaymentOnAccount(Model):
-    """
-    The unallocated part of a payment, kept on the contact's account.
-    """
-
-    id: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "id", "required": False, "nullable": False},
-    )
-    displayed_as: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "displayed_as", "required": False, "nullable": False},
-    )
-    path: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$path", "required": False, "nullable": False},
-    )
-    created_at: datetime | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "created_at", "required": False, "nullable": False},
-    )
-    updated_at: datetime | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "updated_at", "required": False, "nullable": False},
-    )
-    contact_name: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "contact_name", "required": False, "nullable": False},
-    )
-    contact_reference: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "contact_reference", "required": False, "nullable": True},
-    )
-    contact: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "contact", "required": False, "nullable": False},
-    )
-    date: date_aliased | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "date", "required": False, "nullable": False},
-    )
-    reference: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "reference", "required": False, "nullable": True},
-    )
-    net_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "net_amount", "required": False, "nullable": False},
-    )
-    tax_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_amount", "required": False, "nullable": False},
-    )
-    total_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "total_amount", "required": False, "nullable": False},
-    )
-    outstanding_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "outstanding_amount", "required": False, "nullable": False},
-    )
-    currency: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "currency", "required": False, "nullable": False},
-    )
-    exchange_rate: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "exchange_rate", "required": False, "nullable": False},
-    )
-    base_currency_net_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": False},
-    )
-    base_currency_tax_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": False},
-    )
-    base_currency_total_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": False},
-    )
-    base_currency_outstanding_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "base_currency_outstanding_amount", "required": False, "nullable": False},
-    )
-    status: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "status", "required": False, "nullable": False},
+        metadata={"wire": "discount", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
@@ -3648,58 +2888,6 @@ class BankAccountWriteRequest(Model):
 
 
 @attrs.define(kw_only=True, repr=False)
-class JournalLine(Model):
-    """JournalLine (no description in the spec)."""
-
-    id: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "id", "required": False, "nullable": False},
-    )
-    ledger_account: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "ledger_account", "required": False, "nullable": False},
-    )
-    details: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "details", "required": False, "nullable": True},
-    )
-    debit: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "debit", "required": False, "nullable": False},
-    )
-    credit: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "credit", "required": False, "nullable": False},
-    )
-    analysis_type_categories: list[Link] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "analysis_type_categories", "required": False, "nullable": False},
-    )
-    include_on_tax_return: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "include_on_tax_return", "required": False, "nullable": False},
-    )
-    tax_reconciled: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_reconciled", "required": False, "nullable": False},
-    )
-    cleared: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "cleared", "required": False, "nullable": False},
-    )
-    bank_reconciled: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "bank_reconciled", "required": False, "nullable": False},
-    )
-    journal_line_foreign_currency: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "journal_line_foreign_currency", "required": False, "nullable": True},
-    )
-    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
-    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
-
-
-@attrs.define(kw_only=True, repr=False)
 class JournalLineWrite(Model):
     """JournalLineWrite (no description in the spec)."""
 
@@ -3778,6 +2966,293 @@ class JournalWriteRequest(Model):
 
 
 @attrs.define(kw_only=True, repr=False)
+class FinancialSettings(Model):
+    """
+    The business's financial settings (GET /financial_settings, a singleton not yet wrapped as
+    a client resource). Unset dates arrive as `""` (read as null), money as strings.
+    """
+
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    year_end_date: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "year_end_date", "required": False, "nullable": True},
+    )
+    year_end_lockdown_date: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "year_end_lockdown_date", "required": False, "nullable": True},
+    )
+    accounting_type: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "accounting_type", "required": False, "nullable": True},
+    )
+    accounts_start_date: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "accounts_start_date", "required": False, "nullable": True},
+    )
+    base_currency: Currency | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency", "required": False, "nullable": True},
+    )
+    multi_currency_enabled: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "multi_currency_enabled", "required": False, "nullable": True},
+    )
+    use_live_exchange_rates: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "use_live_exchange_rates", "required": False, "nullable": True},
+    )
+    mtd_activation_status: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "mtd_activation_status", "required": False, "nullable": True},
+    )
+    mtd_connected: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "mtd_connected", "required": False, "nullable": True},
+    )
+    mtd_authenticated_date: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "mtd_authenticated_date", "required": False, "nullable": True},
+    )
+    tax_scheme: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_scheme", "required": False, "nullable": True},
+    )
+    tax_return_frequency: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_return_frequency", "required": False, "nullable": True},
+    )
+    tax_number: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_number", "required": False, "nullable": True},
+    )
+    general_tax_number: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "general_tax_number", "required": False, "nullable": True},
+    )
+    tax_office: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_office", "required": False, "nullable": True},
+    )
+    default_irpf_rate: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "default_irpf_rate", "required": False, "nullable": True},
+    )
+    flat_rate_tax_percentage: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "flat_rate_tax_percentage", "required": False, "nullable": True},
+    )
+    recoverable_percentage: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "recoverable_percentage", "required": False, "nullable": True},
+    )
+    sales_tax_calculation: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sales_tax_calculation", "required": False, "nullable": True},
+    )
+    purchase_tax_calculation: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "purchase_tax_calculation", "required": False, "nullable": True},
+    )
+    updated_at: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": False},
+    )
+    postponed_accounting: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "postponed_accounting", "required": False, "nullable": True},
+    )
+    destination_vat: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "destination_vat", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class BusinessType(Model):
+    """
+    A kind of business (sole trader, partnership...).
+    """
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    name: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "name", "required": False, "nullable": True},
+    )
+    description: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "description", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class InvoiceSettingsDocumentHeadings(Model):
+    """
+    The title printed on each kind of sales document.
+    """
+
+    sales_invoice: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sales_invoice", "required": False, "nullable": True},
+    )
+    sales_credit_note: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sales_credit_note", "required": False, "nullable": True},
+    )
+    sales_corrective_invoice: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sales_corrective_invoice", "required": False, "nullable": True},
+    )
+    sales_quote: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sales_quote", "required": False, "nullable": True},
+    )
+    sales_estimate: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sales_estimate", "required": False, "nullable": True},
+    )
+    pro_forma: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "pro_forma", "required": False, "nullable": True},
+    )
+    remittance_advice: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "remittance_advice", "required": False, "nullable": True},
+    )
+    statement: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statement", "required": False, "nullable": True},
+    )
+    delivery_note: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "delivery_note", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class InvoiceSettingsLineItemTitles(Model):
+    """
+    Column titles of document lines.
+    """
+
+    description: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "description", "required": False, "nullable": True},
+    )
+    unit_price: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "unit_price", "required": False, "nullable": True},
+    )
+    quantity: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "quantity", "required": False, "nullable": True},
+    )
+    discount: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "discount", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class FooterDetails(Model):
+    """
+    The three footer columns of sales documents.
+    """
+
+    column_1: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "column_1", "required": False, "nullable": True},
+    )
+    column_2: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "column_2", "required": False, "nullable": True},
+    )
+    column_3: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "column_3", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class PrintContactDetails(Model):
+    """
+    Which business details sales documents print.
+    """
+
+    business_name: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "business_name", "required": False, "nullable": True},
+    )
+    website: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "website", "required": False, "nullable": True},
+    )
+    telephone: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "telephone", "required": False, "nullable": True},
+    )
+    mobile: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "mobile", "required": False, "nullable": True},
+    )
+    email_address: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "email_address", "required": False, "nullable": True},
+    )
+    due_date: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "due_date", "required": False, "nullable": True},
+    )
+    default_delivery_address: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "default_delivery_address", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class PrintStatements(Model):
+    """
+    What customer statements print.
+    """
+
+    days_overdue: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "days_overdue", "required": False, "nullable": True},
+    )
+    table_of_balances: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "table_of_balances", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
 class BusinessCountry(Model):
     """
     Country of a business (id is the ISO code, e.g. GB).
@@ -3790,6 +3265,10 @@ class BusinessCountry(Model):
     displayed_as: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
@@ -3817,13 +3296,13 @@ class Subscription(Model):
         default=UNSET,
         metadata={"wire": "updated_at", "required": False, "nullable": False},
     )
-    active: bool | Unset = attrs.field(
+    active: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "active", "required": False, "nullable": False},
+        metadata={"wire": "active", "required": False, "nullable": True},
     )
-    status: str | Unset = attrs.field(
+    status: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "status", "required": False, "nullable": False},
+        metadata={"wire": "status", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
@@ -3909,25 +3388,29 @@ class User(Model):
         default=UNSET,
         metadata={"wire": "updated_at", "required": False, "nullable": False},
     )
-    first_name: str | Unset = attrs.field(
+    first_name: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "first_name", "required": False, "nullable": False},
+        metadata={"wire": "first_name", "required": False, "nullable": True},
     )
-    last_name: str | Unset = attrs.field(
+    last_name: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "last_name", "required": False, "nullable": False},
+        metadata={"wire": "last_name", "required": False, "nullable": True},
     )
     initials: str | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "initials", "required": False, "nullable": True},
     )
-    email: str | Unset = attrs.field(
+    email: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "email", "required": False, "nullable": False},
+        metadata={"wire": "email", "required": False, "nullable": True},
     )
-    locale: str | Unset = attrs.field(
+    locale: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "locale", "required": False, "nullable": False},
+        metadata={"wire": "locale", "required": False, "nullable": True},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
@@ -3972,102 +3455,6 @@ class UserWriteRequest(Model):
 
 
 @attrs.define(kw_only=True, repr=False)
-class ProductPage(Model):
-    """ProductPage (no description in the spec)."""
-
-    total: int | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$total", "required": False, "nullable": False},
-    )
-    page: int | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$page", "required": False, "nullable": False},
-    )
-    next: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$next", "required": False, "nullable": True},
-    )
-    back: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$back", "required": False, "nullable": True},
-    )
-    items_per_page: int | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
-    )
-    items: list[Product] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$items", "required": False, "nullable": False},
-    )
-    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
-    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
-
-
-@attrs.define(kw_only=True, repr=False)
-class ContactPersonPage(Model):
-    """ContactPersonPage (no description in the spec)."""
-
-    total: int | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$total", "required": False, "nullable": False},
-    )
-    page: int | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$page", "required": False, "nullable": False},
-    )
-    next: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$next", "required": False, "nullable": True},
-    )
-    back: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$back", "required": False, "nullable": True},
-    )
-    items_per_page: int | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
-    )
-    items: list[ContactPerson] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$items", "required": False, "nullable": False},
-    )
-    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
-    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
-
-
-@attrs.define(kw_only=True, repr=False)
-class AddressPage(Model):
-    """AddressPage (no description in the spec)."""
-
-    total: int | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$total", "required": False, "nullable": False},
-    )
-    page: int | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$page", "required": False, "nullable": False},
-    )
-    next: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$next", "required": False, "nullable": True},
-    )
-    back: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$back", "required": False, "nullable": True},
-    )
-    items_per_page: int | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
-    )
-    items: list[Address] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$items", "required": False, "nullable": False},
-    )
-    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
-    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
-
-
-@attrs.define(kw_only=True, repr=False)
 class CurrencyPage(Model):
     """CurrencyPage (no description in the spec)."""
 
@@ -4100,604 +3487,14 @@ class CurrencyPage(Model):
 
 
 @attrs.define(kw_only=True, repr=False)
-class StockItem(Model):
-    """
-    A stock-tracked catalogue item (Accounting Plus only).
-    """
-
-    id: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "id", "required": False, "nullable": False},
-    )
-    displayed_as: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "displayed_as", "required": False, "nullable": False},
-    )
-    path: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$path", "required": False, "nullable": False},
-    )
-    legacy_id: int | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "legacy_id", "required": False, "nullable": False},
-    )
-    """Legacy v3 gateway only, and only with `show_legacy_id=true`."""
-    created_at: datetime | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "created_at", "required": False, "nullable": False},
-    )
-    updated_at: datetime | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "updated_at", "required": False, "nullable": False},
-    )
-    deleted_at: datetime | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "deleted_at", "required": False, "nullable": True},
-    )
-    deletable: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "deletable", "required": False, "nullable": False},
-    )
-    deactivatable: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "deactivatable", "required": False, "nullable": False},
-    )
-    used_on_recurring_invoice: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "used_on_recurring_invoice", "required": False, "nullable": False},
-    )
-    item_code: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "item_code", "required": False, "nullable": False},
-    )
-    description: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "description", "required": False, "nullable": False},
-    )
-    notes: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "notes", "required": False, "nullable": True},
-    )
-    sales_ledger_account: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "sales_ledger_account", "required": False, "nullable": False},
-    )
-    sales_tax_rate: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "sales_tax_rate", "required": False, "nullable": True},
-    )
-    purchase_ledger_account: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "purchase_ledger_account", "required": False, "nullable": False},
-    )
-    usual_supplier: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "usual_supplier", "required": False, "nullable": True},
-    )
-    """The usual supplier (a contact)."""
-    purchase_tax_rate: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "purchase_tax_rate", "required": False, "nullable": True},
-    )
-    cost_price: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "cost_price", "required": False, "nullable": False},
-    )
-    sales_prices: list[SalesPrice] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "sales_prices", "required": False, "nullable": False},
-    )
-    source_guid: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "source_guid", "required": False, "nullable": True},
-    )
-    purchase_description: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "purchase_description", "required": False, "nullable": True},
-    )
-    reorder_level: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "reorder_level", "required": False, "nullable": False},
-    )
-    reorder_quantity: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "reorder_quantity", "required": False, "nullable": False},
-    )
-    location: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "location", "required": False, "nullable": True},
-    )
-    barcode: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "barcode", "required": False, "nullable": True},
-    )
-    supplier_part_number: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "supplier_part_number", "required": False, "nullable": True},
-    )
-    weight: Decimal | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "weight", "required": False, "nullable": True},
-    )
-    measurement_unit: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "measurement_unit", "required": False, "nullable": True},
-    )
-    weight_converted: Decimal | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "weight_converted", "required": False, "nullable": True},
-    )
-    active: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "active", "required": False, "nullable": False},
-    )
-    quantity_in_stock: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "quantity_in_stock", "required": False, "nullable": False},
-    )
-    last_cost_price: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "last_cost_price", "required": False, "nullable": False},
-    )
-    last_cost_price_stock_value: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "last_cost_price_stock_value", "required": False, "nullable": False},
-    )
-    average_cost_price: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "average_cost_price", "required": False, "nullable": False},
-    )
-    average_cost_price_stock_value: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "average_cost_price_stock_value", "required": False, "nullable": False},
-    )
-    cost_price_last_updated: date_aliased | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "cost_price_last_updated", "required": False, "nullable": True},
-    )
-    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
-    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
-
-
-@attrs.define(kw_only=True, repr=False)
-class Service(Model):
-    """
-    A service sold or bought.
-    """
-
-    id: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "id", "required": False, "nullable": False},
-    )
-    displayed_as: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "displayed_as", "required": False, "nullable": False},
-    )
-    path: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$path", "required": False, "nullable": False},
-    )
-    created_at: datetime | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "created_at", "required": False, "nullable": False},
-    )
-    updated_at: datetime | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "updated_at", "required": False, "nullable": False},
-    )
-    deleted_at: datetime | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "deleted_at", "required": False, "nullable": True},
-    )
-    deletable: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "deletable", "required": False, "nullable": False},
-    )
-    deactivatable: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "deactivatable", "required": False, "nullable": False},
-    )
-    used_on_recurring_invoice: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "used_on_recurring_invoice", "required": False, "nullable": False},
-    )
-    item_code: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "item_code", "required": False, "nullable": True},
-    )
-    description: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "description", "required": False, "nullable": False},
-    )
-    notes: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "notes", "required": False, "nullable": True},
-    )
-    sales_ledger_account: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "sales_ledger_account", "required": False, "nullable": False},
-    )
-    purchase_ledger_account: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "purchase_ledger_account", "required": False, "nullable": True},
-    )
-    sales_tax_rate: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "sales_tax_rate", "required": False, "nullable": True},
-    )
-    purchase_tax_rate: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "purchase_tax_rate", "required": False, "nullable": True},
-    )
-    sales_rates: list[ServiceRate] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "sales_rates", "required": False, "nullable": False},
-    )
-    source_guid: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "source_guid", "required": False, "nullable": True},
-    )
-    purchase_description: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "purchase_description", "required": False, "nullable": True},
-    )
-    usual_supplier: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "usual_supplier", "required": False, "nullable": True},
-    )
-    """The usual supplier (a contact)."""
-    active: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "active", "required": False, "nullable": False},
-    )
-    cost_price: Decimal | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "cost_price", "required": False, "nullable": True},
-    )
-    oss_service: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "oss_service", "required": False, "nullable": False},
-    )
-    """EU One-Stop-Shop (digital) service."""
-    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
-    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
-
-
-@attrs.define(kw_only=True, repr=False)
-class Contact(Model):
-    """
-    A customer or supplier (contact types CUSTOMER, VENDOR).
-    """
-
-    id: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "id", "required": False, "nullable": False},
-    )
-    displayed_as: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "displayed_as", "required": False, "nullable": False},
-    )
-    path: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$path", "required": False, "nullable": False},
-    )
-    created_at: datetime | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "created_at", "required": False, "nullable": False},
-    )
-    updated_at: datetime | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "updated_at", "required": False, "nullable": False},
-    )
-    links: list[HrefLink] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "links", "required": False, "nullable": False},
-    )
-    deleted_at: datetime | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "deleted_at", "required": False, "nullable": True},
-    )
-    balance: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "balance", "required": False, "nullable": False},
-    )
-    """Only with `show_balance=true`."""
-    contact_types: list[Link] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "contact_types", "required": False, "nullable": False},
-    )
-    name: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "name", "required": False, "nullable": False},
-    )
-    reference: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "reference", "required": False, "nullable": True},
-    )
-    default_sales_ledger_account: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "default_sales_ledger_account", "required": False, "nullable": True},
-    )
-    default_sales_tax_rate: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "default_sales_tax_rate", "required": False, "nullable": True},
-    )
-    default_purchase_ledger_account: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "default_purchase_ledger_account", "required": False, "nullable": True},
-    )
-    tax_number: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_number", "required": False, "nullable": True},
-    )
-    notes: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "notes", "required": False, "nullable": True},
-    )
-    locale: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "locale", "required": False, "nullable": True},
-    )
-    main_address: Address | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "main_address", "required": False, "nullable": True},
-    )
-    delivery_address: Address | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "delivery_address", "required": False, "nullable": True},
-    )
-    main_contact_person: ContactPerson | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "main_contact_person", "required": False, "nullable": True},
-    )
-    bank_account_details: BankAccountDetails | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "bank_account_details", "required": False, "nullable": True},
-    )
-    credit_limit: Decimal | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "credit_limit", "required": False, "nullable": True},
-    )
-    credit_days: int | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "credit_days", "required": False, "nullable": True},
-    )
-    credit_terms: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "credit_terms", "required": False, "nullable": True},
-    )
-    credit_terms_and_conditions: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "credit_terms_and_conditions", "required": False, "nullable": True},
-    )
-    product_sales_price_type: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "product_sales_price_type", "required": False, "nullable": True},
-    )
-    source_guid: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "source_guid", "required": False, "nullable": True},
-    )
-    currency: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "currency", "required": False, "nullable": False},
-    )
-    aux_reference: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "aux_reference", "required": False, "nullable": True},
-    )
-    registered_number: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "registered_number", "required": False, "nullable": True},
-    )
-    deletable: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "deletable", "required": False, "nullable": False},
-    )
-    tax_treatment: ContactTaxTreatment | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_treatment", "required": False, "nullable": True},
-    )
-    email: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "email", "required": False, "nullable": True},
-    )
-    tax_calculation: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_calculation", "required": False, "nullable": True},
-    )
-    auxiliary_account: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "auxiliary_account", "required": False, "nullable": True},
-    )
-    gdpr_obfuscated: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "gdpr_obfuscated", "required": False, "nullable": False},
-    )
-    system: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "system", "required": False, "nullable": False},
-    )
-    has_unfinished_recurring_invoices: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={
-            "wire": "has_unfinished_recurring_invoices",
-            "required": False,
-            "nullable": False,
-        },
-    )
-    cis_registered: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "cis_registered", "required": False, "nullable": False},
-    )
-    ni_based: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "ni_based", "required": False, "nullable": False},
-    )
-    is_active: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "is_active", "required": False, "nullable": False},
-    )
-    gb_based: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "gb_based", "required": False, "nullable": False},
-    )
-    cis_settings: ContactCisSettings | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "cis_settings", "required": False, "nullable": True},
-    )
-    destination_vat_blocking: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "destination_vat_blocking", "required": False, "nullable": False},
-    )
-    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
-    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
-
-
-@attrs.define(kw_only=True, repr=False)
-class LedgerAccount(Model):
-    """LedgerAccount (no description in the spec)."""
-
-    id: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "id", "required": False, "nullable": False},
-    )
-    displayed_as: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "displayed_as", "required": False, "nullable": False},
-    )
-    path: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$path", "required": False, "nullable": False},
-    )
-    created_at: datetime | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "created_at", "required": False, "nullable": False},
-    )
-    updated_at: datetime | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "updated_at", "required": False, "nullable": False},
-    )
-    ledger_account_group: LedgerAccountGroup | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "ledger_account_group", "required": False, "nullable": False},
-    )
-    name: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "name", "required": False, "nullable": False},
-    )
-    display_name: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "display_name", "required": False, "nullable": False},
-    )
-    visible_scopes: list[str] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "visible_scopes", "required": False, "nullable": False},
-    )
-    included_in_chart: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "included_in_chart", "required": False, "nullable": False},
-    )
-    nominal_code: int | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "nominal_code", "required": False, "nullable": False},
-    )
-    ledger_account_type: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "ledger_account_type", "required": False, "nullable": False},
-    )
-    ledger_account_classification: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "ledger_account_classification", "required": False, "nullable": True},
-    )
-    tax_rate: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_rate", "required": False, "nullable": True},
-    )
-    fixed_tax_rate: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "fixed_tax_rate", "required": False, "nullable": False},
-    )
-    visible_in_banking: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "visible_in_banking", "required": False, "nullable": False},
-    )
-    visible_in_expenses: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "visible_in_expenses", "required": False, "nullable": False},
-    )
-    visible_in_journals: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "visible_in_journals", "required": False, "nullable": False},
-    )
-    visible_in_other_payments: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "visible_in_other_payments", "required": False, "nullable": False},
-    )
-    visible_in_other_receipts: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "visible_in_other_receipts", "required": False, "nullable": False},
-    )
-    visible_in_reporting: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "visible_in_reporting", "required": False, "nullable": False},
-    )
-    visible_in_sales: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "visible_in_sales", "required": False, "nullable": False},
-    )
-    balance_details: LedgerAccountBalanceDetails | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "balance_details", "required": False, "nullable": True},
-    )
-    is_control_account: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "is_control_account", "required": False, "nullable": False},
-    )
-    control_name: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "control_name", "required": False, "nullable": True},
-    )
-    display_formatted: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "display_formatted", "required": False, "nullable": False},
-    )
-    tax_recoverable: bool | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_recoverable", "required": False, "nullable": True},
-    )
-    recoverable_percentage: Decimal | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "recoverable_percentage", "required": False, "nullable": True},
-    )
-    non_recoverable_ledger_account: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "non_recoverable_ledger_account", "required": False, "nullable": True},
-    )
-    cis_materials: bool | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "cis_materials", "required": False, "nullable": True},
-    )
-    tax_instalment: bool | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_instalment", "required": False, "nullable": True},
-    )
-    cis_labour: bool | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "cis_labour", "required": False, "nullable": True},
-    )
-    gifi_code: int | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "gifi_code", "required": False, "nullable": True},
-    )
-    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
-    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
-
-
-@attrs.define(kw_only=True, repr=False)
 class ComponentTaxRate(Model):
     """ComponentTaxRate (no description in the spec)."""
 
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
     id: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -4718,1331 +3515,41 @@ class ComponentTaxRate(Model):
         default=UNSET,
         metadata={"wire": "updated_at", "required": False, "nullable": False},
     )
-    name: str | Unset = attrs.field(
+    name: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "name", "required": False, "nullable": False},
+        metadata={"wire": "name", "required": False, "nullable": True},
     )
     agency: str | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "agency", "required": False, "nullable": True},
     )
-    percentage: Decimal | Unset = attrs.field(
+    percentage: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "percentage", "required": False, "nullable": False},
+        metadata={"wire": "percentage", "required": False, "nullable": True},
     )
     percentages: list[TaxRatePercentage] | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "percentages", "required": False, "nullable": False},
     )
-    is_visible: bool | Unset = attrs.field(
+    is_visible: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "is_visible", "required": False, "nullable": False},
+        metadata={"wire": "is_visible", "required": False, "nullable": True},
     )
-    retailer: bool | Unset = attrs.field(
+    retailer: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "retailer", "required": False, "nullable": False},
+        metadata={"wire": "retailer", "required": False, "nullable": True},
     )
-    editable: bool | Unset = attrs.field(
+    editable: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "editable", "required": False, "nullable": False},
+        metadata={"wire": "editable", "required": False, "nullable": True},
     )
-    deletable: bool | Unset = attrs.field(
+    deletable: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "deletable", "required": False, "nullable": False},
+        metadata={"wire": "deletable", "required": False, "nullable": True},
     )
-    is_combined_rate: bool | Unset = attrs.field(
+    is_combined_rate: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "is_combined_rate", "required": False, "nullable": False},
-    )
-    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
-    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
-
-
-@attrs.define(kw_only=True, repr=False)
-class SalesInvoice(Model):
-    """SalesInvoice (no description in the spec)."""
-
-    id: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "id", "required": False, "nullable": False},
-    )
-    displayed_as: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "displayed_as", "required": False, "nullable": False},
-    )
-    path: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$path", "required": False, "nullable": False},
-    )
-    created_at: datetime | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "created_at", "required": False, "nullable": False},
-    )
-    updated_at: datetime | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "updated_at", "required": False, "nullable": False},
-    )
-    links: list[HrefLink] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "links", "required": False, "nullable": False},
-    )
-    editable: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "editable", "required": False, "nullable": False},
-    )
-    vat_reverse_charge: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "vat_reverse_charge", "required": False, "nullable": False},
-    )
-    tax_calculation_method: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_calculation_method", "required": False, "nullable": True},
-    )
-    destination_consignment: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "destination_consignment", "required": False, "nullable": False},
-    )
-    destination_vat_rates_in_use: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "destination_vat_rates_in_use", "required": False, "nullable": False},
-    )
-    transaction: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "transaction", "required": False, "nullable": True},
-    )
-    transaction_type: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "transaction_type", "required": False, "nullable": False},
-    )
-    deleted_at: datetime | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "deleted_at", "required": False, "nullable": True},
-    )
-    is_cis: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "is_cis", "required": False, "nullable": False},
-    )
-    cis_applicable_amount: Decimal | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "cis_applicable_amount", "required": False, "nullable": True},
-    )
-    base_currency_cis_applicable_amount: Decimal | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={
-            "wire": "base_currency_cis_applicable_amount",
-            "required": False,
-            "nullable": True,
-        },
-    )
-    total_after_cis_deduction: Decimal | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "total_after_cis_deduction", "required": False, "nullable": True},
-    )
-    base_currency_total_after_cis_deduction: Decimal | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={
-            "wire": "base_currency_total_after_cis_deduction",
-            "required": False,
-            "nullable": True,
-        },
-    )
-    has_cis_labour: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "has_cis_labour", "required": False, "nullable": False},
-    )
-    has_cis_materials: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "has_cis_materials", "required": False, "nullable": False},
-    )
-    contact: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "contact", "required": False, "nullable": False},
-    )
-    recurring_invoice: RecurringSalesInvoice | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "recurring_invoice", "required": False, "nullable": True},
-    )
-    invoice_number_prefix: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "invoice_number_prefix", "required": False, "nullable": True},
-    )
-    invoice_number: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "invoice_number", "required": False, "nullable": False},
-    )
-    contact_name: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "contact_name", "required": False, "nullable": False},
-    )
-    contact_reference: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "contact_reference", "required": False, "nullable": True},
-    )
-    date: date_aliased | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "date", "required": False, "nullable": False},
-    )
-    due_date: date_aliased | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "due_date", "required": False, "nullable": False},
-    )
-    reference: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "reference", "required": False, "nullable": True},
-    )
-    main_address_free_form: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "main_address_free_form", "required": False, "nullable": True},
-    )
-    main_address: ArtefactAddress | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "main_address", "required": False, "nullable": True},
-    )
-    delivery_address_free_form: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "delivery_address_free_form", "required": False, "nullable": True},
-    )
-    delivery_address: ArtefactAddress | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "delivery_address", "required": False, "nullable": True},
-    )
-    notes: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "notes", "required": False, "nullable": True},
-    )
-    terms_and_conditions: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "terms_and_conditions", "required": False, "nullable": True},
-    )
-    shipping_net_amount: Decimal | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "shipping_net_amount", "required": False, "nullable": True},
-    )
-    shipping_tax_rate: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "shipping_tax_rate", "required": False, "nullable": True},
-    )
-    shipping_tax_amount: Decimal | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "shipping_tax_amount", "required": False, "nullable": True},
-    )
-    shipping_tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "shipping_tax_breakdown", "required": False, "nullable": False},
-    )
-    shipping_total_amount: Decimal | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "shipping_total_amount", "required": False, "nullable": True},
-    )
-    net_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "net_amount", "required": False, "nullable": False},
-    )
-    tax_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_amount", "required": False, "nullable": False},
-    )
-    total_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "total_amount", "required": False, "nullable": False},
-    )
-    payments_allocations_total_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={
-            "wire": "payments_allocations_total_amount",
-            "required": False,
-            "nullable": False,
-        },
-    )
-    payments_allocations_total_discount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={
-            "wire": "payments_allocations_total_discount",
-            "required": False,
-            "nullable": False,
-        },
-    )
-    total_paid: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "total_paid", "required": False, "nullable": False},
-    )
-    outstanding_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "outstanding_amount", "required": False, "nullable": False},
-    )
-    currency: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "currency", "required": False, "nullable": False},
-    )
-    exchange_rate: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "exchange_rate", "required": False, "nullable": False},
-    )
-    inverse_exchange_rate: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "inverse_exchange_rate", "required": False, "nullable": False},
-    )
-    base_currency_shipping_net_amount: Decimal | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "base_currency_shipping_net_amount", "required": False, "nullable": True},
-    )
-    base_currency_shipping_tax_amount: Decimal | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "base_currency_shipping_tax_amount", "required": False, "nullable": True},
-    )
-    base_currency_shipping_tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
-        default=UNSET,
-        metadata={
-            "wire": "base_currency_shipping_tax_breakdown",
-            "required": False,
-            "nullable": False,
-        },
-    )
-    base_currency_shipping_total_amount: Decimal | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={
-            "wire": "base_currency_shipping_total_amount",
-            "required": False,
-            "nullable": True,
-        },
-    )
-    total_quantity: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "total_quantity", "required": False, "nullable": False},
-    )
-    total_discount_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "total_discount_amount", "required": False, "nullable": False},
-    )
-    base_currency_total_discount_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={
-            "wire": "base_currency_total_discount_amount",
-            "required": False,
-            "nullable": False,
-        },
-    )
-    base_currency_net_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": False},
-    )
-    base_currency_tax_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": False},
-    )
-    base_currency_total_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": False},
-    )
-    base_currency_outstanding_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "base_currency_outstanding_amount", "required": False, "nullable": False},
-    )
-    status: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "status", "required": False, "nullable": False},
-    )
-    sent: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "sent", "required": False, "nullable": False},
-    )
-    sent_by_email: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "sent_by_email", "required": False, "nullable": False},
-    )
-    void_reason: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "void_reason", "required": False, "nullable": True},
-    )
-    invoice_lines: list[SalesInvoiceLineItem] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "invoice_lines", "required": False, "nullable": False},
-    )
-    tax_analysis: list[ArtefactTaxAnalysis] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_analysis", "required": False, "nullable": False},
-    )
-    payments_allocations: list[PaymentAllocation] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "payments_allocations", "required": False, "nullable": False},
-    )
-    last_paid: date_aliased | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "last_paid", "required": False, "nullable": True},
-    )
-    original_quote_estimate: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "original_quote_estimate", "required": False, "nullable": True},
-    )
-    tax_address_region: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_address_region", "required": False, "nullable": True},
-    )
-    delivery_performance_date: date_aliased | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "delivery_performance_date", "required": False, "nullable": True},
-    )
-    withholding_tax_rate: Decimal | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "withholding_tax_rate", "required": False, "nullable": True},
-    )
-    withholding_tax_amount: Decimal | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "withholding_tax_amount", "required": False, "nullable": True},
-    )
-    base_currency_withholding_tax_amount: Decimal | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={
-            "wire": "base_currency_withholding_tax_amount",
-            "required": False,
-            "nullable": True,
-        },
-    )
-    corrections: list[Link] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "corrections", "required": False, "nullable": False},
-    )
-    """Corrective invoices (with `show_corrections`)."""
-    tax_reconciled: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_reconciled", "required": False, "nullable": False},
-    )
-    migrated: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "migrated", "required": False, "nullable": False},
-    )
-    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
-    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
-
-
-@attrs.define(kw_only=True, repr=False)
-class SalesCreditNote(Model):
-    """
-    Main documented fields (see the published spec for the base_currency_* rest).
-    """
-
-    id: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "id", "required": False, "nullable": False},
-    )
-    displayed_as: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "displayed_as", "required": False, "nullable": False},
-    )
-    path: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$path", "required": False, "nullable": False},
-    )
-    created_at: datetime | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "created_at", "required": False, "nullable": False},
-    )
-    updated_at: datetime | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "updated_at", "required": False, "nullable": False},
-    )
-    links: list[HrefLink] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "links", "required": False, "nullable": False},
-    )
-    editable: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "editable", "required": False, "nullable": False},
-    )
-    vat_reverse_charge: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "vat_reverse_charge", "required": False, "nullable": False},
-    )
-    tax_calculation_method: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_calculation_method", "required": False, "nullable": True},
-    )
-    transaction: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "transaction", "required": False, "nullable": True},
-    )
-    transaction_type: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "transaction_type", "required": False, "nullable": False},
-    )
-    deleted_at: datetime | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "deleted_at", "required": False, "nullable": True},
-    )
-    contact: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "contact", "required": False, "nullable": False},
-    )
-    credit_note_number_prefix: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "credit_note_number_prefix", "required": False, "nullable": True},
-    )
-    credit_note_number: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "credit_note_number", "required": False, "nullable": False},
-    )
-    contact_name: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "contact_name", "required": False, "nullable": False},
-    )
-    contact_reference: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "contact_reference", "required": False, "nullable": True},
-    )
-    date: date_aliased | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "date", "required": False, "nullable": False},
-    )
-    original_invoice_date: date_aliased | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "original_invoice_date", "required": False, "nullable": True},
-    )
-    reference: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "reference", "required": False, "nullable": True},
-    )
-    main_address: ArtefactAddress | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "main_address", "required": False, "nullable": True},
-    )
-    delivery_address: ArtefactAddress | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "delivery_address", "required": False, "nullable": True},
-    )
-    notes: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "notes", "required": False, "nullable": True},
-    )
-    terms_and_conditions: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "terms_and_conditions", "required": False, "nullable": True},
-    )
-    shipping_net_amount: Decimal | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "shipping_net_amount", "required": False, "nullable": True},
-    )
-    shipping_tax_rate: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "shipping_tax_rate", "required": False, "nullable": True},
-    )
-    shipping_tax_amount: Decimal | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "shipping_tax_amount", "required": False, "nullable": True},
-    )
-    shipping_total_amount: Decimal | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "shipping_total_amount", "required": False, "nullable": True},
-    )
-    total_quantity: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "total_quantity", "required": False, "nullable": False},
-    )
-    net_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "net_amount", "required": False, "nullable": False},
-    )
-    tax_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_amount", "required": False, "nullable": False},
-    )
-    total_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "total_amount", "required": False, "nullable": False},
-    )
-    payments_allocations_total_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={
-            "wire": "payments_allocations_total_amount",
-            "required": False,
-            "nullable": False,
-        },
-    )
-    payments_allocations_total_discount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={
-            "wire": "payments_allocations_total_discount",
-            "required": False,
-            "nullable": False,
-        },
-    )
-    total_paid: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "total_paid", "required": False, "nullable": False},
-    )
-    outstanding_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "outstanding_amount", "required": False, "nullable": False},
-    )
-    currency: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "currency", "required": False, "nullable": False},
-    )
-    exchange_rate: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "exchange_rate", "required": False, "nullable": False},
-    )
-    inverse_exchange_rate: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "inverse_exchange_rate", "required": False, "nullable": False},
-    )
-    base_currency_net_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": False},
-    )
-    base_currency_tax_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": False},
-    )
-    base_currency_total_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": False},
-    )
-    base_currency_outstanding_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "base_currency_outstanding_amount", "required": False, "nullable": False},
-    )
-    total_discount_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "total_discount_amount", "required": False, "nullable": False},
-    )
-    status: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "status", "required": False, "nullable": False},
-    )
-    sent: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "sent", "required": False, "nullable": False},
-    )
-    sent_by_email: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "sent_by_email", "required": False, "nullable": False},
-    )
-    void_reason: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "void_reason", "required": False, "nullable": True},
-    )
-    credit_note_lines: list[SalesCreditNoteLineItem] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "credit_note_lines", "required": False, "nullable": False},
-    )
-    tax_analysis: list[ArtefactTaxAnalysis] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_analysis", "required": False, "nullable": False},
-    )
-    payments_allocations: list[PaymentAllocation] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "payments_allocations", "required": False, "nullable": False},
-    )
-    last_paid: date_aliased | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "last_paid", "required": False, "nullable": True},
-    )
-    tax_address_region: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_address_region", "required": False, "nullable": True},
-    )
-    tax_reconciled: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_reconciled", "required": False, "nullable": False},
-    )
-    migrated: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "migrated", "required": False, "nullable": False},
-    )
-    withholding_tax_rate: Decimal | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "withholding_tax_rate", "required": False, "nullable": True},
-    )
-    withholding_tax_amount: Decimal | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "withholding_tax_amount", "required": False, "nullable": True},
-    )
-    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
-    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
-
-
-@attrs.define(kw_only=True, repr=False)
-class PurchaseInvoice(Model):
-    """
-    Main documented fields.
-    """
-
-    id: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "id", "required": False, "nullable": False},
-    )
-    displayed_as: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "displayed_as", "required": False, "nullable": False},
-    )
-    path: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$path", "required": False, "nullable": False},
-    )
-    created_at: datetime | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "created_at", "required": False, "nullable": False},
-    )
-    updated_at: datetime | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "updated_at", "required": False, "nullable": False},
-    )
-    links: list[HrefLink] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "links", "required": False, "nullable": False},
-    )
-    editable: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "editable", "required": False, "nullable": False},
-    )
-    vat_reverse_charge: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "vat_reverse_charge", "required": False, "nullable": False},
-    )
-    transaction: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "transaction", "required": False, "nullable": True},
-    )
-    transaction_type: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "transaction_type", "required": False, "nullable": False},
-    )
-    postponed_accounting: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "postponed_accounting", "required": False, "nullable": False},
-    )
-    import_: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "import", "required": False, "nullable": False},
-    )
-    vat_exempt_consignment: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "vat_exempt_consignment", "required": False, "nullable": False},
-    )
-    deleted_at: datetime | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "deleted_at", "required": False, "nullable": True},
-    )
-    contact: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "contact", "required": False, "nullable": False},
-    )
-    contact_name: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "contact_name", "required": False, "nullable": False},
-    )
-    contact_reference: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "contact_reference", "required": False, "nullable": True},
-    )
-    date: date_aliased | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "date", "required": False, "nullable": False},
-    )
-    due_date: date_aliased | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "due_date", "required": False, "nullable": False},
-    )
-    reference: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "reference", "required": False, "nullable": True},
-    )
-    vendor_reference: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "vendor_reference", "required": False, "nullable": True},
-    )
-    notes: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "notes", "required": False, "nullable": True},
-    )
-    total_quantity: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "total_quantity", "required": False, "nullable": False},
-    )
-    net_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "net_amount", "required": False, "nullable": False},
-    )
-    tax_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_amount", "required": False, "nullable": False},
-    )
-    total_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "total_amount", "required": False, "nullable": False},
-    )
-    payments_allocations_total_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={
-            "wire": "payments_allocations_total_amount",
-            "required": False,
-            "nullable": False,
-        },
-    )
-    payments_allocations_total_discount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={
-            "wire": "payments_allocations_total_discount",
-            "required": False,
-            "nullable": False,
-        },
-    )
-    total_paid: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "total_paid", "required": False, "nullable": False},
-    )
-    outstanding_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "outstanding_amount", "required": False, "nullable": False},
-    )
-    currency: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "currency", "required": False, "nullable": False},
-    )
-    exchange_rate: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "exchange_rate", "required": False, "nullable": False},
-    )
-    inverse_exchange_rate: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "inverse_exchange_rate", "required": False, "nullable": False},
-    )
-    base_currency_net_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": False},
-    )
-    base_currency_tax_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": False},
-    )
-    base_currency_total_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": False},
-    )
-    base_currency_outstanding_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "base_currency_outstanding_amount", "required": False, "nullable": False},
-    )
-    status: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "status", "required": False, "nullable": False},
-    )
-    void_reason: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "void_reason", "required": False, "nullable": True},
-    )
-    invoice_lines: list[PurchaseInvoiceLineItem] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "invoice_lines", "required": False, "nullable": False},
-    )
-    tax_analysis: list[ArtefactTaxAnalysis] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_analysis", "required": False, "nullable": False},
-    )
-    payments_allocations: list[PaymentAllocation] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "payments_allocations", "required": False, "nullable": False},
-    )
-    last_paid: date_aliased | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "last_paid", "required": False, "nullable": True},
-    )
-    tax_address_region: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_address_region", "required": False, "nullable": True},
-    )
-    withholding_tax_rate: Decimal | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "withholding_tax_rate", "required": False, "nullable": True},
-    )
-    withholding_tax_amount: Decimal | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "withholding_tax_amount", "required": False, "nullable": True},
-    )
-    corrections: list[Link] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "corrections", "required": False, "nullable": False},
-    )
-    tax_reconciled: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_reconciled", "required": False, "nullable": False},
-    )
-    migrated: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "migrated", "required": False, "nullable": False},
-    )
-    tax_calculation_method: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_calculation_method", "required": False, "nullable": True},
-    )
-    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
-    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
-
-
-@attrs.define(kw_only=True, repr=False)
-class PurchaseCreditNote(Model):
-    """
-    Main documented fields. `inverse_exchange_rate` is left out on purpose: both published
-    specs type it as a string here but as a number everywhere else.
-    """
-
-    id: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "id", "required": False, "nullable": False},
-    )
-    displayed_as: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "displayed_as", "required": False, "nullable": False},
-    )
-    path: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$path", "required": False, "nullable": False},
-    )
-    created_at: datetime | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "created_at", "required": False, "nullable": False},
-    )
-    updated_at: datetime | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "updated_at", "required": False, "nullable": False},
-    )
-    links: list[HrefLink] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "links", "required": False, "nullable": False},
-    )
-    editable: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "editable", "required": False, "nullable": False},
-    )
-    vat_reverse_charge: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "vat_reverse_charge", "required": False, "nullable": False},
-    )
-    transaction: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "transaction", "required": False, "nullable": True},
-    )
-    transaction_type: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "transaction_type", "required": False, "nullable": False},
-    )
-    postponed_accounting: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "postponed_accounting", "required": False, "nullable": False},
-    )
-    import_: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "import", "required": False, "nullable": False},
-    )
-    vat_exempt_consignment: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "vat_exempt_consignment", "required": False, "nullable": False},
-    )
-    deleted_at: datetime | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "deleted_at", "required": False, "nullable": True},
-    )
-    contact: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "contact", "required": False, "nullable": False},
-    )
-    contact_name: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "contact_name", "required": False, "nullable": False},
-    )
-    contact_reference: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "contact_reference", "required": False, "nullable": True},
-    )
-    date: date_aliased | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "date", "required": False, "nullable": False},
-    )
-    original_invoice_date: date_aliased | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "original_invoice_date", "required": False, "nullable": True},
-    )
-    reference: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "reference", "required": False, "nullable": True},
-    )
-    vendor_reference: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "vendor_reference", "required": False, "nullable": True},
-    )
-    notes: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "notes", "required": False, "nullable": True},
-    )
-    total_quantity: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "total_quantity", "required": False, "nullable": False},
-    )
-    net_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "net_amount", "required": False, "nullable": False},
-    )
-    tax_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_amount", "required": False, "nullable": False},
-    )
-    total_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "total_amount", "required": False, "nullable": False},
-    )
-    payments_allocations_total_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={
-            "wire": "payments_allocations_total_amount",
-            "required": False,
-            "nullable": False,
-        },
-    )
-    payments_allocations_total_discount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={
-            "wire": "payments_allocations_total_discount",
-            "required": False,
-            "nullable": False,
-        },
-    )
-    total_paid: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "total_paid", "required": False, "nullable": False},
-    )
-    outstanding_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "outstanding_amount", "required": False, "nullable": False},
-    )
-    currency: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "currency", "required": False, "nullable": False},
-    )
-    exchange_rate: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "exchange_rate", "required": False, "nullable": False},
-    )
-    status: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "status", "required": False, "nullable": False},
-    )
-    void_reason: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "void_reason", "required": False, "nullable": True},
-    )
-    credit_note_lines: list[PurchaseCreditNoteLineItem] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "credit_note_lines", "required": False, "nullable": False},
-    )
-    tax_analysis: list[ArtefactTaxAnalysis] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_analysis", "required": False, "nullable": False},
-    )
-    payments_allocations: list[PaymentAllocation] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "payments_allocations", "required": False, "nullable": False},
-    )
-    last_paid: date_aliased | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "last_paid", "required": False, "nullable": True},
-    )
-    tax_address_region: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_address_region", "required": False, "nullable": True},
-    )
-    tax_reconciled: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_reconciled", "required": False, "nullable": False},
-    )
-    migrated: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "migrated", "required": False, "nullable": False},
-    )
-    tax_calculation_method: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_calculation_method", "required": False, "nullable": True},
-    )
-    withholding_tax_rate: Decimal | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "withholding_tax_rate", "required": False, "nullable": True},
-    )
-    withholding_tax_amount: Decimal | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "withholding_tax_amount", "required": False, "nullable": True},
-    )
-    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
-    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
-
-
-@attrs.define(kw_only=True, repr=False)
-class ContactPayment(Model):
-    """
-    A customer receipt or supplier payment (and its allocations).
-    """
-
-    id: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "id", "required": False, "nullable": False},
-    )
-    displayed_as: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "displayed_as", "required": False, "nullable": False},
-    )
-    path: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$path", "required": False, "nullable": False},
-    )
-    created_at: datetime | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "created_at", "required": False, "nullable": False},
-    )
-    updated_at: datetime | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "updated_at", "required": False, "nullable": False},
-    )
-    links: list[HrefLink] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "links", "required": False, "nullable": False},
-    )
-    transaction: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "transaction", "required": False, "nullable": True},
-    )
-    transaction_type: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "transaction_type", "required": False, "nullable": False},
-    )
-    deleted_at: datetime | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "deleted_at", "required": False, "nullable": True},
-    )
-    payment_method: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "payment_method", "required": False, "nullable": True},
-    )
-    contact: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "contact", "required": False, "nullable": False},
-    )
-    bank_account: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "bank_account", "required": False, "nullable": False},
-    )
-    date: date_aliased | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "date", "required": False, "nullable": False},
-    )
-    net_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "net_amount", "required": False, "nullable": False},
-    )
-    tax_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_amount", "required": False, "nullable": False},
-    )
-    total_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "total_amount", "required": False, "nullable": False},
-    )
-    currency: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "currency", "required": False, "nullable": False},
-    )
-    exchange_rate: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "exchange_rate", "required": False, "nullable": False},
-    )
-    base_currency_net_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": False},
-    )
-    base_currency_tax_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": False},
-    )
-    base_currency_total_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": False},
-    )
-    base_currency_currency_charge: Decimal | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "base_currency_currency_charge", "required": False, "nullable": True},
-    )
-    reference: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "reference", "required": False, "nullable": True},
-    )
-    allocated_artefacts: list[AllocatedArtefact] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "allocated_artefacts", "required": False, "nullable": False},
-    )
-    tax_rate: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_rate", "required": False, "nullable": True},
-    )
-    payment_on_account: PaymentOnAccount | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "payment_on_account", "required": False, "nullable": True},
-    )
-    editable: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "editable", "required": False, "nullable": False},
-    )
-    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
-    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
-
-
-@attrs.define(kw_only=True, repr=False)
-class BankAccount(Model):
-    """BankAccount (no description in the spec)."""
-
-    id: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "id", "required": False, "nullable": False},
-    )
-    displayed_as: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "displayed_as", "required": False, "nullable": False},
-    )
-    path: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$path", "required": False, "nullable": False},
-    )
-    created_at: datetime | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "created_at", "required": False, "nullable": False},
-    )
-    updated_at: datetime | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "updated_at", "required": False, "nullable": False},
-    )
-    deleted_at: datetime | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "deleted_at", "required": False, "nullable": True},
-    )
-    bank_account_details: BankAccountDetails | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "bank_account_details", "required": False, "nullable": True},
-    )
-    ledger_account: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "ledger_account", "required": False, "nullable": False},
-    )
-    bank_account_type: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "bank_account_type", "required": False, "nullable": False},
-    )
-    balance: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "balance", "required": False, "nullable": False},
-    )
-    main_address: Address | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "main_address", "required": False, "nullable": True},
-    )
-    main_contact_person: BankAccountContact | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "main_contact_person", "required": False, "nullable": True},
-    )
-    nominal_code: int | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "nominal_code", "required": False, "nullable": False},
-    )
-    editable: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "editable", "required": False, "nullable": False},
-    )
-    deletable: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "deletable", "required": False, "nullable": False},
-    )
-    journal_code: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "journal_code", "required": False, "nullable": True},
-    )
-    default_payment_method: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "default_payment_method", "required": False, "nullable": True},
-    )
-    gifi_code: int | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "gifi_code", "required": False, "nullable": True},
-    )
-    is_active: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "is_active", "required": False, "nullable": False},
-    )
-    currency: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "currency", "required": False, "nullable": False},
-    )
-    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
-    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
-
-
-@attrs.define(kw_only=True, repr=False)
-class Journal(Model):
-    """Journal (no description in the spec)."""
-
-    id: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "id", "required": False, "nullable": False},
-    )
-    displayed_as: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "displayed_as", "required": False, "nullable": False},
-    )
-    path: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$path", "required": False, "nullable": False},
-    )
-    created_at: datetime | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "created_at", "required": False, "nullable": False},
-    )
-    updated_at: datetime | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "updated_at", "required": False, "nullable": False},
-    )
-    transaction: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "transaction", "required": False, "nullable": True},
-    )
-    transaction_type: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "transaction_type", "required": False, "nullable": False},
-    )
-    deleted_at: datetime | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "deleted_at", "required": False, "nullable": True},
-    )
-    date: date_aliased | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "date", "required": False, "nullable": False},
-    )
-    reference: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "reference", "required": False, "nullable": False},
-    )
-    description: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "description", "required": False, "nullable": True},
-    )
-    total: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "total", "required": False, "nullable": False},
-    )
-    journal_code: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "journal_code", "required": False, "nullable": True},
-    )
-    journal_lines: list[JournalLine] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "journal_lines", "required": False, "nullable": False},
-    )
-    migrated: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "migrated", "required": False, "nullable": False},
+        metadata={"wire": "is_combined_rate", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
@@ -6070,9 +3577,9 @@ class Business(Model):
         default=UNSET,
         metadata={"wire": "updated_at", "required": False, "nullable": False},
     )
-    name: str | Unset = attrs.field(
+    name: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "name", "required": False, "nullable": False},
+        metadata={"wire": "name", "required": False, "nullable": True},
     )
     address_line_1: str | None | Unset = attrs.field(
         default=UNSET,
@@ -6090,9 +3597,9 @@ class Business(Model):
         default=UNSET,
         metadata={"wire": "postal_code", "required": False, "nullable": True},
     )
-    country: BusinessCountry | Unset = attrs.field(
+    country: BusinessCountry | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "country", "required": False, "nullable": False},
+        metadata={"wire": "country", "required": False, "nullable": True},
     )
     region: str | None | Unset = attrs.field(
         default=UNSET,
@@ -6110,18 +3617,730 @@ class Business(Model):
         default=UNSET,
         metadata={"wire": "website", "required": False, "nullable": True},
     )
-    is_demo: bool | Unset = attrs.field(
+    is_demo: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "is_demo", "required": False, "nullable": False},
+        metadata={"wire": "is_demo", "required": False, "nullable": True},
     )
-    ni_based: bool | Unset = attrs.field(
+    ni_based: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "ni_based", "required": False, "nullable": False},
+        metadata={"wire": "ni_based", "required": False, "nullable": True},
     )
     """Northern Ireland based (UK businesses only)."""
     subscriptions: list[Subscription] | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "subscriptions", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class BusinessPage(Model):
+    """
+    QUIRK: /businesses reports the page size as `$items_per_page` (snake case; observed
+    2147483647, i.e. everything on one page) instead of `$itemsPerPage`.
+    """
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items_per_page", "required": False, "nullable": False},
+    )
+    items: list[Business] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class TaxRate(Model):
+    """TaxRate (no description in the spec)."""
+
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    created_at: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "created_at", "required": False, "nullable": False},
+    )
+    updated_at: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": False},
+    )
+    name: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "name", "required": False, "nullable": True},
+    )
+    agency: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "agency", "required": False, "nullable": True},
+    )
+    percentage: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "percentage", "required": False, "nullable": True},
+    )
+    percentages: list[TaxRatePercentage] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "percentages", "required": False, "nullable": False},
+    )
+    is_visible: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "is_visible", "required": False, "nullable": True},
+    )
+    retailer: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "retailer", "required": False, "nullable": True},
+    )
+    editable: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "editable", "required": False, "nullable": True},
+    )
+    deletable: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "deletable", "required": False, "nullable": True},
+    )
+    is_combined_rate: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "is_combined_rate", "required": False, "nullable": True},
+    )
+    component_tax_rates: list[ComponentTaxRate] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "component_tax_rates", "required": False, "nullable": False},
+    )
+    """The component rates of a combined (US) rate."""
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class TaxBreakdown(Model):
+    """
+    Tax of one rate within a line or shipping amount.
+    """
+
+    tax_rate: TaxRate | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_rate", "required": False, "nullable": True},
+    )
+    percentage: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "percentage", "required": False, "nullable": True},
+    )
+    amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "amount", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class ArtefactTaxAnalysis(Model):
+    """
+    Totals per tax rate of an artefact.
+    """
+
+    tax_rate: TaxRate | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_rate", "required": False, "nullable": True},
+    )
+    net_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "net_amount", "required": False, "nullable": True},
+    )
+    tax_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_amount", "required": False, "nullable": True},
+    )
+    total_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_amount", "required": False, "nullable": True},
+    )
+    goods_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "goods_amount", "required": False, "nullable": True},
+    )
+    service_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "service_amount", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class TaxRatePage(Model):
+    """TaxRatePage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[TaxRate] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class LedgerAccount(Model):
+    """LedgerAccount (no description in the spec)."""
+
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    created_at: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "created_at", "required": False, "nullable": False},
+    )
+    updated_at: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": False},
+    )
+    ledger_account_group: LedgerAccountGroup | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "ledger_account_group", "required": False, "nullable": True},
+    )
+    name: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "name", "required": False, "nullable": True},
+    )
+    display_name: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "display_name", "required": False, "nullable": True},
+    )
+    visible_scopes: list[str] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visible_scopes", "required": False, "nullable": False},
+    )
+    included_in_chart: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "included_in_chart", "required": False, "nullable": True},
+    )
+    nominal_code: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "nominal_code", "required": False, "nullable": True},
+    )
+    ledger_account_type: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "ledger_account_type", "required": False, "nullable": True},
+    )
+    ledger_account_classification: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "ledger_account_classification", "required": False, "nullable": True},
+    )
+    tax_rate: TaxRate | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_rate", "required": False, "nullable": True},
+    )
+    fixed_tax_rate: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "fixed_tax_rate", "required": False, "nullable": True},
+    )
+    visible_in_banking: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visible_in_banking", "required": False, "nullable": True},
+    )
+    visible_in_expenses: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visible_in_expenses", "required": False, "nullable": True},
+    )
+    visible_in_journals: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visible_in_journals", "required": False, "nullable": True},
+    )
+    visible_in_other_payments: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visible_in_other_payments", "required": False, "nullable": True},
+    )
+    visible_in_other_receipts: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visible_in_other_receipts", "required": False, "nullable": True},
+    )
+    visible_in_reporting: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visible_in_reporting", "required": False, "nullable": True},
+    )
+    visible_in_sales: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visible_in_sales", "required": False, "nullable": True},
+    )
+    balance_details: LedgerAccountBalanceDetails | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "balance_details", "required": False, "nullable": True},
+    )
+    is_control_account: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "is_control_account", "required": False, "nullable": True},
+    )
+    control_name: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "control_name", "required": False, "nullable": True},
+    )
+    display_formatted: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "display_formatted", "required": False, "nullable": True},
+    )
+    tax_recoverable: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_recoverable", "required": False, "nullable": True},
+    )
+    recoverable_percentage: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "recoverable_percentage", "required": False, "nullable": True},
+    )
+    non_recoverable_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "non_recoverable_ledger_account", "required": False, "nullable": True},
+    )
+    cis_materials: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "cis_materials", "required": False, "nullable": True},
+    )
+    tax_instalment: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_instalment", "required": False, "nullable": True},
+    )
+    cis_labour: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "cis_labour", "required": False, "nullable": True},
+    )
+    gifi_code: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "gifi_code", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class JournalLine(Model):
+    """JournalLine (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "ledger_account", "required": False, "nullable": True},
+    )
+    details: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "details", "required": False, "nullable": True},
+    )
+    debit: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "debit", "required": False, "nullable": True},
+    )
+    credit: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "credit", "required": False, "nullable": True},
+    )
+    analysis_type_categories: list[Link] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "analysis_type_categories", "required": False, "nullable": False},
+    )
+    include_on_tax_return: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "include_on_tax_return", "required": False, "nullable": True},
+    )
+    tax_reconciled: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_reconciled", "required": False, "nullable": True},
+    )
+    cleared: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "cleared", "required": False, "nullable": True},
+    )
+    bank_reconciled: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "bank_reconciled", "required": False, "nullable": True},
+    )
+    journal_line_foreign_currency: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "journal_line_foreign_currency", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class DefaultLedgerAccounts(Model):
+    """
+    The ledger accounts the business posts to by default.
+    """
+
+    bank_charges_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "bank_charges_ledger_account", "required": False, "nullable": True},
+    )
+    bank_interest_received_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "bank_interest_received_ledger_account",
+            "required": False,
+            "nullable": True,
+        },
+    )
+    bank_interest_charges_paid_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "bank_interest_charges_paid_ledger_account",
+            "required": False,
+            "nullable": True,
+        },
+    )
+    exchange_rate_gains_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "exchange_rate_gains_ledger_account",
+            "required": False,
+            "nullable": True,
+        },
+    )
+    exchange_rate_losses_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "exchange_rate_losses_ledger_account",
+            "required": False,
+            "nullable": True,
+        },
+    )
+    sales_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sales_ledger_account", "required": False, "nullable": True},
+    )
+    sales_discount_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sales_discount_ledger_account", "required": False, "nullable": True},
+    )
+    purchase_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "purchase_ledger_account", "required": False, "nullable": True},
+    )
+    purchase_discount_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "purchase_discount_ledger_account", "required": False, "nullable": True},
+    )
+    product_sales_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "product_sales_ledger_account", "required": False, "nullable": True},
+    )
+    product_purchase_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "product_purchase_ledger_account", "required": False, "nullable": True},
+    )
+    service_sales_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "service_sales_ledger_account", "required": False, "nullable": True},
+    )
+    service_purchase_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "service_purchase_ledger_account", "required": False, "nullable": True},
+    )
+    stock_purchase_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "stock_purchase_ledger_account", "required": False, "nullable": True},
+    )
+    other_receipt_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "other_receipt_ledger_account", "required": False, "nullable": True},
+    )
+    other_payment_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "other_payment_ledger_account", "required": False, "nullable": True},
+    )
+    customer_receipt_discount_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "customer_receipt_discount_ledger_account",
+            "required": False,
+            "nullable": True,
+        },
+    )
+    vendor_payment_discount_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "vendor_payment_discount_ledger_account",
+            "required": False,
+            "nullable": True,
+        },
+    )
+    carriage_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "carriage_ledger_account", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class LedgerAccountPage(Model):
+    """LedgerAccountPage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[LedgerAccount] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class Journal(Model):
+    """Journal (no description in the spec)."""
+
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    created_at: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "created_at", "required": False, "nullable": False},
+    )
+    updated_at: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": False},
+    )
+    transaction: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "transaction", "required": False, "nullable": True},
+    )
+    transaction_type: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "transaction_type", "required": False, "nullable": True},
+    )
+    deleted_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "deleted_at", "required": False, "nullable": True},
+    )
+    date: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "date", "required": False, "nullable": True},
+    )
+    reference: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reference", "required": False, "nullable": True},
+    )
+    description: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "description", "required": False, "nullable": True},
+    )
+    total: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total", "required": False, "nullable": True},
+    )
+    journal_code: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "journal_code", "required": False, "nullable": True},
+    )
+    journal_lines: list[JournalLine] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "journal_lines", "required": False, "nullable": False},
+    )
+    migrated: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "migrated", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class BusinessSettings(Model):
+    """
+    The business's settings (GET /business_settings, a singleton; French and Spanish
+    registration details, default ledger accounts).
+    """
+
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    siret: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "siret", "required": False, "nullable": True},
+    )
+    management_centre_member: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "management_centre_member", "required": False, "nullable": True},
+    )
+    rcs_number: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "rcs_number", "required": False, "nullable": True},
+    )
+    share_capital: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "share_capital", "required": False, "nullable": True},
+    )
+    business_activity_type: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "business_activity_type", "required": False, "nullable": True},
+    )
+    legal_form_type: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legal_form_type", "required": False, "nullable": True},
+    )
+    auxiliary_accounts_visible: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "auxiliary_accounts_visible", "required": False, "nullable": True},
+    )
+    default_ledger_accounts: DefaultLedgerAccounts | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "default_ledger_accounts", "required": False, "nullable": True},
+    )
+    business_type: BusinessType | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "business_type", "required": False, "nullable": True},
+    )
+    country_of_registration: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "country_of_registration", "required": False, "nullable": True},
+    )
+    business_created_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "business_created_at", "required": False, "nullable": True},
+    )
+    updated_at: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": False},
+    )
+    wizard_complete: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "wizard_complete", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class JournalPage(Model):
+    """JournalPage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[Journal] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
@@ -6152,6 +4371,38 @@ class StockItemPage(Model):
         metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
     )
     items: list[StockItem] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class ProductPage(Model):
+    """ProductPage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[Product] | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "$items", "required": False, "nullable": False},
     )
@@ -6224,8 +4475,8 @@ class ContactPage(Model):
 
 
 @attrs.define(kw_only=True, repr=False)
-class LedgerAccountPage(Model):
-    """LedgerAccountPage (no description in the spec)."""
+class ContactPersonPage(Model):
+    """ContactPersonPage (no description in the spec)."""
 
     total: int | Unset = attrs.field(
         default=UNSET,
@@ -6247,7 +4498,39 @@ class LedgerAccountPage(Model):
         default=UNSET,
         metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
     )
-    items: list[LedgerAccount] | Unset = attrs.field(
+    items: list[ContactPerson] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class AddressPage(Model):
+    """AddressPage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[Address] | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "$items", "required": False, "nullable": False},
     )
@@ -6448,76 +4731,180 @@ class BankAccountPage(Model):
 
 
 @attrs.define(kw_only=True, repr=False)
-class JournalPage(Model):
-    """JournalPage (no description in the spec)."""
+class StockItem(Model):
+    """
+    A stock-tracked catalogue item (Accounting Plus only).
+    """
 
-    total: int | Unset = attrs.field(
+    id: str | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "$total", "required": False, "nullable": False},
+        metadata={"wire": "id", "required": False, "nullable": False},
     )
-    page: int | Unset = attrs.field(
+    displayed_as: str | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "$page", "required": False, "nullable": False},
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
     )
-    next: str | None | Unset = attrs.field(
+    path: str | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "$next", "required": False, "nullable": True},
+        metadata={"wire": "$path", "required": False, "nullable": False},
     )
-    back: str | None | Unset = attrs.field(
+    legacy_id: int | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "$back", "required": False, "nullable": True},
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
     )
-    items_per_page: int | Unset = attrs.field(
+    """Legacy v3 gateway only, and only with `show_legacy_id=true`."""
+    created_at: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+        metadata={"wire": "created_at", "required": False, "nullable": False},
     )
-    items: list[Journal] | Unset = attrs.field(
+    updated_at: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "$items", "required": False, "nullable": False},
+        metadata={"wire": "updated_at", "required": False, "nullable": False},
+    )
+    deleted_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "deleted_at", "required": False, "nullable": True},
+    )
+    deletable: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "deletable", "required": False, "nullable": True},
+    )
+    deactivatable: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "deactivatable", "required": False, "nullable": True},
+    )
+    used_on_recurring_invoice: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "used_on_recurring_invoice", "required": False, "nullable": True},
+    )
+    item_code: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "item_code", "required": False, "nullable": True},
+    )
+    description: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "description", "required": False, "nullable": True},
+    )
+    notes: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "notes", "required": False, "nullable": True},
+    )
+    sales_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sales_ledger_account", "required": False, "nullable": True},
+    )
+    sales_tax_rate: TaxRate | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sales_tax_rate", "required": False, "nullable": True},
+    )
+    purchase_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "purchase_ledger_account", "required": False, "nullable": True},
+    )
+    usual_supplier: Contact | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "usual_supplier", "required": False, "nullable": True},
+    )
+    """The usual supplier (a contact)."""
+    purchase_tax_rate: TaxRate | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "purchase_tax_rate", "required": False, "nullable": True},
+    )
+    cost_price: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "cost_price", "required": False, "nullable": True},
+    )
+    sales_prices: list[SalesPrice] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sales_prices", "required": False, "nullable": False},
+    )
+    source_guid: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "source_guid", "required": False, "nullable": True},
+    )
+    purchase_description: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "purchase_description", "required": False, "nullable": True},
+    )
+    reorder_level: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reorder_level", "required": False, "nullable": True},
+    )
+    reorder_quantity: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reorder_quantity", "required": False, "nullable": True},
+    )
+    location: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "location", "required": False, "nullable": True},
+    )
+    barcode: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "barcode", "required": False, "nullable": True},
+    )
+    supplier_part_number: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "supplier_part_number", "required": False, "nullable": True},
+    )
+    weight: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "weight", "required": False, "nullable": True},
+    )
+    measurement_unit: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "measurement_unit", "required": False, "nullable": True},
+    )
+    weight_converted: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "weight_converted", "required": False, "nullable": True},
+    )
+    active: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "active", "required": False, "nullable": True},
+    )
+    quantity_in_stock: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "quantity_in_stock", "required": False, "nullable": True},
+    )
+    last_cost_price: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "last_cost_price", "required": False, "nullable": True},
+    )
+    last_cost_price_stock_value: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "last_cost_price_stock_value", "required": False, "nullable": True},
+    )
+    average_cost_price: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "average_cost_price", "required": False, "nullable": True},
+    )
+    average_cost_price_stock_value: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "average_cost_price_stock_value", "required": False, "nullable": True},
+    )
+    cost_price_last_updated: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "cost_price_last_updated", "required": False, "nullable": True},
+    )
+    links: list[HrefLink] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "links", "required": False, "nullable": False},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
 
 @attrs.define(kw_only=True, repr=False)
-class BusinessPage(Model):
+class Product(Model):
     """
-    QUIRK: /businesses reports the page size as `$items_per_page` (snake case; observed
-    2147483647, i.e. everything on one page) instead of `$itemsPerPage`.
+    A non-stock product.
     """
 
-    total: int | Unset = attrs.field(
+    legacy_id: int | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "$total", "required": False, "nullable": False},
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
     )
-    page: int | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$page", "required": False, "nullable": False},
-    )
-    next: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$next", "required": False, "nullable": True},
-    )
-    back: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$back", "required": False, "nullable": True},
-    )
-    items_per_page: int | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$items_per_page", "required": False, "nullable": False},
-    )
-    items: list[Business] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$items", "required": False, "nullable": False},
-    )
-    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
-    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
-
-
-@attrs.define(kw_only=True, repr=False)
-class TaxRate(Model):
-    """TaxRate (no description in the spec)."""
-
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
     id: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -6538,78 +4925,2882 @@ class TaxRate(Model):
         default=UNSET,
         metadata={"wire": "updated_at", "required": False, "nullable": False},
     )
-    name: str | Unset = attrs.field(
+    deleted_at: datetime | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "name", "required": False, "nullable": False},
+        metadata={"wire": "deleted_at", "required": False, "nullable": True},
     )
-    agency: str | None | Unset = attrs.field(
+    deletable: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "agency", "required": False, "nullable": True},
+        metadata={"wire": "deletable", "required": False, "nullable": True},
     )
-    percentage: Decimal | Unset = attrs.field(
+    deactivatable: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "percentage", "required": False, "nullable": False},
+        metadata={"wire": "deactivatable", "required": False, "nullable": True},
     )
-    percentages: list[TaxRatePercentage] | Unset = attrs.field(
+    used_on_recurring_invoice: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "percentages", "required": False, "nullable": False},
+        metadata={"wire": "used_on_recurring_invoice", "required": False, "nullable": True},
     )
-    is_visible: bool | Unset = attrs.field(
+    item_code: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "is_visible", "required": False, "nullable": False},
+        metadata={"wire": "item_code", "required": False, "nullable": True},
     )
-    retailer: bool | Unset = attrs.field(
+    description: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "retailer", "required": False, "nullable": False},
+        metadata={"wire": "description", "required": False, "nullable": True},
     )
-    editable: bool | Unset = attrs.field(
+    notes: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "editable", "required": False, "nullable": False},
+        metadata={"wire": "notes", "required": False, "nullable": True},
     )
-    deletable: bool | Unset = attrs.field(
+    sales_ledger_account: LedgerAccount | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "deletable", "required": False, "nullable": False},
+        metadata={"wire": "sales_ledger_account", "required": False, "nullable": True},
     )
-    is_combined_rate: bool | Unset = attrs.field(
+    sales_tax_rate: TaxRate | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "is_combined_rate", "required": False, "nullable": False},
+        metadata={"wire": "sales_tax_rate", "required": False, "nullable": True},
     )
-    component_tax_rates: list[ComponentTaxRate] | Unset = attrs.field(
+    purchase_ledger_account: LedgerAccount | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "component_tax_rates", "required": False, "nullable": False},
+        metadata={"wire": "purchase_ledger_account", "required": False, "nullable": True},
     )
-    """The component rates of a combined (US) rate."""
+    usual_supplier: Contact | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "usual_supplier", "required": False, "nullable": True},
+    )
+    """The usual supplier (a contact)."""
+    purchase_tax_rate: TaxRate | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "purchase_tax_rate", "required": False, "nullable": True},
+    )
+    cost_price: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "cost_price", "required": False, "nullable": True},
+    )
+    sales_prices: list[SalesPrice] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sales_prices", "required": False, "nullable": False},
+    )
+    source_guid: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "source_guid", "required": False, "nullable": True},
+    )
+    purchase_description: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "purchase_description", "required": False, "nullable": True},
+    )
+    active: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "active", "required": False, "nullable": True},
+    )
+    catalog_item_type: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "catalog_item_type", "required": False, "nullable": True},
+    )
+    links: list[HrefLink] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "links", "required": False, "nullable": False},
+    )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
 
 @attrs.define(kw_only=True, repr=False)
-class TaxRatePage(Model):
-    """TaxRatePage (no description in the spec)."""
+class Service(Model):
+    """
+    A service sold or bought.
+    """
 
-    total: int | Unset = attrs.field(
+    legacy_id: int | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "$total", "required": False, "nullable": False},
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
     )
-    page: int | Unset = attrs.field(
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
+    id: str | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "$page", "required": False, "nullable": False},
+        metadata={"wire": "id", "required": False, "nullable": False},
     )
-    next: str | None | Unset = attrs.field(
+    displayed_as: str | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "$next", "required": False, "nullable": True},
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
     )
-    back: str | None | Unset = attrs.field(
+    path: str | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "$back", "required": False, "nullable": True},
+        metadata={"wire": "$path", "required": False, "nullable": False},
     )
-    items_per_page: int | Unset = attrs.field(
+    created_at: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+        metadata={"wire": "created_at", "required": False, "nullable": False},
     )
-    items: list[TaxRate] | Unset = attrs.field(
+    updated_at: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "$items", "required": False, "nullable": False},
+        metadata={"wire": "updated_at", "required": False, "nullable": False},
+    )
+    deleted_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "deleted_at", "required": False, "nullable": True},
+    )
+    deletable: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "deletable", "required": False, "nullable": True},
+    )
+    deactivatable: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "deactivatable", "required": False, "nullable": True},
+    )
+    used_on_recurring_invoice: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "used_on_recurring_invoice", "required": False, "nullable": True},
+    )
+    item_code: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "item_code", "required": False, "nullable": True},
+    )
+    description: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "description", "required": False, "nullable": True},
+    )
+    notes: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "notes", "required": False, "nullable": True},
+    )
+    sales_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sales_ledger_account", "required": False, "nullable": True},
+    )
+    purchase_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "purchase_ledger_account", "required": False, "nullable": True},
+    )
+    sales_tax_rate: TaxRate | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sales_tax_rate", "required": False, "nullable": True},
+    )
+    purchase_tax_rate: TaxRate | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "purchase_tax_rate", "required": False, "nullable": True},
+    )
+    sales_rates: list[ServiceRate] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sales_rates", "required": False, "nullable": False},
+    )
+    source_guid: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "source_guid", "required": False, "nullable": True},
+    )
+    purchase_description: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "purchase_description", "required": False, "nullable": True},
+    )
+    usual_supplier: Contact | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "usual_supplier", "required": False, "nullable": True},
+    )
+    """The usual supplier (a contact)."""
+    active: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "active", "required": False, "nullable": True},
+    )
+    cost_price: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "cost_price", "required": False, "nullable": True},
+    )
+    oss_service: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "oss_service", "required": False, "nullable": True},
+    )
+    """EU One-Stop-Shop (digital) service."""
+    links: list[HrefLink] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "links", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class Contact(Model):
+    """
+    A customer or supplier (contact types CUSTOMER, VENDOR).
+    """
+
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    created_at: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "created_at", "required": False, "nullable": False},
+    )
+    updated_at: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": False},
+    )
+    links: list[HrefLink] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "links", "required": False, "nullable": False},
+    )
+    deleted_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "deleted_at", "required": False, "nullable": True},
+    )
+    balance: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "balance", "required": False, "nullable": True},
+    )
+    """Only with `show_balance=true`."""
+    contact_types: list[Link] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact_types", "required": False, "nullable": False},
+    )
+    name: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "name", "required": False, "nullable": True},
+    )
+    reference: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reference", "required": False, "nullable": True},
+    )
+    default_sales_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "default_sales_ledger_account", "required": False, "nullable": True},
+    )
+    default_sales_tax_rate: TaxRate | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "default_sales_tax_rate", "required": False, "nullable": True},
+    )
+    default_purchase_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "default_purchase_ledger_account", "required": False, "nullable": True},
+    )
+    tax_number: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_number", "required": False, "nullable": True},
+    )
+    notes: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "notes", "required": False, "nullable": True},
+    )
+    locale: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "locale", "required": False, "nullable": True},
+    )
+    main_address: Address | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "main_address", "required": False, "nullable": True},
+    )
+    delivery_address: Address | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "delivery_address", "required": False, "nullable": True},
+    )
+    main_contact_person: ContactPerson | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "main_contact_person", "required": False, "nullable": True},
+    )
+    bank_account_details: BankAccountDetails | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "bank_account_details", "required": False, "nullable": True},
+    )
+    credit_limit: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "credit_limit", "required": False, "nullable": True},
+    )
+    credit_days: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "credit_days", "required": False, "nullable": True},
+    )
+    credit_terms: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "credit_terms", "required": False, "nullable": True},
+    )
+    credit_terms_and_conditions: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "credit_terms_and_conditions", "required": False, "nullable": True},
+    )
+    product_sales_price_type: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "product_sales_price_type", "required": False, "nullable": True},
+    )
+    source_guid: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "source_guid", "required": False, "nullable": True},
+    )
+    currency: Currency | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "currency", "required": False, "nullable": True},
+    )
+    aux_reference: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "aux_reference", "required": False, "nullable": True},
+    )
+    registered_number: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "registered_number", "required": False, "nullable": True},
+    )
+    deletable: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "deletable", "required": False, "nullable": True},
+    )
+    tax_treatment: ContactTaxTreatment | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_treatment", "required": False, "nullable": True},
+    )
+    email: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "email", "required": False, "nullable": True},
+    )
+    tax_calculation: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_calculation", "required": False, "nullable": True},
+    )
+    auxiliary_account: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "auxiliary_account", "required": False, "nullable": True},
+    )
+    gdpr_obfuscated: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "gdpr_obfuscated", "required": False, "nullable": True},
+    )
+    system: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "system", "required": False, "nullable": True},
+    )
+    has_unfinished_recurring_invoices: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "has_unfinished_recurring_invoices", "required": False, "nullable": True},
+    )
+    cis_registered: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "cis_registered", "required": False, "nullable": True},
+    )
+    ni_based: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "ni_based", "required": False, "nullable": True},
+    )
+    is_active: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "is_active", "required": False, "nullable": True},
+    )
+    gb_based: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "gb_based", "required": False, "nullable": True},
+    )
+    cis_settings: ContactCisSettings | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "cis_settings", "required": False, "nullable": True},
+    )
+    destination_vat_blocking: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "destination_vat_blocking", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class ContactPerson(Model):
+    """ContactPerson (no description in the spec)."""
+
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    created_at: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "created_at", "required": False, "nullable": False},
+    )
+    updated_at: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": False},
+    )
+    deleted_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "deleted_at", "required": False, "nullable": True},
+    )
+    contact_person_types: list[Link] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact_person_types", "required": False, "nullable": False},
+    )
+    name: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "name", "required": False, "nullable": True},
+    )
+    job_title: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "job_title", "required": False, "nullable": True},
+    )
+    telephone: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "telephone", "required": False, "nullable": True},
+    )
+    mobile: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "mobile", "required": False, "nullable": True},
+    )
+    email: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "email", "required": False, "nullable": True},
+    )
+    fax: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "fax", "required": False, "nullable": True},
+    )
+    is_main_contact: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "is_main_contact", "required": False, "nullable": True},
+    )
+    address: Address | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "address", "required": False, "nullable": True},
+    )
+    is_preferred_contact: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "is_preferred_contact", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class Address(Model):
+    """Address (no description in the spec)."""
+
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    address_line_1: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "address_line_1", "required": False, "nullable": True},
+    )
+    address_line_2: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "address_line_2", "required": False, "nullable": True},
+    )
+    city: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "city", "required": False, "nullable": True},
+    )
+    postal_code: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "postal_code", "required": False, "nullable": True},
+    )
+    country: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "country", "required": False, "nullable": True},
+    )
+    deleted_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "deleted_at", "required": False, "nullable": True},
+    )
+    created_at: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "created_at", "required": False, "nullable": False},
+    )
+    updated_at: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": False},
+    )
+    bank_account: BankAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "bank_account", "required": False, "nullable": True},
+    )
+    contact: Contact | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact", "required": False, "nullable": True},
+    )
+    address_type: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "address_type", "required": False, "nullable": True},
+    )
+    name: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "name", "required": False, "nullable": True},
+    )
+    region: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "region", "required": False, "nullable": True},
+    )
+    country_group: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "country_group", "required": False, "nullable": True},
+    )
+    is_main_address: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "is_main_address", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class PaymentAllocation(Model):
+    """
+    A payment or allocation against an artefact (with `show_payments_allocations`).
+    """
+
+    links: list[HrefLink] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "links", "required": False, "nullable": False},
+    )
+    date: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "date", "required": False, "nullable": True},
+    )
+    type: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "type", "required": False, "nullable": True},
+    )
+    reference: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reference", "required": False, "nullable": True},
+    )
+    amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "amount", "required": False, "nullable": True},
+    )
+    discount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "discount", "required": False, "nullable": True},
+    )
+    stripe_transaction_id: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "stripe_transaction_id", "required": False, "nullable": True},
+    )
+    contact_allocation: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact_allocation", "required": False, "nullable": True},
+    )
+    artefact: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "artefact", "required": False, "nullable": True},
+    )
+    contact_payment: ContactPayment | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact_payment", "required": False, "nullable": True},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    negative_payment: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "negative_payment", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class SalesInvoice(Model):
+    """SalesInvoice (no description in the spec)."""
+
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    created_at: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "created_at", "required": False, "nullable": False},
+    )
+    updated_at: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": False},
+    )
+    links: list[HrefLink] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "links", "required": False, "nullable": False},
+    )
+    editable: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "editable", "required": False, "nullable": True},
+    )
+    vat_reverse_charge: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "vat_reverse_charge", "required": False, "nullable": True},
+    )
+    tax_calculation_method: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_calculation_method", "required": False, "nullable": True},
+    )
+    destination_consignment: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "destination_consignment", "required": False, "nullable": True},
+    )
+    destination_vat_rates_in_use: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "destination_vat_rates_in_use", "required": False, "nullable": True},
+    )
+    transaction: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "transaction", "required": False, "nullable": True},
+    )
+    transaction_type: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "transaction_type", "required": False, "nullable": True},
+    )
+    deleted_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "deleted_at", "required": False, "nullable": True},
+    )
+    is_cis: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "is_cis", "required": False, "nullable": True},
+    )
+    cis_applicable_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "cis_applicable_amount", "required": False, "nullable": True},
+    )
+    base_currency_cis_applicable_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_cis_applicable_amount",
+            "required": False,
+            "nullable": True,
+        },
+    )
+    total_after_cis_deduction: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_after_cis_deduction", "required": False, "nullable": True},
+    )
+    base_currency_total_after_cis_deduction: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_total_after_cis_deduction",
+            "required": False,
+            "nullable": True,
+        },
+    )
+    has_cis_labour: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "has_cis_labour", "required": False, "nullable": True},
+    )
+    has_cis_materials: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "has_cis_materials", "required": False, "nullable": True},
+    )
+    contact: Contact | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact", "required": False, "nullable": True},
+    )
+    recurring_invoice: RecurringSalesInvoice | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "recurring_invoice", "required": False, "nullable": True},
+    )
+    invoice_number_prefix: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "invoice_number_prefix", "required": False, "nullable": True},
+    )
+    invoice_number: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "invoice_number", "required": False, "nullable": True},
+    )
+    contact_name: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact_name", "required": False, "nullable": True},
+    )
+    contact_reference: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact_reference", "required": False, "nullable": True},
+    )
+    date: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "date", "required": False, "nullable": True},
+    )
+    due_date: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "due_date", "required": False, "nullable": True},
+    )
+    reference: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reference", "required": False, "nullable": True},
+    )
+    main_address_free_form: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "main_address_free_form", "required": False, "nullable": True},
+    )
+    main_address: ArtefactAddress | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "main_address", "required": False, "nullable": True},
+    )
+    delivery_address_free_form: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "delivery_address_free_form", "required": False, "nullable": True},
+    )
+    delivery_address: ArtefactAddress | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "delivery_address", "required": False, "nullable": True},
+    )
+    notes: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "notes", "required": False, "nullable": True},
+    )
+    terms_and_conditions: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "terms_and_conditions", "required": False, "nullable": True},
+    )
+    shipping_net_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "shipping_net_amount", "required": False, "nullable": True},
+    )
+    shipping_tax_rate: TaxRate | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "shipping_tax_rate", "required": False, "nullable": True},
+    )
+    shipping_tax_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "shipping_tax_amount", "required": False, "nullable": True},
+    )
+    shipping_tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "shipping_tax_breakdown", "required": False, "nullable": False},
+    )
+    shipping_total_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "shipping_total_amount", "required": False, "nullable": True},
+    )
+    net_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "net_amount", "required": False, "nullable": True},
+    )
+    tax_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_amount", "required": False, "nullable": True},
+    )
+    total_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_amount", "required": False, "nullable": True},
+    )
+    payments_allocations_total_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "payments_allocations_total_amount", "required": False, "nullable": True},
+    )
+    payments_allocations_total_discount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "payments_allocations_total_discount",
+            "required": False,
+            "nullable": True,
+        },
+    )
+    total_paid: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_paid", "required": False, "nullable": True},
+    )
+    outstanding_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "outstanding_amount", "required": False, "nullable": True},
+    )
+    currency: Currency | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "currency", "required": False, "nullable": True},
+    )
+    exchange_rate: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "exchange_rate", "required": False, "nullable": True},
+    )
+    inverse_exchange_rate: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "inverse_exchange_rate", "required": False, "nullable": True},
+    )
+    base_currency_shipping_net_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_shipping_net_amount", "required": False, "nullable": True},
+    )
+    base_currency_shipping_tax_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_shipping_tax_amount", "required": False, "nullable": True},
+    )
+    base_currency_shipping_tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_shipping_tax_breakdown",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    base_currency_shipping_total_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_shipping_total_amount",
+            "required": False,
+            "nullable": True,
+        },
+    )
+    total_quantity: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_quantity", "required": False, "nullable": True},
+    )
+    total_discount_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_discount_amount", "required": False, "nullable": True},
+    )
+    base_currency_total_discount_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_total_discount_amount",
+            "required": False,
+            "nullable": True,
+        },
+    )
+    base_currency_net_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": True},
+    )
+    base_currency_tax_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": True},
+    )
+    base_currency_total_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": True},
+    )
+    base_currency_outstanding_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_outstanding_amount", "required": False, "nullable": True},
+    )
+    status: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "status", "required": False, "nullable": True},
+    )
+    sent: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sent", "required": False, "nullable": True},
+    )
+    sent_by_email: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sent_by_email", "required": False, "nullable": True},
+    )
+    void_reason: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "void_reason", "required": False, "nullable": True},
+    )
+    invoice_lines: list[SalesInvoiceLineItem] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "invoice_lines", "required": False, "nullable": False},
+    )
+    tax_analysis: list[ArtefactTaxAnalysis] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_analysis", "required": False, "nullable": False},
+    )
+    payments_allocations: list[PaymentAllocation] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "payments_allocations", "required": False, "nullable": False},
+    )
+    last_paid: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "last_paid", "required": False, "nullable": True},
+    )
+    original_quote_estimate: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "original_quote_estimate", "required": False, "nullable": True},
+    )
+    tax_address_region: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_address_region", "required": False, "nullable": True},
+    )
+    delivery_performance_date: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "delivery_performance_date", "required": False, "nullable": True},
+    )
+    withholding_tax_rate: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "withholding_tax_rate", "required": False, "nullable": True},
+    )
+    withholding_tax_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "withholding_tax_amount", "required": False, "nullable": True},
+    )
+    base_currency_withholding_tax_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_withholding_tax_amount",
+            "required": False,
+            "nullable": True,
+        },
+    )
+    corrections: list[Link] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "corrections", "required": False, "nullable": False},
+    )
+    """Corrective invoices (with `show_corrections`)."""
+    tax_reconciled: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_reconciled", "required": False, "nullable": True},
+    )
+    migrated: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "migrated", "required": False, "nullable": True},
+    )
+    detailed_tax_analysis: ArtefactDetailedTaxAnalysis | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "detailed_tax_analysis", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class SalesInvoiceLineItem(Model):
+    """SalesInvoiceLineItem (no description in the spec)."""
+
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    analysis_type_categories: list[Link] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "analysis_type_categories", "required": False, "nullable": False},
+    )
+    description: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "description", "required": False, "nullable": True},
+    )
+    product: Product | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "product", "required": False, "nullable": True},
+    )
+    service: Service | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "service", "required": False, "nullable": True},
+    )
+    ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "ledger_account", "required": False, "nullable": True},
+    )
+    trade_of_asset: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "trade_of_asset", "required": False, "nullable": True},
+    )
+    quantity: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "quantity", "required": False, "nullable": True},
+    )
+    unit_price: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "unit_price", "required": False, "nullable": True},
+    )
+    net_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "net_amount", "required": False, "nullable": True},
+    )
+    tax_rate: TaxRate | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_rate", "required": False, "nullable": True},
+    )
+    tax_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_amount", "required": False, "nullable": True},
+    )
+    tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_breakdown", "required": False, "nullable": False},
+    )
+    total_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_amount", "required": False, "nullable": True},
+    )
+    base_currency_unit_price: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_unit_price", "required": False, "nullable": True},
+    )
+    unit_price_includes_tax: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "unit_price_includes_tax", "required": False, "nullable": True},
+    )
+    base_currency_net_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": True},
+    )
+    base_currency_tax_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": True},
+    )
+    base_currency_tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_tax_breakdown", "required": False, "nullable": False},
+    )
+    base_currency_total_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": True},
+    )
+    eu_goods_services_type: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "eu_goods_services_type", "required": False, "nullable": True},
+    )
+    discount_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "discount_amount", "required": False, "nullable": True},
+    )
+    base_currency_discount_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_discount_amount", "required": False, "nullable": True},
+    )
+    discount_percentage: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "discount_percentage", "required": False, "nullable": True},
+    )
+    eu_sales_description: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "eu_sales_description", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class SalesCreditNote(Model):
+    """
+    Main documented fields (see the published spec for the base_currency_* rest).
+    """
+
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    created_at: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "created_at", "required": False, "nullable": False},
+    )
+    updated_at: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": False},
+    )
+    links: list[HrefLink] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "links", "required": False, "nullable": False},
+    )
+    editable: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "editable", "required": False, "nullable": True},
+    )
+    vat_reverse_charge: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "vat_reverse_charge", "required": False, "nullable": True},
+    )
+    tax_calculation_method: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_calculation_method", "required": False, "nullable": True},
+    )
+    transaction: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "transaction", "required": False, "nullable": True},
+    )
+    transaction_type: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "transaction_type", "required": False, "nullable": True},
+    )
+    deleted_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "deleted_at", "required": False, "nullable": True},
+    )
+    contact: Contact | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact", "required": False, "nullable": True},
+    )
+    credit_note_number_prefix: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "credit_note_number_prefix", "required": False, "nullable": True},
+    )
+    credit_note_number: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "credit_note_number", "required": False, "nullable": True},
+    )
+    contact_name: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact_name", "required": False, "nullable": True},
+    )
+    contact_reference: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact_reference", "required": False, "nullable": True},
+    )
+    date: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "date", "required": False, "nullable": True},
+    )
+    original_invoice_date: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "original_invoice_date", "required": False, "nullable": True},
+    )
+    reference: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reference", "required": False, "nullable": True},
+    )
+    main_address: ArtefactAddress | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "main_address", "required": False, "nullable": True},
+    )
+    delivery_address: ArtefactAddress | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "delivery_address", "required": False, "nullable": True},
+    )
+    notes: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "notes", "required": False, "nullable": True},
+    )
+    terms_and_conditions: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "terms_and_conditions", "required": False, "nullable": True},
+    )
+    shipping_net_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "shipping_net_amount", "required": False, "nullable": True},
+    )
+    shipping_tax_rate: TaxRate | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "shipping_tax_rate", "required": False, "nullable": True},
+    )
+    shipping_tax_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "shipping_tax_amount", "required": False, "nullable": True},
+    )
+    shipping_total_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "shipping_total_amount", "required": False, "nullable": True},
+    )
+    total_quantity: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_quantity", "required": False, "nullable": True},
+    )
+    net_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "net_amount", "required": False, "nullable": True},
+    )
+    tax_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_amount", "required": False, "nullable": True},
+    )
+    total_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_amount", "required": False, "nullable": True},
+    )
+    payments_allocations_total_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "payments_allocations_total_amount", "required": False, "nullable": True},
+    )
+    payments_allocations_total_discount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "payments_allocations_total_discount",
+            "required": False,
+            "nullable": True,
+        },
+    )
+    total_paid: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_paid", "required": False, "nullable": True},
+    )
+    outstanding_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "outstanding_amount", "required": False, "nullable": True},
+    )
+    currency: Currency | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "currency", "required": False, "nullable": True},
+    )
+    exchange_rate: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "exchange_rate", "required": False, "nullable": True},
+    )
+    inverse_exchange_rate: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "inverse_exchange_rate", "required": False, "nullable": True},
+    )
+    base_currency_net_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": True},
+    )
+    base_currency_tax_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": True},
+    )
+    base_currency_total_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": True},
+    )
+    base_currency_outstanding_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_outstanding_amount", "required": False, "nullable": True},
+    )
+    total_discount_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_discount_amount", "required": False, "nullable": True},
+    )
+    status: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "status", "required": False, "nullable": True},
+    )
+    sent: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sent", "required": False, "nullable": True},
+    )
+    sent_by_email: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sent_by_email", "required": False, "nullable": True},
+    )
+    void_reason: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "void_reason", "required": False, "nullable": True},
+    )
+    credit_note_lines: list[SalesCreditNoteLineItem] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "credit_note_lines", "required": False, "nullable": False},
+    )
+    tax_analysis: list[ArtefactTaxAnalysis] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_analysis", "required": False, "nullable": False},
+    )
+    payments_allocations: list[PaymentAllocation] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "payments_allocations", "required": False, "nullable": False},
+    )
+    last_paid: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "last_paid", "required": False, "nullable": True},
+    )
+    tax_address_region: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_address_region", "required": False, "nullable": True},
+    )
+    tax_reconciled: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_reconciled", "required": False, "nullable": True},
+    )
+    migrated: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "migrated", "required": False, "nullable": True},
+    )
+    withholding_tax_rate: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "withholding_tax_rate", "required": False, "nullable": True},
+    )
+    withholding_tax_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "withholding_tax_amount", "required": False, "nullable": True},
+    )
+    destination_consignment: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "destination_consignment", "required": False, "nullable": True},
+    )
+    destination_vat_rates_in_use: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "destination_vat_rates_in_use", "required": False, "nullable": True},
+    )
+    is_cis: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "is_cis", "required": False, "nullable": True},
+    )
+    cis_applicable_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "cis_applicable_amount", "required": False, "nullable": True},
+    )
+    base_currency_cis_applicable_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_cis_applicable_amount",
+            "required": False,
+            "nullable": True,
+        },
+    )
+    total_after_cis_deduction: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_after_cis_deduction", "required": False, "nullable": True},
+    )
+    base_currency_total_after_cis_deduction: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_total_after_cis_deduction",
+            "required": False,
+            "nullable": True,
+        },
+    )
+    has_cis_labour: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "has_cis_labour", "required": False, "nullable": True},
+    )
+    has_cis_materials: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "has_cis_materials", "required": False, "nullable": True},
+    )
+    main_address_free_form: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "main_address_free_form", "required": False, "nullable": True},
+    )
+    delivery_address_free_form: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "delivery_address_free_form", "required": False, "nullable": True},
+    )
+    shipping_tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "shipping_tax_breakdown", "required": False, "nullable": False},
+    )
+    base_currency_shipping_net_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_shipping_net_amount", "required": False, "nullable": True},
+    )
+    base_currency_shipping_tax_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_shipping_tax_amount", "required": False, "nullable": True},
+    )
+    base_currency_shipping_tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_shipping_tax_breakdown",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    base_currency_shipping_total_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_shipping_total_amount",
+            "required": False,
+            "nullable": True,
+        },
+    )
+    base_currency_total_discount_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_total_discount_amount",
+            "required": False,
+            "nullable": True,
+        },
+    )
+    detailed_tax_analysis: ArtefactDetailedTaxAnalysis | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "detailed_tax_analysis", "required": False, "nullable": True},
+    )
+    base_currency_withholding_tax_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_withholding_tax_amount",
+            "required": False,
+            "nullable": True,
+        },
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class SalesCreditNoteLineItem(Model):
+    """SalesCreditNoteLineItem (no description in the spec)."""
+
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    analysis_type_categories: list[Link] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "analysis_type_categories", "required": False, "nullable": False},
+    )
+    description: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "description", "required": False, "nullable": True},
+    )
+    product: Product | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "product", "required": False, "nullable": True},
+    )
+    service: Service | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "service", "required": False, "nullable": True},
+    )
+    ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "ledger_account", "required": False, "nullable": True},
+    )
+    trade_of_asset: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "trade_of_asset", "required": False, "nullable": True},
+    )
+    quantity: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "quantity", "required": False, "nullable": True},
+    )
+    unit_price: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "unit_price", "required": False, "nullable": True},
+    )
+    net_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "net_amount", "required": False, "nullable": True},
+    )
+    tax_rate: TaxRate | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_rate", "required": False, "nullable": True},
+    )
+    tax_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_amount", "required": False, "nullable": True},
+    )
+    tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_breakdown", "required": False, "nullable": False},
+    )
+    total_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_amount", "required": False, "nullable": True},
+    )
+    unit_price_includes_tax: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "unit_price_includes_tax", "required": False, "nullable": True},
+    )
+    eu_goods_services_type: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "eu_goods_services_type", "required": False, "nullable": True},
+    )
+    discount_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "discount_amount", "required": False, "nullable": True},
+    )
+    discount_percentage: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "discount_percentage", "required": False, "nullable": True},
+    )
+    eu_sales_description: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "eu_sales_description", "required": False, "nullable": True},
+    )
+    base_currency_unit_price: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_unit_price", "required": False, "nullable": True},
+    )
+    base_currency_net_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": True},
+    )
+    base_currency_tax_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": True},
+    )
+    base_currency_tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_tax_breakdown", "required": False, "nullable": False},
+    )
+    base_currency_total_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": True},
+    )
+    base_currency_discount_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_discount_amount", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class PurchaseInvoice(Model):
+    """
+    Main documented fields.
+    """
+
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    created_at: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "created_at", "required": False, "nullable": False},
+    )
+    updated_at: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": False},
+    )
+    links: list[HrefLink] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "links", "required": False, "nullable": False},
+    )
+    editable: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "editable", "required": False, "nullable": True},
+    )
+    vat_reverse_charge: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "vat_reverse_charge", "required": False, "nullable": True},
+    )
+    transaction: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "transaction", "required": False, "nullable": True},
+    )
+    transaction_type: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "transaction_type", "required": False, "nullable": True},
+    )
+    postponed_accounting: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "postponed_accounting", "required": False, "nullable": True},
+    )
+    import_: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "import", "required": False, "nullable": True},
+    )
+    vat_exempt_consignment: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "vat_exempt_consignment", "required": False, "nullable": True},
+    )
+    deleted_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "deleted_at", "required": False, "nullable": True},
+    )
+    contact: Contact | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact", "required": False, "nullable": True},
+    )
+    contact_name: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact_name", "required": False, "nullable": True},
+    )
+    contact_reference: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact_reference", "required": False, "nullable": True},
+    )
+    date: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "date", "required": False, "nullable": True},
+    )
+    due_date: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "due_date", "required": False, "nullable": True},
+    )
+    reference: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reference", "required": False, "nullable": True},
+    )
+    vendor_reference: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "vendor_reference", "required": False, "nullable": True},
+    )
+    notes: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "notes", "required": False, "nullable": True},
+    )
+    total_quantity: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_quantity", "required": False, "nullable": True},
+    )
+    net_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "net_amount", "required": False, "nullable": True},
+    )
+    tax_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_amount", "required": False, "nullable": True},
+    )
+    total_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_amount", "required": False, "nullable": True},
+    )
+    payments_allocations_total_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "payments_allocations_total_amount", "required": False, "nullable": True},
+    )
+    payments_allocations_total_discount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "payments_allocations_total_discount",
+            "required": False,
+            "nullable": True,
+        },
+    )
+    total_paid: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_paid", "required": False, "nullable": True},
+    )
+    outstanding_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "outstanding_amount", "required": False, "nullable": True},
+    )
+    currency: Currency | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "currency", "required": False, "nullable": True},
+    )
+    exchange_rate: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "exchange_rate", "required": False, "nullable": True},
+    )
+    inverse_exchange_rate: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "inverse_exchange_rate", "required": False, "nullable": True},
+    )
+    base_currency_net_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": True},
+    )
+    base_currency_tax_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": True},
+    )
+    base_currency_total_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": True},
+    )
+    base_currency_outstanding_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_outstanding_amount", "required": False, "nullable": True},
+    )
+    status: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "status", "required": False, "nullable": True},
+    )
+    void_reason: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "void_reason", "required": False, "nullable": True},
+    )
+    invoice_lines: list[PurchaseInvoiceLineItem] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "invoice_lines", "required": False, "nullable": False},
+    )
+    tax_analysis: list[ArtefactTaxAnalysis] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_analysis", "required": False, "nullable": False},
+    )
+    payments_allocations: list[PaymentAllocation] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "payments_allocations", "required": False, "nullable": False},
+    )
+    last_paid: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "last_paid", "required": False, "nullable": True},
+    )
+    tax_address_region: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_address_region", "required": False, "nullable": True},
+    )
+    withholding_tax_rate: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "withholding_tax_rate", "required": False, "nullable": True},
+    )
+    withholding_tax_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "withholding_tax_amount", "required": False, "nullable": True},
+    )
+    corrections: list[Link] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "corrections", "required": False, "nullable": False},
+    )
+    tax_reconciled: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_reconciled", "required": False, "nullable": True},
+    )
+    migrated: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "migrated", "required": False, "nullable": True},
+    )
+    tax_calculation_method: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_calculation_method", "required": False, "nullable": True},
+    )
+    is_cis: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "is_cis", "required": False, "nullable": True},
+    )
+    cis_applicable_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "cis_applicable_amount", "required": False, "nullable": True},
+    )
+    base_currency_cis_applicable_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_cis_applicable_amount",
+            "required": False,
+            "nullable": True,
+        },
+    )
+    total_after_cis_deduction: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_after_cis_deduction", "required": False, "nullable": True},
+    )
+    base_currency_total_after_cis_deduction: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_total_after_cis_deduction",
+            "required": False,
+            "nullable": True,
+        },
+    )
+    has_cis_labour: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "has_cis_labour", "required": False, "nullable": True},
+    )
+    has_cis_materials: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "has_cis_materials", "required": False, "nullable": True},
+    )
+    base_currency_total_itc_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_total_itc_amount", "required": False, "nullable": True},
+    )
+    total_itc_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_itc_amount", "required": False, "nullable": True},
+    )
+    base_currency_total_itr_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_total_itr_amount", "required": False, "nullable": True},
+    )
+    total_itr_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_itr_amount", "required": False, "nullable": True},
+    )
+    part_recoverable: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "part_recoverable", "required": False, "nullable": True},
+    )
+    detailed_tax_analysis: ArtefactDetailedTaxAnalysis | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "detailed_tax_analysis", "required": False, "nullable": True},
+    )
+    base_currency_withholding_tax_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_withholding_tax_amount",
+            "required": False,
+            "nullable": True,
+        },
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class PurchaseInvoiceLineItem(Model):
+    """PurchaseInvoiceLineItem (no description in the spec)."""
+
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    is_purchase_for_resale: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "is_purchase_for_resale", "required": False, "nullable": True},
+    )
+    analysis_type_categories: list[Link] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "analysis_type_categories", "required": False, "nullable": False},
+    )
+    description: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "description", "required": False, "nullable": True},
+    )
+    product: Product | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "product", "required": False, "nullable": True},
+    )
+    service: Service | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "service", "required": False, "nullable": True},
+    )
+    ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "ledger_account", "required": False, "nullable": True},
+    )
+    trade_of_asset: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "trade_of_asset", "required": False, "nullable": True},
+    )
+    quantity: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "quantity", "required": False, "nullable": True},
+    )
+    unit_price: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "unit_price", "required": False, "nullable": True},
+    )
+    net_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "net_amount", "required": False, "nullable": True},
+    )
+    tax_rate: TaxRate | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_rate", "required": False, "nullable": True},
+    )
+    tax_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_amount", "required": False, "nullable": True},
+    )
+    tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_breakdown", "required": False, "nullable": False},
+    )
+    total_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_amount", "required": False, "nullable": True},
+    )
+    base_currency_unit_price: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_unit_price", "required": False, "nullable": True},
+    )
+    unit_price_includes_tax: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "unit_price_includes_tax", "required": False, "nullable": True},
+    )
+    base_currency_net_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": True},
+    )
+    base_currency_tax_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": True},
+    )
+    base_currency_total_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": True},
+    )
+    eu_goods_services_type: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "eu_goods_services_type", "required": False, "nullable": True},
+    )
+    gst_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "gst_amount", "required": False, "nullable": True},
+    )
+    pst_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "pst_amount", "required": False, "nullable": True},
+    )
+    tax_recoverable: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_recoverable", "required": False, "nullable": True},
+    )
+    base_currency_tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_tax_breakdown", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class PurchaseCreditNote(Model):
+    """
+    Main documented fields. `inverse_exchange_rate` is left out on purpose: both published
+    specs type it as a string here but as a number everywhere else.
+    """
+
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    created_at: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "created_at", "required": False, "nullable": False},
+    )
+    updated_at: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": False},
+    )
+    links: list[HrefLink] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "links", "required": False, "nullable": False},
+    )
+    editable: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "editable", "required": False, "nullable": True},
+    )
+    vat_reverse_charge: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "vat_reverse_charge", "required": False, "nullable": True},
+    )
+    transaction: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "transaction", "required": False, "nullable": True},
+    )
+    transaction_type: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "transaction_type", "required": False, "nullable": True},
+    )
+    postponed_accounting: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "postponed_accounting", "required": False, "nullable": True},
+    )
+    import_: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "import", "required": False, "nullable": True},
+    )
+    vat_exempt_consignment: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "vat_exempt_consignment", "required": False, "nullable": True},
+    )
+    deleted_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "deleted_at", "required": False, "nullable": True},
+    )
+    contact: Contact | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact", "required": False, "nullable": True},
+    )
+    contact_name: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact_name", "required": False, "nullable": True},
+    )
+    contact_reference: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact_reference", "required": False, "nullable": True},
+    )
+    date: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "date", "required": False, "nullable": True},
+    )
+    original_invoice_date: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "original_invoice_date", "required": False, "nullable": True},
+    )
+    reference: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reference", "required": False, "nullable": True},
+    )
+    vendor_reference: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "vendor_reference", "required": False, "nullable": True},
+    )
+    notes: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "notes", "required": False, "nullable": True},
+    )
+    total_quantity: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_quantity", "required": False, "nullable": True},
+    )
+    net_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "net_amount", "required": False, "nullable": True},
+    )
+    tax_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_amount", "required": False, "nullable": True},
+    )
+    total_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_amount", "required": False, "nullable": True},
+    )
+    payments_allocations_total_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "payments_allocations_total_amount", "required": False, "nullable": True},
+    )
+    payments_allocations_total_discount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "payments_allocations_total_discount",
+            "required": False,
+            "nullable": True,
+        },
+    )
+    total_paid: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_paid", "required": False, "nullable": True},
+    )
+    outstanding_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "outstanding_amount", "required": False, "nullable": True},
+    )
+    currency: Currency | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "currency", "required": False, "nullable": True},
+    )
+    exchange_rate: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "exchange_rate", "required": False, "nullable": True},
+    )
+    status: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "status", "required": False, "nullable": True},
+    )
+    void_reason: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "void_reason", "required": False, "nullable": True},
+    )
+    credit_note_lines: list[PurchaseCreditNoteLineItem] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "credit_note_lines", "required": False, "nullable": False},
+    )
+    tax_analysis: list[ArtefactTaxAnalysis] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_analysis", "required": False, "nullable": False},
+    )
+    payments_allocations: list[PaymentAllocation] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "payments_allocations", "required": False, "nullable": False},
+    )
+    last_paid: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "last_paid", "required": False, "nullable": True},
+    )
+    tax_address_region: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_address_region", "required": False, "nullable": True},
+    )
+    tax_reconciled: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_reconciled", "required": False, "nullable": True},
+    )
+    migrated: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "migrated", "required": False, "nullable": True},
+    )
+    tax_calculation_method: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_calculation_method", "required": False, "nullable": True},
+    )
+    withholding_tax_rate: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "withholding_tax_rate", "required": False, "nullable": True},
+    )
+    withholding_tax_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "withholding_tax_amount", "required": False, "nullable": True},
+    )
+    is_cis: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "is_cis", "required": False, "nullable": True},
+    )
+    cis_applicable_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "cis_applicable_amount", "required": False, "nullable": True},
+    )
+    base_currency_cis_applicable_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_cis_applicable_amount",
+            "required": False,
+            "nullable": True,
+        },
+    )
+    total_after_cis_deduction: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_after_cis_deduction", "required": False, "nullable": True},
+    )
+    base_currency_total_after_cis_deduction: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_total_after_cis_deduction",
+            "required": False,
+            "nullable": True,
+        },
+    )
+    has_cis_labour: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "has_cis_labour", "required": False, "nullable": True},
+    )
+    has_cis_materials: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "has_cis_materials", "required": False, "nullable": True},
+    )
+    base_currency_total_itc_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_total_itc_amount", "required": False, "nullable": True},
+    )
+    total_itc_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_itc_amount", "required": False, "nullable": True},
+    )
+    base_currency_total_itr_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_total_itr_amount", "required": False, "nullable": True},
+    )
+    total_itr_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_itr_amount", "required": False, "nullable": True},
+    )
+    part_recoverable: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "part_recoverable", "required": False, "nullable": True},
+    )
+    inverse_exchange_rate: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "inverse_exchange_rate", "required": False, "nullable": True},
+    )
+    base_currency_net_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": True},
+    )
+    base_currency_tax_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": True},
+    )
+    base_currency_total_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": True},
+    )
+    base_currency_outstanding_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_outstanding_amount", "required": False, "nullable": True},
+    )
+    detailed_tax_analysis: ArtefactDetailedTaxAnalysis | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "detailed_tax_analysis", "required": False, "nullable": True},
+    )
+    base_currency_withholding_tax_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_withholding_tax_amount",
+            "required": False,
+            "nullable": True,
+        },
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class PurchaseCreditNoteLineItem(Model):
+    """PurchaseCreditNoteLineItem (no description in the spec)."""
+
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    is_purchase_for_resale: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "is_purchase_for_resale", "required": False, "nullable": True},
+    )
+    analysis_type_categories: list[Link] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "analysis_type_categories", "required": False, "nullable": False},
+    )
+    description: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "description", "required": False, "nullable": True},
+    )
+    product: Product | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "product", "required": False, "nullable": True},
+    )
+    service: Service | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "service", "required": False, "nullable": True},
+    )
+    ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "ledger_account", "required": False, "nullable": True},
+    )
+    trade_of_asset: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "trade_of_asset", "required": False, "nullable": True},
+    )
+    quantity: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "quantity", "required": False, "nullable": True},
+    )
+    unit_price: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "unit_price", "required": False, "nullable": True},
+    )
+    net_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "net_amount", "required": False, "nullable": True},
+    )
+    tax_rate: TaxRate | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_rate", "required": False, "nullable": True},
+    )
+    tax_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_amount", "required": False, "nullable": True},
+    )
+    tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_breakdown", "required": False, "nullable": False},
+    )
+    total_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_amount", "required": False, "nullable": True},
+    )
+    unit_price_includes_tax: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "unit_price_includes_tax", "required": False, "nullable": True},
+    )
+    eu_goods_services_type: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "eu_goods_services_type", "required": False, "nullable": True},
+    )
+    gst_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "gst_amount", "required": False, "nullable": True},
+    )
+    pst_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "pst_amount", "required": False, "nullable": True},
+    )
+    tax_recoverable: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_recoverable", "required": False, "nullable": True},
+    )
+    base_currency_unit_price: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_unit_price", "required": False, "nullable": True},
+    )
+    base_currency_net_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": True},
+    )
+    base_currency_tax_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": True},
+    )
+    base_currency_tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_tax_breakdown", "required": False, "nullable": False},
+    )
+    base_currency_total_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class ContactPayment(Model):
+    """
+    A customer receipt or supplier payment (and its allocations).
+    """
+
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    created_at: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "created_at", "required": False, "nullable": False},
+    )
+    updated_at: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": False},
+    )
+    links: list[HrefLink] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "links", "required": False, "nullable": False},
+    )
+    transaction: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "transaction", "required": False, "nullable": True},
+    )
+    transaction_type: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "transaction_type", "required": False, "nullable": True},
+    )
+    deleted_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "deleted_at", "required": False, "nullable": True},
+    )
+    payment_method: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "payment_method", "required": False, "nullable": True},
+    )
+    contact: Contact | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact", "required": False, "nullable": True},
+    )
+    bank_account: BankAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "bank_account", "required": False, "nullable": True},
+    )
+    date: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "date", "required": False, "nullable": True},
+    )
+    net_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "net_amount", "required": False, "nullable": True},
+    )
+    tax_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_amount", "required": False, "nullable": True},
+    )
+    total_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_amount", "required": False, "nullable": True},
+    )
+    currency: Currency | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "currency", "required": False, "nullable": True},
+    )
+    exchange_rate: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "exchange_rate", "required": False, "nullable": True},
+    )
+    base_currency_net_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": True},
+    )
+    base_currency_tax_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": True},
+    )
+    base_currency_total_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": True},
+    )
+    base_currency_currency_charge: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_currency_charge", "required": False, "nullable": True},
+    )
+    reference: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reference", "required": False, "nullable": True},
+    )
+    allocated_artefacts: list[AllocatedArtefact] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "allocated_artefacts", "required": False, "nullable": False},
+    )
+    tax_rate: TaxRate | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_rate", "required": False, "nullable": True},
+    )
+    payment_on_account: PaymentOnAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "payment_on_account", "required": False, "nullable": True},
+    )
+    editable: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "editable", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class PaymentOnAccount(Model):
+    """
+    The unallocated part of a payment, kept on the contact's account.
+    """
+
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    created_at: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "created_at", "required": False, "nullable": False},
+    )
+    updated_at: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": False},
+    )
+    contact_name: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact_name", "required": False, "nullable": True},
+    )
+    contact_reference: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact_reference", "required": False, "nullable": True},
+    )
+    contact: Contact | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact", "required": False, "nullable": True},
+    )
+    date: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "date", "required": False, "nullable": True},
+    )
+    reference: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reference", "required": False, "nullable": True},
+    )
+    net_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "net_amount", "required": False, "nullable": True},
+    )
+    tax_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_amount", "required": False, "nullable": True},
+    )
+    total_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_amount", "required": False, "nullable": True},
+    )
+    outstanding_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "outstanding_amount", "required": False, "nullable": True},
+    )
+    currency: Currency | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "currency", "required": False, "nullable": True},
+    )
+    exchange_rate: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "exchange_rate", "required": False, "nullable": True},
+    )
+    base_currency_net_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": True},
+    )
+    base_currency_tax_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": True},
+    )
+    base_currency_total_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": True},
+    )
+    base_currency_outstanding_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_outstanding_amount", "required": False, "nullable": True},
+    )
+    status: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "status", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class BankAccount(Model):
+    """BankAccount (no description in the spec)."""
+
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    created_at: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "created_at", "required": False, "nullable": False},
+    )
+    updated_at: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": False},
+    )
+    deleted_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "deleted_at", "required": False, "nullable": True},
+    )
+    bank_account_details: BankAccountDetails | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "bank_account_details", "required": False, "nullable": True},
+    )
+    ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "ledger_account", "required": False, "nullable": True},
+    )
+    bank_account_type: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "bank_account_type", "required": False, "nullable": True},
+    )
+    balance: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "balance", "required": False, "nullable": True},
+    )
+    main_address: Address | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "main_address", "required": False, "nullable": True},
+    )
+    main_contact_person: ContactPerson | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "main_contact_person", "required": False, "nullable": True},
+    )
+    """A link to a contact person (/contact_persons/...), not the published BankAccountContact
+    (which is only the write shape)."""
+    nominal_code: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "nominal_code", "required": False, "nullable": True},
+    )
+    editable: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "editable", "required": False, "nullable": True},
+    )
+    deletable: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "deletable", "required": False, "nullable": True},
+    )
+    journal_code: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "journal_code", "required": False, "nullable": True},
+    )
+    default_payment_method: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "default_payment_method", "required": False, "nullable": True},
+    )
+    gifi_code: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "gifi_code", "required": False, "nullable": True},
+    )
+    is_active: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "is_active", "required": False, "nullable": True},
+    )
+    currency: Currency | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "currency", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class InvoiceSettings(Model):
+    """
+    Numbering, wording and defaults of sales documents (GET /invoice_settings, a singleton).
+    """
+
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    next_invoice_number: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "next_invoice_number", "required": False, "nullable": True},
+    )
+    next_credit_note_number: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "next_credit_note_number", "required": False, "nullable": True},
+    )
+    separate_invoice_credit_note_numbering: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "separate_invoice_credit_note_numbering",
+            "required": False,
+            "nullable": True,
+        },
+    )
+    sales_invoice_number_prefix: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sales_invoice_number_prefix", "required": False, "nullable": True},
+    )
+    sales_credit_note_number_prefix: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sales_credit_note_number_prefix", "required": False, "nullable": True},
+    )
+    invoice_terms_and_conditions: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "invoice_terms_and_conditions", "required": False, "nullable": True},
+    )
+    default_note_on_invoice: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "default_note_on_invoice", "required": False, "nullable": True},
+    )
+    default_note_on_credit_note: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "default_note_on_credit_note", "required": False, "nullable": True},
+    )
+    default_note_on_estimate: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "default_note_on_estimate", "required": False, "nullable": True},
+    )
+    default_note_on_quote: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "default_note_on_quote", "required": False, "nullable": True},
+    )
+    next_quote_number: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "next_quote_number", "required": False, "nullable": True},
+    )
+    quote_number_prefix: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "quote_number_prefix", "required": False, "nullable": True},
+    )
+    estimate_number_prefix: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "estimate_number_prefix", "required": False, "nullable": True},
+    )
+    quote_default_days_to_expiry: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "quote_default_days_to_expiry", "required": False, "nullable": True},
+    )
+    estimate_default_days_to_expiry: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "estimate_default_days_to_expiry", "required": False, "nullable": True},
+    )
+    quote_terms_and_conditions: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "quote_terms_and_conditions", "required": False, "nullable": True},
+    )
+    estimate_terms_and_conditions: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "estimate_terms_and_conditions", "required": False, "nullable": True},
+    )
+    delivery_note_terms_and_conditions: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "delivery_note_terms_and_conditions",
+            "required": False,
+            "nullable": True,
+        },
+    )
+    delivery_note_show_signature: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "delivery_note_show_signature", "required": False, "nullable": True},
+    )
+    delivery_note_show_picked: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "delivery_note_show_picked", "required": False, "nullable": True},
+    )
+    delivery_note_show_notes: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "delivery_note_show_notes", "required": False, "nullable": True},
+    )
+    delivery_note_show_contact_details: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "delivery_note_show_contact_details",
+            "required": False,
+            "nullable": True,
+        },
+    )
+    quick_entry_prefix: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "quick_entry_prefix", "required": False, "nullable": True},
+    )
+    late_payment_percentage: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "late_payment_percentage", "required": False, "nullable": True},
+    )
+    prompt_payment_percentage: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "prompt_payment_percentage", "required": False, "nullable": True},
+    )
+    show_auto_entrepreneur: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "show_auto_entrepreneur", "required": False, "nullable": True},
+    )
+    show_insurance: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "show_insurance", "required": False, "nullable": True},
+    )
+    insurer: Contact | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "insurer", "required": False, "nullable": True},
+    )
+    insurance_area: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "insurance_area", "required": False, "nullable": True},
+    )
+    insurance_type: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "insurance_type", "required": False, "nullable": True},
+    )
+    insurance_text: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "insurance_text", "required": False, "nullable": True},
+    )
+    payment_bank_account: BankAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "payment_bank_account", "required": False, "nullable": True},
+    )
+    sales_corrective_invoice_number_prefix: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "sales_corrective_invoice_number_prefix",
+            "required": False,
+            "nullable": True,
+        },
+    )
+    next_sales_corrective_invoice_number: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "next_sales_corrective_invoice_number",
+            "required": False,
+            "nullable": True,
+        },
+    )
+    document_headings: InvoiceSettingsDocumentHeadings | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "document_headings", "required": False, "nullable": True},
+    )
+    line_item_titles: InvoiceSettingsLineItemTitles | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "line_item_titles", "required": False, "nullable": True},
+    )
+    footer_details: FooterDetails | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "footer_details", "required": False, "nullable": True},
+    )
+    print_contact_details: PrintContactDetails | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "print_contact_details", "required": False, "nullable": True},
+    )
+    print_statements: PrintStatements | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "print_statements", "required": False, "nullable": True},
+    )
+    customer_credit_days: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "customer_credit_days", "required": False, "nullable": True},
+    )
+    vendor_credit_days: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "vendor_credit_days", "required": False, "nullable": True},
+    )
+    customer_credit_terms: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "customer_credit_terms", "required": False, "nullable": True},
+    )
+    vendor_credit_terms: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "vendor_credit_terms", "required": False, "nullable": True},
+    )
+    updated_at: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": False},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
