@@ -230,12 +230,12 @@ async def test_incremental_sales_run_picks_exactly_the_changed_and_deleted_ids(
                               checkpoint=tmp_path / "state" / "checkpoint.json")  # fmt: skip
         third = await export(client, ["accounts"], out_dir=tmp_path / "inc2", since="auto",
                              checkpoint=tmp_path / "state" / "checkpoint.json")  # fmt: skip
-    records = read_jsonl(tmp_path / "inc1" / "accounts.jsonl")
+    records = read_jsonl(tmp_path / "inc1" / second.resources[0].streams[0].output)
     assert sorted([17, 40, 2900, created["id"]]) == sorted(r["id"] for r in records)
     assert [40] == [r["id"] for r in records if r["deleted"]]
     assert second.resources[0].streams[0].since is not None
     assert second.resources[0].streams[0].skipped >= 1  # the boundary records of run 1
-    assert [] == ids_of(tmp_path / "inc2" / "accounts.jsonl")
+    assert [] == ids_of(tmp_path / "inc2" / third.resources[0].streams[0].output)
     assert third.ok
 
 
@@ -252,17 +252,29 @@ async def test_incremental_accounting_run_writes_upserts_and_deletes_apart(
         sandbox.delete("accounting", "stock_items", ids[1999])
         created = sandbox.create("accounting", "stock_items", {"description": "new"})
         manifest = await export(client, ["stock_items"], out_dir=tmp_path, since="auto")
-        assert sorted([ids[3], created["id"]]) == sorted(ids_of(tmp_path / "stock_items.jsonl"))
-        deleted = read_jsonl(tmp_path / "stock_items.deleted.jsonl")
+        upserts, deletes = manifest.to_json()["resources"][0]["outputs"]
+        stamp = upserts.split(".")[1]
+        assert (f"stock_items.{stamp}.jsonl", f"stock_items.deleted.{stamp}.jsonl") == (
+            upserts,
+            deletes,
+        )
+        assert sorted([ids[3], created["id"]]) == sorted(ids_of(tmp_path / upserts))
+        deleted = read_jsonl(tmp_path / deletes)
         assert sorted([ids[5], ids[1999]]) == sorted(r["id"] for r in deleted)
         assert all(r["deleted_at"] for r in deleted)
-        assert ["stock_items.jsonl", "stock_items.deleted.jsonl"] == manifest.to_json()[
-            "resources"
-        ][0]["outputs"]
         again = await export(client, ["stock_items"], out_dir=tmp_path, since="auto")
-    assert [] == ids_of(tmp_path / "stock_items.jsonl")
-    assert [] == ids_of(tmp_path / "stock_items.deleted.jsonl")
+    last_upserts, last_deletes = again.to_json()["resources"][0]["outputs"]
+    assert [] == ids_of(tmp_path / last_upserts)
+    assert [] == ids_of(tmp_path / last_deletes)
     assert again.ok
+    # Every run's files stay: the full export, then each delta, listed in order.
+    assert 2000 == len(ids_of(tmp_path / "stock_items.jsonl"))
+    assert sorted([ids[3], created["id"]]) == sorted(ids_of(tmp_path / upserts))
+    runs = again.to_json()["runs"]
+    assert ["full", "delta", "delta"] == [run["kind"] for run in runs]
+    assert [["stock_items.jsonl"], [upserts, deletes], [last_upserts, last_deletes]] == [
+        run["files"]["stock_items"] for run in runs
+    ]
 
 
 async def test_bad_input_is_refused_before_any_request(

@@ -75,7 +75,7 @@ async def test_a_second_change_in_the_same_timestamp_unit_is_exported(
             async def run() -> list[dict[str, Any]]:
                 manifest = await export(client, name, out_dir=tmp_path, since="auto")
                 assert manifest.ok
-                return read_jsonl(tmp_path / f"{name}.jsonl")
+                return read_jsonl(tmp_path / manifest.resources[0].streams[0].output)
 
             assert 40 == len(await run())  # run A: no watermark yet, everything
             with frozen(monkeypatch):

@@ -223,6 +223,8 @@ def _summary(manifest: Manifest) -> None:
             print(f"sage-async: error: {report.name} failed: {report.error}", file=sys.stderr)
         else:
             print(f"{report.name}: not reached", file=sys.stderr)
+    if manifest.replaced:
+        print(f"replaced the earlier {', '.join(manifest.replaced)}", file=sys.stderr)
     print(f"manifest: {out / 'manifest.json'} ({manifest.status})", file=sys.stderr)
     refused = [r for r in manifest.resources if r.status == "failed" and not r.resumable]
     if refused:

@@ -157,6 +157,12 @@ class Manifest:
         drift: the converter's drift report (``{model: {field: {kind: n}}}``) when the run
             validated records against the models.
         checkpoint: the checkpoint file, while one is kept (partial runs).
+        replaced: completed output files of an earlier run this run wrote over (a new full
+            export of a resource replaces the previous full export of it).
+        runs: every completed run into this directory, oldest first: when it started, whether
+            it exported everything (``full``) or only changes (``delta``), and its files. Apply
+            a resource's files in this order (the last ``full`` one, then the later deltas)
+            to rebuild its current state.
     """
 
     api: str
@@ -170,6 +176,8 @@ class Manifest:
     resources: list[ResourceReport] = attrs.field(factory=list)
     drift: dict[str, Any] = attrs.field(factory=dict)
     checkpoint: str | None = None
+    replaced: list[str] = attrs.field(factory=list)
+    runs: list[dict[str, Any]] = attrs.field(factory=list)
 
     @property
     def ok(self) -> bool:
@@ -210,6 +218,8 @@ class Manifest:
             "checkpoint": self.checkpoint,
             "resources": [r.to_json() for r in self.resources],
             "drift": self.drift,
+            "replaced": self.replaced,
+            "runs": self.runs,
         }
 
     def write(self, path: Path) -> None:

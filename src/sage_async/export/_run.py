@@ -136,7 +136,7 @@ async def export(
         plans = {
             name: plan_resource(
                 resource, api=client.api, tenant=tenant, since=since_value, marks=stored,
-                margin=margin, where=where_expr,
+                margin=margin, where=where_expr, stamp=delta_stamp(started),
             )
             for name, resource in zip(names, chosen)
         }  # fmt: skip
@@ -156,6 +156,11 @@ async def export(
         except OSError as exc:
             raise ExportError(disk_error(exc, store.path)) from None
         return await runner.run(plans)
+
+
+def delta_stamp(started: datetime) -> str:
+    """The stamp in an incremental run's file names: ``delta-20250131T120000123456Z``."""
+    return "delta-" + started.astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
 
 
 def _names(resources: str | Sequence[str]) -> list[str]:

@@ -29,12 +29,13 @@ from sage_async._errors import (
     PageError,
     PermissionDeniedError,
     SageError,
+    UsageError,
 )
 from sage_async._pagination import record_id
 from sage_async._retry import RetryEvent
 from sage_async.export._checkpoint import Checkpoint, CheckpointStore, StreamState
 from sage_async.export._formats import finalize
-from sage_async.export._fs import disk_error
+from sage_async.export._fs import disk_error, read_json
 from sage_async.export._manifest import Manifest, ResourceReport, StreamReport
 from sage_async.export._neighbours import Neighbours
 from sage_async.export._part import PartFile
@@ -111,6 +112,12 @@ class Runner:
             started=datetime.now(UTC).isoformat(),
         )  # fmt: skip
         manifest.resources = [ResourceReport(name) for name in plans]
+        manifest.runs = self._earlier_runs()
+        manifest.replaced = [
+            state.output
+            for state in self.state.streams.values()
+            if not state.complete and (self.out / state.output).exists()
+        ]
         try:
             with listening(self.client, self._count):
                 for report, (name, streams) in zip(manifest.resources, plans.items()):
@@ -152,10 +159,36 @@ class Runner:
                 manifest.drift = self.client.converter.drift.as_dict()
             if done:
                 self.store.remove()
+                manifest.runs.append(self._this_run(manifest, plans))
             else:
                 manifest.checkpoint = str(self.store.path)
             self._write_manifest(manifest, failing=sys.exc_info()[1] is not None)
         return manifest
+
+    def _earlier_runs(self) -> list[dict[str, Any]]:
+        """The completed runs the directory's previous manifest lists (same API and tenant)."""
+        try:
+            previous = read_json(self.out / "manifest.json")
+        except (UsageError, OSError):
+            return []  # unreadable: start a new history rather than fail the export
+        if not isinstance(previous, dict) or (previous.get("api"), previous.get("tenant")) != (
+            self.client.api,
+            self.state.tenant,
+        ):
+            return []
+        runs = previous.get("runs")
+        return [r for r in runs if isinstance(r, dict)] if isinstance(runs, list) else []
+
+    def _this_run(
+        self, manifest: Manifest, plans: Mapping[str, list[StreamPlan]]
+    ) -> dict[str, Any]:
+        delta = any(plan.stamp for streams in plans.values() for plan in streams)
+        return {
+            "started": self.state.started,
+            "finished": manifest.finished,
+            "kind": "delta" if delta else "full",
+            "files": {r.name: [s.output for s in r.streams] for r in manifest.resources},
+        }
 
     def _write_manifest(self, manifest: Manifest, *, failing: bool) -> None:
         """Write the manifest; a disk error is one line (and silent while another one is raised)."""
