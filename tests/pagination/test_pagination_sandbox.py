@@ -6,6 +6,7 @@ import asyncio
 import gc
 import time
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from sage_async.testing import Sandbox
 
 RECORDS = 20_000
 LATENCY = 0.05
+SETTLE = timedelta(seconds=0.05)  # a page whose rate slot came as the loop broke may still go
 FAST = RetryPolicy(base_backoff=0.001, max_backoff=0.01, retry_after_spread=0.0)
 
 
@@ -131,6 +133,26 @@ async def test_break_after_3_records_with_16_pages_in_flight(sandbox: Sandbox) -
         assert set() == client_tasks(before)
     accounts_requests = [e for e in sandbox.log if e.path == "/accounts"]
     assert len(accounts_requests) <= 16 + 1
+
+
+async def test_break_while_holding_the_stream_stops_its_pages_at_once(sandbox: Sandbox) -> None:
+    """
+    A break while the caller still holds the stream (to read its stats) cancels the pages in
+    flight at once and sends none of the pages still queued for a rate slot.
+    """
+    sandbox.faults.latency(0.5, api="sales", path="/accounts")
+    async with sales(sandbox, rate=10.0) as client:
+        records = client.accounts.iterate(concurrency=16, page_size=50, raw=True)
+        async for _ in records:
+            break  # page 0 answered; pages 1-9 sent or queued at 10/s, 0.5 s from their answers
+        broke = sandbox.clock.now()
+        await asyncio.sleep(0.1)  # far less than the latency: only a cancellation frees them
+        assert 0 == open_connections(client)
+        assert records.stats.cancelled > 0
+        assert records.stats.finished is not None
+        await asyncio.sleep(0.5)  # queued pages would have had their rate slots by now
+    late = [e for e in sandbox.log if e.path == "/accounts" and e.time > broke + SETTLE]
+    assert [] == [e.query.get("page") for e in late]
 
 
 async def test_aclose_and_task_cancellation_release_everything(sandbox: Sandbox) -> None:
