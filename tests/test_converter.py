@@ -229,6 +229,15 @@ aware = st.datetimes(
     min_value=datetime(1970, 1, 2), max_value=datetime(2200, 1, 1), timezones=st.just(UTC)
 ).map(lambda d: d.replace(microsecond=d.microsecond // 1000 * 1000))
 money = st.decimals(min_value=Decimal("-1e9"), max_value=Decimal("1e9"), places=2, allow_nan=False)
+# Money as the API may send it (unit prices, exchange rates): more digits than a float holds
+# (17 significant), large and tiny exponents; every digit must come back.
+long_decimals = st.builds(
+    lambda digits, exponent: Decimal(f"{digits}E{exponent}"),
+    st.from_regex(r"-?[0-9]{1,40}", fullmatch=True),
+    st.integers(-30, 30),
+) | st.decimals(allow_nan=False, allow_infinity=False)
+# Every finite double: subnormals, -0.0, the extremes, and shortest-repr edge cases.
+floats = st.floats(allow_nan=False, allow_infinity=False)
 links = st.builds(Link, id=text, displayed_as=text | st.just(UNSET), path=text | st.just(UNSET))
 items = st.builds(
     Item,
@@ -236,6 +245,7 @@ items = st.builds(
     item_code=text | st.just(UNSET),
     active=st.booleans() | st.just(UNSET),
     quantity=st.integers(-(10**12), 10**12) | st.just(UNSET),
+    weight=floats | st.just(UNSET),
     cost_price=money | st.just(UNSET),
     updated_at=aware | st.just(UNSET),
     deleted_at=aware | st.none() | st.just(UNSET),
@@ -249,11 +259,31 @@ items = st.builds(
 @settings(max_examples=200, deadline=None)
 @given(items)
 def test_property_round_trip(item: Item) -> None:
-    """Any model survives unstructure -> JSON -> structure unchanged, with no drift counted."""
+    """
+    Any model survives unstructure -> JSON -> structure unchanged, with no drift counted; floats
+    keep every bit (-0.0 and subnormals included).
+    """
     conv = Converter()
     again = conv.structure(loads(dumps(conv.unstructure(item))), Item)
     assert item == again
+    assert repr(item.weight) == repr(again.weight)  # == alone cannot tell -0.0 from 0.0
     assert 0 == conv.drift.total, str(conv.drift)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="converter: _json.loads (orjson) reads every JSON number with a fraction, an exponent "
+    "or beyond 64 bits as a float, and money becomes Decimal(repr(float)): 17 significant digits "
+    "at most (reported in #15 item 20d; when fixed, this XPASSes: drop the mark and add "
+    "long_decimals to cost_price in `items`)",
+)
+@settings(max_examples=200, deadline=None)
+@given(long_decimals)
+def test_property_long_decimals_keep_every_digit(value: Decimal) -> None:
+    """A Decimal with more digits than a float holds survives encode -> JSON -> decode exactly."""
+    conv = Converter()
+    again = conv.structure(loads(dumps(conv.unstructure(Item(id="x", cost_price=value)))), Item)
+    assert value == again.cost_price
 
 
 json_values = st.recursive(
