@@ -35,7 +35,7 @@ from ._oauth import (
 from ._request import Request, accounting_headers, check_base_url
 from ._retry import RetryPolicy, call_with_retries
 from ._sansio import raise_for_response
-from ._throttle import GovernorRegistry
+from ._throttle import GovernorRegistry, tenant_label
 from ._transport import Response, Timeouts
 from .models.accounting import RESOURCES
 from .models.accounting._accessors import AccountingResources
@@ -152,8 +152,18 @@ class AccountingClient(AccountingResources, BaseClient):
         """The current token set (its repr hides the tokens)."""
         return self._tokens
 
+    @property
+    def tenant(self) -> str:
+        """
+        A stable label of the data this client reads (``business_id``, else the lead business of
+        ``client_id``), that does not reveal either; exports key their watermarks by it.
+        """
+        return tenant_label(self.api, self.business_id or f"lead:{self._client_id or ''}")
+
     def _tenant(self) -> str:
-        return self.business_id or f"lead:{self._client_id or ''}"
+        # Throttling is per business served: the one asked for, else the one the first response
+        # named (the user's lead business); before any response, the lead of this application.
+        return self.business_id or self.served_business or f"lead:{self._client_id or ''}"
 
     # --- OAuth -------------------------------------------------------------------------------
 

@@ -2,10 +2,10 @@
 The shared client: lifecycle, the request pipeline and the resource attributes.
 
 One request goes: open-state check → retry loop (``_retry.call_with_retries``) → for each attempt:
-rate governor slot (``_throttle``) → auth headers (single-flight login or refresh) → build
-(``_request``) → send (``_transport``) → decode or raise (``_sansio``). A 401 re-authenticates
-once and re-sends within the same attempt; a 429 pauses the whole tenant; a 900 shrinks the
-tenant's adaptive concurrency.
+auth headers (single-flight login or refresh) → build (``_request``) → rate governor slot
+(``_throttle``) → send (``_transport``) → decode or raise (``_sansio``). A 401 re-authenticates
+once and re-sends within the same attempt; a 429 pauses the whole tenant and slows its rate down
+(successes bring it back); a 900 shrinks the tenant's page-window ceiling.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ import contextlib
 import contextvars
 import difflib
 import enum
+import inspect
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from types import TracebackType
 from typing import Any, ClassVar, Literal, Self
 
@@ -42,7 +43,8 @@ __all__ = ["BaseClient", "ClientState", "Event"]
 
 logger = logging.getLogger("sage_async")
 Event = RetryEvent | ThrottleEvent
-#: Clients of one process share governors, so two clients of a tenant share its rate limit.
+#: Clients of one process share governors, so two clients of a tenant share its rate limit
+#: (across threads and event loops too: governors are thread-safe).
 DEFAULT_REGISTRY = GovernorRegistry()
 #: Per-task overrides set by :meth:`BaseClient.options`, keyed by client id.
 _OPTIONS: contextvars.ContextVar[dict[int, tuple[Timeouts | None, RetryPolicy | None]]] = (
@@ -88,7 +90,9 @@ class BaseClient:
         self.retry = retry or RetryPolicy()
         self.on_event = on_event
         self._transport = Transport(session, timeouts=timeouts, verify_ssl=verify_ssl)
-        self._registry = registry or DEFAULT_REGISTRY
+        # An empty registry is falsy (it has a length): test for None, not truth.
+        self._registry = registry if registry is not None else DEFAULT_REGISTRY
+        self._governor: tuple[str, RateGovernor] | None = None
         self._rate, self._per = rate, per
         #: The most pages in flight per pagination run (the tenant's adaptive limit may lower it).
         self.max_concurrency = max_concurrency
@@ -185,19 +189,39 @@ class BaseClient:
 
     # --- tenant ------------------------------------------------------------------------------
 
+    @property
+    def tenant(self) -> str:
+        """A stable label of the tenant whose data this client reads (reveals no key)."""
+        raise NotImplementedError
+
     def _tenant(self) -> str:
+        """The key the tenant's governor is shared under (never shown)."""
         raise NotImplementedError
 
     @property
     def governor(self) -> RateGovernor:
-        """The rate governor of this client's tenant (shared with its other clients)."""
-        return self._registry.get(
-            self.api,
-            self._tenant(),
-            rate=self._rate,
-            per=self._per,
-            max_concurrency=self.max_concurrency,
-        )
+        """
+        The rate governor of this client's tenant (shared with its other clients).
+
+        Resolved once per tenant: again only when the tenant changes (an Accounting client
+        without ``business_id`` learns its business from the first response). The governor
+        serves every event loop, so the client needs no other per-loop state for throttling.
+
+        Raises:
+            UsageError: another client of the same tenant was given a different rate.
+        """
+        tenant = self._tenant()
+        resolved = self._governor
+        if resolved is None or resolved[0] != tenant:
+            governor = self._registry.get(
+                self.api,
+                tenant,
+                rate=self._rate,
+                per=self._per,
+                max_concurrency=self.max_concurrency,
+            )
+            resolved = self._governor = (tenant, governor)
+        return resolved[1]
 
     # --- auth hooks (per API) ----------------------------------------------------------------
 
@@ -288,7 +312,7 @@ class BaseClient:
                 method, self.base_url, path, headers={**auth, **(headers or {})},
                 params=params, json=json,
             )  # fmt: skip
-            await governor.acquire()
+            await governor.acquire(self._emit)
             sent = time.monotonic()
             response = await self._transport.send(request, timeouts=timeouts)
             governor.observe_latency(time.monotonic() - sent)
@@ -302,19 +326,26 @@ class BaseClient:
                     method=request.method, path=request.path, where=where, order=order,
                 )  # fmt: skip
             except RateLimitError as exc:
-                governor.penalize(exc.retry_after)
+                await self._notify(governor.penalize(exc.retry_after))
                 raise
             except DatabaseConnectionError:
                 governor.concurrency.on_throttle()
                 raise
             self._check_response(response, request.path)
-            governor.concurrency.on_success()  # success grows the tenant's window back (AIMD)
+            await self._notify(governor.on_success())  # the tenant's rate grows back (AIMD)
             return data
 
     def _emit(self, event: Event) -> Awaitable[object] | object:
         if self.on_event is not None:
             return self.on_event(event)
         return None
+
+    async def _notify(self, events: Iterable[ThrottleEvent]) -> None:
+        """Pass throttle events this client's request caused to ``on_event`` (awaited if async)."""
+        for event in events:
+            result = self._emit(event)
+            if inspect.isawaitable(result):
+                await result
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.base_url} {self._state.value}>"

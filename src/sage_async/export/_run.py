@@ -117,7 +117,7 @@ async def export(
     store = CheckpointStore(Path(checkpoint) if checkpoint is not None else out / "checkpoint.json")
     check_directory(store.path.parent)
     marks = WatermarkStore(store.path.parent / "watermarks.json")
-    tenant = client.governor.name
+    tenant = client.tenant  # stable: the governor may move to the business actually served
     previous = store.load() if resume else None
     if previous is not None:
         _check_same_run(previous, client.api, tenant, fmt, names)
