@@ -9,9 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from sage_async import RetryEvent, RetryPolicy, SalesClient
@@ -96,3 +102,80 @@ def test_two_threads_with_their_own_loops_share_one_credential_rate() -> None:
     assert [per_thread, per_thread] == [r["records"] for r in results.values()]
     assert all(r["seconds"] <= bound for r in results.values()), (bound, results)
     assert sum(r["throttled"] for r in results.values()) <= 2, results
+
+
+WORKER = """
+import asyncio, json, sys, time
+from sage_async import RateLimitError, RetryEvent, SalesClient
+
+async def main(url, rate, calls, start_at):
+    throttled = failed = 0
+    def count(event):
+        nonlocal throttled
+        if isinstance(event, RetryEvent) and event.status == 429:
+            throttled += 1
+    async with SalesClient(
+        public_key="sandbox-public-key", private_key="sandbox-private-key", base_url=url,
+        rate=rate, on_event=count,
+    ) as client:
+        await asyncio.sleep(max(0.0, start_at - time.time()))
+        started = time.monotonic()
+        results = await asyncio.gather(
+            *(client.accounts.get(1 + i % 50) for i in range(calls)), return_exceptions=True
+        )
+    errors = [r for r in results if isinstance(r, BaseException)]
+    throttled += sum(isinstance(e, RateLimitError) for e in errors)
+    print(json.dumps({
+        "ok": calls - len(errors), "errors": sorted({type(e).__name__ for e in errors}),
+        "throttled": throttled, "seconds": time.monotonic() - started,
+    }))
+
+asyncio.run(main(sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])))
+"""
+
+
+def _env() -> dict[str, str]:
+    src = str(Path(__file__).resolve().parents[2] / "src")
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])}
+
+
+@contextlib.contextmanager
+def sandbox_process(*args: str) -> Iterator[str]:
+    """Run ``python -m sage_async.testing --port 0 ...`` and yield its Sales URL."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sage_async.testing", "--port", "0", *args],
+        stdout=subprocess.PIPE, text=True, env=_env(),
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline() for _ in range(2)]
+        yield lines[1].split()[-1]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=20)
+
+
+def test_two_processes_sharing_a_credential_slow_down_instead_of_failing() -> None:
+    """
+    Two processes, each with its own governor at the credential's plan rate (25/s) and the
+    default retry policy, make 100 calls each against one sandbox (50 ms latency) enforcing
+    25/s for that credential: every call succeeds and at most 12 requests in all meet a 429,
+    because each process halves its rate on the first 429 of a burst and climbs back slowly
+    (pausing alone, the two kept colliding: about 28 429s in this setup).
+    """
+    rate, calls = 25, 100
+    sandbox = ("--sales-records", "50", "--latency-ms", "50", "--rate-limit", f"sales:{rate}/s")
+    with sandbox_process(*sandbox) as url:
+        start_at = f"{time.time() + 2.0:.3f}"  # both begin together, after their imports
+        workers = [
+            subprocess.Popen(
+                [sys.executable, "-c", WORKER, url, str(rate), str(calls), start_at],
+                stdout=subprocess.PIPE,
+                text=True,
+                env=_env(),
+            )
+            for _ in range(2)
+        ]
+        reports = [json.loads(worker.communicate(timeout=120)[0]) for worker in workers]
+    assert [calls, calls] == [report["ok"] for report in reports], reports
+    assert sum(report["throttled"] for report in reports) <= 12, reports
