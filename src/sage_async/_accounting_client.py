@@ -77,7 +77,8 @@ class AccountingClient(AccountingResources, BaseClient):
         subscription_key: the legacy gateway's ``Ocp-Apim-Subscription-Key``.
         base_url: the API root (default: v3.1, or the legacy gateway of ``region``).
         refresh_margin: refresh this many seconds before the access token expires.
-        rate: requests per ``per`` seconds for the business (default 200 per 60 s).
+        rate: requests per ``per`` seconds for the business (default 200 per 60 s); every
+            client of one business sharing a registry must be given the same rate.
         per: the rate period in seconds.
         clock: wall clock used for token expiry (tests inject a fake one).
         session, timeouts, retry, max_concurrency, registry, strict, on_event, verify_ssl:

@@ -51,11 +51,13 @@ class SalesClient(SalesResources, BaseClient):
         session: an aiohttp session to use (left open on close); by default the client owns one.
         timeouts: default connect/read/total timeouts, overridable per call.
         retry: the retry policy (900, 429, 5xx, timeouts and connection errors retry).
-        rate: requests per second of the credential's plan: 4 (default) or 13.
+        rate: requests per second of the credential's plan: 4 (default) or 13; every client of
+            one credential sharing a registry must be given the same rate.
         max_concurrency: ceiling of the adaptive concurrency of concurrent page fetching.
         registry: where rate governors are shared (default: one per process).
         strict: raise :class:`~sage_async.DriftError` when a payload deviates from the models.
-        on_event: called with every retry and throttle event (may return an awaitable).
+        on_event: called with every retry and throttle event of this client's calls (may return
+            an awaitable, which is awaited).
         verify_ssl: verify TLS certificates (default on).
     """
 
