@@ -32,10 +32,11 @@ from ._oauth import (
     authorization_url,
     token_request_body,
 )
+from ._registry import GovernorRegistry
 from ._request import Request, accounting_headers, check_base_url
 from ._retry import RetryPolicy, call_with_retries
 from ._sansio import raise_for_response
-from ._throttle import GovernorRegistry, tenant_label
+from ._throttle import tenant_label
 from ._transport import Response, Timeouts
 from .models.accounting import RESOURCES
 from .models.accounting._accessors import AccountingResources

@@ -30,12 +30,13 @@ from ._errors import (
     RateLimitError,
     UnknownFieldError,
 )
+from ._registry import GovernorRegistry
 from ._request import Params, build_request, check_base_url, safe_path
 from ._resource import Resource
 from ._resource_spec import ResourceSpec
 from ._retry import RetryEvent, RetryPolicy, call_with_retries
 from ._sansio import raise_for_response
-from ._throttle import GovernorRegistry, RateGovernor, ThrottleEvent
+from ._throttle import RateGovernor, ThrottleEvent
 from ._transport import Response, Timeouts, Transport
 
 

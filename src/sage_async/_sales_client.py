@@ -19,11 +19,12 @@ import attrs
 
 from ._client import BaseClient, Event
 from ._errors import AuthenticationError, InvalidParameterError
+from ._registry import GovernorRegistry
 from ._request import build_request, sales_headers
 from ._retry import RetryPolicy, call_with_retries
 from ._sales_resource import SalesResource
 from ._sansio import raise_for_response
-from ._throttle import GovernorRegistry, tenant_label
+from ._throttle import tenant_label
 from ._transport import Timeouts
 from .models.sales import RESOURCES
 from .models.sales._accessors import SalesResources

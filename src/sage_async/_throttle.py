@@ -7,8 +7,8 @@ instead of collecting 429s, and one 429 pauses the whole tenant (PEERS §2.4: pe
 Retry-After does not work under concurrency, aiohttp_retry#59). The rate itself is AIMD: a 429
 halves the pace and runs of successes bring it back to the plan rate, so a client that shares its
 credential with another process slows down until the 429s stop. :class:`AdaptiveLimit` caps the
-page window of pagination runs. :class:`GovernorRegistry` hands the same governor to every
-client of a tenant.
+page window of pagination runs. :class:`~sage_async._registry.GovernorRegistry` hands
+the same governor to every client of a tenant.
 
 Governors are thread-safe: the rate state (virtual time, pause, AIMD share, statistics) is shared
 under a :class:`threading.Lock` by every thread and event loop, while the queue of waiters and the
@@ -31,14 +31,13 @@ from typing import Final, Literal
 
 import attrs
 
-from ._errors import InvalidParameterError, UsageError
+from ._errors import InvalidParameterError
 from ._limit import AdaptiveLimit
 
 
 __all__ = [
     "DEFAULT_RATES",
     "AdaptiveLimit",
-    "GovernorRegistry",
     "GovernorStats",
     "RateGovernor",
     "ThrottleEvent",
@@ -110,8 +109,8 @@ class RateGovernor:
     turn, so the order is fair and a cancelled waiter leaves the queue without taking a slot;
     the heads of several loops race for each slot under the lock. A 429 calls :meth:`penalize`,
     which pauses every request of the tenant until ``Retry-After`` and, unless a pause was
-    already running, multiplies the paced rate by ``decrease``; every run of ``rate`` successes
-    (one period's worth) adds back ``recovery`` of the plan rate (AIMD).
+    already running, multiplies the paced rate by ``decrease``; every run of ``ceil(rate)``
+    successes (one period's worth, at least 4) adds back ``recovery`` of the plan rate (AIMD).
     """
 
     def __init__(
@@ -149,7 +148,7 @@ class RateGovernor:
                 window sees them with network jitter: pacing at exactly the plan rate lets an
                 extra request land in a window now and then, and that costs a 429).
             decrease: the factor applied to the paced rate by a 429 outside a pause.
-            recovery: the share of the plan rate added back after ``ceil(rate)`` successes.
+            recovery: the share of the plan rate added back per ``ceil(rate)`` successes.
             min_share: the paced rate never falls below this share of the plan rate.
 
         Raises:
@@ -344,90 +343,3 @@ class RateGovernor:
         if self._on_event is not None:
             self._on_event(event)
         return event
-
-
-class GovernorRegistry:
-    """
-    One :class:`RateGovernor` per ``(api, tenant)``, shared by every client of that tenant.
-
-    Tenants are stored under a hash (:func:`tenant_label`), so the registry never holds a key
-    in the clear. Thread-safe: clients on several event loops may share one registry.
-    """
-
-    def __init__(
-        self,
-        *,
-        clock: Clock = time.monotonic,
-        sleep: Sleep = asyncio.sleep,
-        on_event: Listener | None = None,
-        margin: float = 0.02,
-    ) -> None:
-        """
-        Create an empty registry whose governors use ``clock``, ``sleep`` and ``on_event`` (every
-        event of every tenant), and pace ``margin`` (2%) under their configured rate.
-        """
-        self._clock, self._sleep, self._on_event = clock, sleep, on_event
-        self._margin = margin
-        self._governors: dict[str, RateGovernor] = {}
-        self._lock = threading.Lock()
-
-    def get(
-        self,
-        api: Literal["sales", "accounting"],
-        tenant: str,
-        *,
-        rate: float | None = None,
-        per: float | None = None,
-        max_concurrency: int = 16,
-    ) -> RateGovernor:
-        """
-        Return the governor of ``(api, tenant)``, creating it on first use.
-
-        Args:
-            api: ``"sales"`` or ``"accounting"`` (chooses :data:`DEFAULT_RATES`).
-            tenant: Sales: the public key; Accounting: the business id.
-            rate: requests per ``per`` (default: the API's); must match an existing governor's.
-            per: the period in seconds.
-            max_concurrency: ceiling of the adaptive limit (used on creation).
-
-        Returns:
-            The shared governor.
-
-        Raises:
-            UsageError: the tenant already has a governor with another rate (two clients of
-                one tenant disagree on its plan; a shared limit cannot honour both).
-        """
-        default_rate, default_per = DEFAULT_RATES[api]
-        label = tenant_label(api, tenant)
-        with self._lock:
-            governor = self._governors.get(label)
-            if governor is None:
-                governor = RateGovernor(
-                    rate or default_rate,
-                    per or default_per,
-                    name=label,
-                    clock=self._clock,
-                    sleep=self._sleep,
-                    on_event=self._on_event,
-                    max_concurrency=max_concurrency,
-                    margin=self._margin,
-                )
-                self._governors[label] = governor
-                return governor
-        if rate is not None or per is not None:
-            wanted_rate, wanted_per = rate or governor.rate, per or governor.per
-            if not math.isclose(wanted_rate / wanted_per, governor.rate / governor.per):
-                raise UsageError(
-                    f"tenant {label} is already throttled at {governor.rate:g} per "
-                    f"{governor.per:g} s; another client asks for {wanted_rate:g} per "
-                    f"{wanted_per:g} s: give every client of one tenant the same rate"
-                )
-        return governor
-
-    def __len__(self) -> int:
-        return len(self._governors)
-
-    def clear(self) -> None:
-        """Forget every governor (between tests)."""
-        with self._lock:
-            self._governors.clear()

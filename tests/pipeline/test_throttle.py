@@ -10,9 +10,9 @@ import time
 import pytest
 
 from sage_async import InvalidParameterError, UsageError
+from sage_async._registry import GovernorRegistry
 from sage_async._throttle import (
     AdaptiveLimit,
-    GovernorRegistry,
     RateGovernor,
     ThrottleEvent,
     tenant_label,
