@@ -108,8 +108,9 @@ class RateGovernor:
     :attr:`interval`. Per event loop, only the head of the queue sleeps and the others wait their
     turn, so the order is fair and a cancelled waiter leaves the queue without taking a slot;
     the heads of several loops race for each slot under the lock. A 429 calls :meth:`penalize`,
-    which pauses every request of the tenant until ``Retry-After`` and, unless a pause was
-    already running, multiplies the paced rate by ``decrease``; every run of ``ceil(rate)``
+    which pauses every request of the tenant until ``Retry-After`` and, unless a pause is
+    running or the last cut is less than ``per`` seconds old, multiplies the paced rate by
+    ``decrease``; every run of ``ceil(rate)``
     successes (one period's worth, at least 4) adds back ``recovery`` of the plan rate (AIMD).
     """
 
@@ -147,7 +148,8 @@ class RateGovernor:
             margin: pace this fraction under ``rate`` (a server counting requests in a sliding
                 window sees them with network jitter: pacing at exactly the plan rate lets an
                 extra request land in a window now and then, and that costs a 429).
-            decrease: the factor applied to the paced rate by a 429 outside a pause.
+            decrease: the factor applied to the paced rate by a 429 outside a pause (at most
+                once per ``per`` seconds).
             recovery: the share of the plan rate added back per ``ceil(rate)`` successes.
             min_share: the paced rate never falls below this share of the plan rate.
 
@@ -168,6 +170,7 @@ class RateGovernor:
         self.configure(rate, per, burst=burst)
         self._share = 1.0  # the AIMD share of the plan rate that is paced
         self._successes = 0
+        self._last_cut = -math.inf
         self._tat = -math.inf
         self._paused_until = -math.inf
         self._queues: weakref.WeakKeyDictionary[
@@ -287,8 +290,8 @@ class RateGovernor:
         """
         React to a 429: pause the whole tenant, slow its rate down and shrink :attr:`concurrency`.
 
-        The rate falls once per pause: the 429s of requests already in flight when the first
-        one arrived do not cut it again.
+        The rate falls once per pause and at most once per period (``per``): the 429s of
+        requests already in flight when the first one arrived do not cut it again.
 
         Args:
             retry_after: the server's ``Retry-After`` in seconds (``None``: ``default_penalty``).
@@ -302,9 +305,16 @@ class RateGovernor:
         wait = self._default_penalty if retry_after is None else max(0.0, retry_after)
         events: list[ThrottleEvent] = []
         with self._lock:
-            slow = now >= self._paused_until and self._share > self._min_share
+            # One cut per burst and per period: the server's window must see the lower rate
+            # before it can answer for it (a storm of 429s with Retry-After 0 pauses nothing).
+            slow = (
+                now >= self._paused_until
+                and now - self._last_cut >= self.per
+                and self._share > self._min_share
+            )
             if slow:
                 self._share = max(self._min_share, self._share * self._decrease)
+                self._last_cut = now
                 self._successes = 0
                 self.stats.slowdowns += 1
         if slow:

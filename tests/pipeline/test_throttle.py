@@ -294,6 +294,18 @@ def test_rate_never_falls_below_its_floor(clock: FakeClock) -> None:
     assert 4 == governor.stats.slowdowns
 
 
+def test_a_storm_of_429s_without_pause_cuts_the_rate_once_per_period(clock: FakeClock) -> None:
+    """Ten 429s with Retry-After 0 within one second halve the rate once, not ten times."""
+    governor = RateGovernor(4, 1.0, clock=clock, sleep=clock.sleep)
+    for _ in range(10):
+        governor.penalize(0.0)
+        clock.now += 0.05
+    assert 0.5 == governor.share
+    clock.now += 1.0
+    governor.penalize(0.0)
+    assert 0.25 == governor.share
+
+
 def test_governors_on_several_loops_share_one_rate() -> None:
     """
     Waiters on two event loops (two threads) take slots of one shared virtual time: the 40
