@@ -2,9 +2,10 @@
 The shared client: lifecycle, the request pipeline and the resource attributes.
 
 One request goes: open-state check → retry loop (``_retry.call_with_retries``) → for each attempt:
-auth headers (single-flight login or refresh) → rate governor slot (``_throttle``) → build
-(``_request``) → send (``_transport``) → decode or raise (``_sansio``); a 429 pauses the whole
-tenant; a 900 shrinks the tenant's adaptive concurrency.
+auth headers (single-flight login or refresh) → build (``_request``) → rate governor slot
+(``_throttle``) → send (``_transport``) → decode or raise (``_sansio``). A 429 pauses the whole
+tenant and slows its rate down (successes bring it back); a 900 shrinks the tenant's page-window
+ceiling.
 
 Logins and refreshes are single attempts inside the call's one retry loop (a failing login
 costs one attempt of the call, not a retry loop of its own). A 401 re-sends within the attempt:
@@ -21,9 +22,10 @@ import contextlib
 import contextvars
 import difflib
 import enum
+import inspect
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from types import TracebackType
 from typing import Any, ClassVar, Final, Literal, Self, TypeVar
 
@@ -40,12 +42,13 @@ from ._errors import (
     UnknownFieldError,
     UsageError,
 )
+from ._registry import GovernorRegistry
 from ._request import Params, Request, build_request, check_base_url, safe_path
 from ._resource import Resource
 from ._resource_spec import ResourceSpec
 from ._retry import RetryEvent, RetryPolicy, call_with_retries
 from ._sansio import Shape, raise_for_response
-from ._throttle import GovernorRegistry, RateGovernor, ThrottleEvent
+from ._throttle import RateGovernor, ThrottleEvent
 from ._transport import Response, Timeouts, Transport
 
 
@@ -59,7 +62,8 @@ Event = RetryEvent | ThrottleEvent
 #: for that attempt: servers may invalidate tokens several times in a row (a burst of
 #: invalidations), while credentials the API never accepts must fail fast.
 FRESH_TOKEN_REFUSALS: Final = 2
-#: Clients of one process share governors, so two clients of a tenant share its rate limit.
+#: Clients of one process share governors, so two clients of a tenant share its rate limit
+#: (across threads and event loops too: governors are thread-safe).
 DEFAULT_REGISTRY = GovernorRegistry()
 #: Per-task overrides set by :meth:`BaseClient.options`, keyed by client id.
 _OPTIONS: contextvars.ContextVar[dict[int, tuple[Timeouts | None, RetryPolicy | None]]] = (
@@ -128,7 +132,9 @@ class BaseClient:
         self.retry = retry or RetryPolicy()
         self.on_event = on_event
         self._transport = Transport(session, timeouts=timeouts, verify_ssl=verify_ssl)
-        self._registry = registry or DEFAULT_REGISTRY
+        # An empty registry is falsy (it has a length): test for None, not truth.
+        self._registry = registry if registry is not None else DEFAULT_REGISTRY
+        self._governor: tuple[str, RateGovernor] | None = None
         self._rate, self._per = rate, per
         #: The most pages in flight per pagination run (the tenant's adaptive limit may lower it).
         self.max_concurrency = max_concurrency
@@ -273,19 +279,39 @@ class BaseClient:
 
     # --- tenant ------------------------------------------------------------------------------
 
+    @property
+    def tenant(self) -> str:
+        """A stable label of the tenant whose data this client reads (reveals no key)."""
+        raise NotImplementedError
+
     def _tenant(self) -> str:
+        """The key the tenant's governor is shared under (never shown)."""
         raise NotImplementedError
 
     @property
     def governor(self) -> RateGovernor:
-        """The rate governor of this client's tenant (shared with its other clients)."""
-        return self._registry.get(
-            self.api,
-            self._tenant(),
-            rate=self._rate,
-            per=self._per,
-            max_concurrency=self.max_concurrency,
-        )
+        """
+        The rate governor of this client's tenant (shared with its other clients).
+
+        Resolved once per tenant: again only when the tenant changes (an Accounting client
+        without ``business_id`` learns its business from the first response). The governor
+        serves every event loop, so the client needs no other per-loop state for throttling.
+
+        Raises:
+            UsageError: another client of the same tenant was given a different rate.
+        """
+        tenant = self._tenant()
+        resolved = self._governor
+        if resolved is None or resolved[0] != tenant:
+            governor = self._registry.get(
+                self.api,
+                tenant,
+                rate=self._rate,
+                per=self._per,
+                max_concurrency=self.max_concurrency,
+            )
+            resolved = self._governor = (tenant, governor)
+        return resolved[1]
 
     # --- auth hooks (per API) ----------------------------------------------------------------
 
@@ -395,7 +421,7 @@ class BaseClient:
                 method, self.base_url, path, headers={**auth, **(headers or {})},
                 params=params, json=json,
             )  # fmt: skip
-            await governor.acquire()
+            await governor.acquire(self._emit)
             response = await self._transmit(request, timeouts, governor)
             if response.status == 401:
                 if generation != self._auth_generation:
@@ -418,13 +444,13 @@ class BaseClient:
                         expect=expect,
                     )  # fmt: skip
             except RateLimitError as exc:
-                governor.penalize(exc.retry_after)
+                await self._notify(governor.penalize(exc.retry_after))
                 raise
             except DatabaseConnectionError:
                 governor.concurrency.on_throttle()
                 raise
             self._check_response(response, request.path)
-            governor.concurrency.on_success()  # success grows the tenant's window back (AIMD)
+            await self._notify(governor.on_success())  # the tenant's rate grows back (AIMD)
             return data
 
     async def _authenticate(self, step: Awaitable[_T]) -> _T:
@@ -484,7 +510,7 @@ class BaseClient:
             request = build_request(
                 method, self.base_url, path, headers={**auth, **(headers or {})}, params=params
             )
-            await governor.acquire()
+            await governor.acquire(self._emit)
             async with self._transport.stream(request) as response:
                 if response.status == 401 and attempt == 1 and await self._reauthenticate(auth):
                     continue
@@ -504,6 +530,13 @@ class BaseClient:
         if self.on_event is not None:
             return self.on_event(event)
         return None
+
+    async def _notify(self, events: Iterable[ThrottleEvent]) -> None:
+        """Pass throttle events this client's request caused to ``on_event`` (awaited if async)."""
+        for event in events:
+            result = self._emit(event)
+            if inspect.isawaitable(result):
+                await result
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.base_url} {self._state.value}>"

@@ -22,8 +22,9 @@ How the end is found:
   caps pages at that size (one extra request, on small collections only).
 
 Concurrency: the window is sized from the tenant's rate and the observed latency (Little's law:
-``rate x latency`` requests in flight keep the rate busy) and capped by the tenant's adaptive limit,
-which a 429 or a burst of 900s shrinks for every page of that tenant.
+``rate x latency`` requests in flight keep the rate busy; the window is ``ceil(1.25 x rate x
+latency) + 1``) and capped by the tenant's adaptive limit, which a 429 or a burst of 900s shrinks
+for every run of that tenant.
 """
 
 from __future__ import annotations
@@ -320,7 +321,10 @@ def _discard(task: asyncio.Task[Any]) -> None:
 
 class LatencyWindow:
     """
-    The concurrency window of one run: ``rate x latency`` (Little's law) plus one, capped.
+    The concurrency window of one run: ``ceil(1.25 x rate x latency) + 1``, capped.
+
+    ``rate x latency`` requests in flight keep the rate busy (Little's law); the 25% slack and
+    the extra page absorb latency jitter.
 
     The latency is the tenant's (send to response, time queued for a rate slot excluded, so that
     waiting does not inflate the window). Until one is known the window is ``initial`` (a slow

@@ -171,8 +171,10 @@ class SalesResource(Resource[M, W]):
         """
         Stream every page of the collection, fetched concurrently, in page order.
 
-        Pages are sorted by ``id`` unless ``order`` is given, so they stay stable while the
-        collection changes. ``skip`` lists page numbers an interrupted run already completed.
+        Pages are sorted by ``id`` unless ``order`` is given, so a change to the collection
+        during the run only shifts the records after it by a place: an insert makes one of them
+        reappear on the next page (the record stream drops such repeats), a delete can make one
+        slip past unseen. ``skip`` lists page numbers an interrupted run already completed.
         See :meth:`iterate` for the other arguments.
         """
         self._require("list")

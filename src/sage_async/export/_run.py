@@ -127,7 +127,7 @@ async def export(
     check_directory(store.path.parent)
     async with export_lock([out, store.path.parent], wait=lock_timeout):
         marks = WatermarkStore(store.path.parent / "watermarks.json")
-        tenant = client.governor.name
+        tenant = client.tenant  # stable: the governor may move to the business served
         previous = store.load() if resume else None
         if previous is not None:
             _check_same_run(previous, client.api, tenant, fmt, names)
