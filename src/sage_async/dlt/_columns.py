@@ -2,7 +2,8 @@
 dlt column hints generated from the models, so every table is typed before its first row.
 
 Mapping (one place, documented in the README): ``str`` -> ``text``, ``int`` -> ``bigint``,
-``float`` -> ``double``, ``bool`` -> ``bool``, ``decimal`` -> ``decimal`` (a JSON number or a
+``float`` -> ``double``, ``bool`` -> ``bool``, ``int | bool`` -> ``bigint``, ``str | int`` ->
+``text``, ``decimal`` -> ``decimal`` (a JSON number or a
 numeric string both load as a decimal), ``datetime`` -> ``timestamp`` with time zone, ``date``
 -> ``date``. Nested values: a Sales lookup ``{id, value}`` is flattened the way dlt flattens
 any object (``statusId__id``, ``statusId__value``, snake-cased by dlt to ``status_id__id``);
@@ -13,10 +14,13 @@ whole (no child tables to reconcile).
 
 from __future__ import annotations
 
+import sys
+import typing
 from typing import Any, Final
 
 from sage_async._converter import _field_infos
 from sage_async._resource_spec import ResourceSpec
+from sage_async._types import Unset
 
 
 __all__ = ["DELETED", "TENANT", "columns_for"]
@@ -34,9 +38,19 @@ _SCALAR: Final[dict[str, dict[str, Any]]] = {
     "decimal": {"data_type": "decimal"},
     "datetime": {"data_type": "timestamp", "timezone": True},
     "date": {"data_type": "date"},
-    "any": {"data_type": "json"},
     "list": {"data_type": "json"},
 }
+
+
+def _mixed(model: type, name: str) -> dict[str, Any]:
+    """A field the spec types as a union of scalars (``int | bool``, ``str | int``) or ``Any``."""
+    hint = typing.get_type_hints(model, localns=vars(sys.modules[model.__module__]))[name]
+    parts = {a for a in typing.get_args(hint) if a not in (Unset, type(None))}
+    if parts and parts <= {int, bool}:
+        return {"data_type": "bigint"}  # Sales 0/1 flags that are booleans on write
+    if parts and parts <= {str, int}:
+        return {"data_type": "text"}
+    return {"data_type": "json"}
 
 
 def _is_lookup(target: Any) -> bool:
@@ -65,6 +79,8 @@ def columns_for(spec: ResourceSpec, *, cursor: str | None, hard_delete: str | No
                     columns[f"{info.wire}__{sub.wire}"] = hint
                 continue
             hint = {"data_type": "json"}
+        elif info.kind == "any":
+            hint = _mixed(spec.model, info.name)
         else:
             hint = dict(_SCALAR[info.kind])
         hint["nullable"] = info.wire != "id"

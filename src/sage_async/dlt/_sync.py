@@ -32,7 +32,8 @@ class TableChange:
         table: the table name (the resource name).
         rows: live rows sent (a row repeated at the window boundary counts once per sending).
         inserted: rows that were not in the table before (``None``: not a SQL destination).
-        updated: rows sent for records already in the table (``None`` likewise).
+        updated: rows sent for records already in the table: changed, or read again where
+            this run's window overlaps the previous one (``None`` likewise).
         deleted: rows removed (``None`` likewise).
     """
 
@@ -83,7 +84,23 @@ def _sizes(pipeline: dlt.Pipeline, stats: SyncStats, with_marks: bool) -> dict[s
     return sizes
 
 
-def sync(pipeline: dlt.Pipeline, source: DltSource, stats: SyncStats) -> list[TableChange]:
+def _file_format(pipeline: dlt.Pipeline) -> Any:
+    """Parquet where the destination loads it and pyarrow is installed, else dlt's default."""
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        return None
+    formats = pipeline.destination.capabilities().supported_loader_file_formats
+    return "parquet" if "parquet" in formats else None
+
+
+def sync(
+    pipeline: dlt.Pipeline,
+    source: DltSource,
+    stats: SyncStats,
+    *,
+    loader_file_format: Any = "auto",
+) -> list[TableChange]:
     """
     Load what an interrupted run left pending, then extract, normalize and load ``source``.
 
@@ -92,6 +109,9 @@ def sync(pipeline: dlt.Pipeline, source: DltSource, stats: SyncStats) -> list[Ta
         source: a source from :func:`sales_source` or :func:`accounting_source` built with
             ``stats``.
         stats: the counters the source fills.
+        loader_file_format: dlt's file format; ``"auto"``: parquet where the destination
+            takes it and pyarrow is installed (DuckDB loads it about 30 times faster than
+            dlt's default SQL inserts), else dlt's default.
 
     Returns:
         One :class:`TableChange` per selected resource.
@@ -101,7 +121,9 @@ def sync(pipeline: dlt.Pipeline, source: DltSource, stats: SyncStats) -> list[Ta
         # A run killed after extracting left packages behind; dlt would load them and ignore
         # new data, so they go first, on their own.
         pipeline.run()
-    pipeline.extract(source)
+    if loader_file_format == "auto":
+        loader_file_format = _file_format(pipeline)
+    pipeline.extract(source, loader_file_format=loader_file_format)
     pipeline.normalize()
     before = _sizes(pipeline, stats, with_marks=True)
     pipeline.load()
