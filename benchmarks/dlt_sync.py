@@ -55,7 +55,7 @@ def run_sync(url: str, work: Path) -> tuple[float, int]:
     sync(pipeline, sales_source(lambda: client(url), [RESOURCE], stats=stats), stats)
     elapsed = time.perf_counter() - start
     with duckdb.connect(str(work / "bench.duckdb"), read_only=True) as db:
-        row = db.execute(f"SELECT count(*) FROM sales.{RESOURCE}").fetchone()  # noqa: S608
+        row = db.execute(f"SELECT count(*) FROM sales.{RESOURCE}").fetchone()
     assert row is not None
     return elapsed, int(row[0])
 

@@ -63,7 +63,7 @@ async def run(pipe: dlt.Pipeline, source: Any, stats: SyncStats) -> dict[str, Ta
 
 def table(db_path: Path, dataset: str, name: str) -> list[dict[str, Any]]:
     with duckdb.connect(str(db_path), read_only=True) as db:
-        cursor = db.execute(f"SELECT * FROM {dataset}.{name}")  # noqa: S608
+        cursor = db.execute(f"SELECT * FROM {dataset}.{name}")
         columns = [d[0] for d in cursor.description]
         return [dict(zip(columns, row)) for row in cursor.fetchall()]
 
@@ -99,8 +99,12 @@ def _actual(kind: str, value: Any) -> Any:
 
 
 def assert_mirrors(
-    pipe: dlt.Pipeline | str, db_path: Path, api: str, name: str,
-    records: dict[Any, dict[str, Any]], tenant: str,
+    pipe: dlt.Pipeline | str,
+    db_path: Path,
+    api: str,
+    name: str,
+    records: dict[Any, dict[str, Any]],
+    tenant: str,
 ) -> None:
     """
     The table holds exactly ``records`` (by id), every declared field equal, no duplicates.

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from sage_async.dlt import SyncStats, accounting_source, sales_source
-from sage_async.testing import Sandbox, _tokens
 from mirror._mirror import (
     accounting_client,
     assert_mirrors,
@@ -20,6 +18,8 @@ from mirror._mirror import (
     sales_client,
     table,
 )
+from sage_async.dlt import SyncStats, accounting_source, sales_source
+from sage_async.testing import Sandbox, _tokens
 
 
 START = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
@@ -35,7 +35,7 @@ async def sb() -> AsyncIterator[Sandbox]:
 
 
 @pytest.fixture
-def frozen(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def frozen(monkeypatch: pytest.MonkeyPatch) -> None:
     """Stop the sandbox clock at START: every mutation gets the very same timestamp."""
 
     class Frozen(datetime):
@@ -44,7 +44,6 @@ def frozen(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
             return START
 
     monkeypatch.setattr(_tokens, "datetime", Frozen)
-    yield
 
 
 def sales_records(sb: Sandbox, name: str, *, keep_deleted: bool = False) -> dict[Any, Any]:

@@ -34,7 +34,9 @@ def test_sync_sandbox_writes_duckdb_in_the_working_directory_and_summarises(
     assert 0 == main(argv)
     err = capsys.readouterr().err
     with duckdb.connect(str(tmp_path / DEFAULT_DUCKDB), read_only=True) as db:
-        row = db.execute("SELECT count(*), count(DISTINCT id) FROM sales_sandbox.accounts").fetchone()
+        row = db.execute(
+            "SELECT count(*), count(DISTINCT id) FROM sales_sandbox.accounts"
+        ).fetchone()
     assert row is not None
     count, distinct = row
     assert count == distinct

@@ -51,14 +51,12 @@ def add_sync_parser(commands: Any) -> None:
             "bigquery, snowflake, filesystem, ...) take their credentials from dlt's own "
             "configuration (.dlt/secrets.toml or DESTINATION__<NAME>__CREDENTIALS)."
         ),
-        epilog='Example: sage-async sync sales accounts contacts --sandbox\n'
+        epilog="Example: sage-async sync sales accounts contacts --sandbox\n"
         '         duckdb sage_async.duckdb "select count(*) from sales_sandbox.accounts"',
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sync.add_argument("api", choices=("sales", "accounting"), help="which API")
-    sync.add_argument(
-        "resources", nargs="+", metavar="RESOURCE", help="resources to sync, or all"
-    )
+    sync.add_argument("resources", nargs="+", metavar="RESOURCE", help="resources to sync, or all")
     sync.add_argument(
         "--destination", default="duckdb", metavar="NAME",
         help=f"a dlt destination (default: duckdb, the file ./{DEFAULT_DUCKDB})",
@@ -181,5 +179,5 @@ def _pipeline_run(
     try:
         return sync(pipeline, source, stats)
     except PipelineStepFailed as exc:
-        cause = exc.__cause__ or exc
-        raise SyncFailed(f"sync failed at {exc.step}: {str(cause).strip().splitlines()[0]}") from None
+        first = str(exc.__cause__ or exc).strip().splitlines()[0]
+        raise SyncFailed(f"sync failed at {exc.step}: {first}") from None

@@ -12,8 +12,8 @@ from dlt.extract.source import DltSource
 from sage_async._accounting_client import AccountingClient
 from sage_async._accounting_resource import AccountingResource
 from sage_async.dlt._columns import DELETED, TENANT, columns_for
-from sage_async.dlt._shared import SharedClient
 from sage_async.dlt._resources import check_names
+from sage_async.dlt._shared import SharedClient
 from sage_async.dlt._stats import SyncStats
 from sage_async.dlt._window import Window
 from sage_async.models.accounting import RESOURCES

@@ -12,8 +12,8 @@ from dlt.extract.source import DltSource
 from sage_async._sales_client import SalesClient
 from sage_async._sales_resource import SalesResource
 from sage_async.dlt._columns import TENANT, columns_for
-from sage_async.dlt._shared import SharedClient
 from sage_async.dlt._resources import check_names
+from sage_async.dlt._shared import SharedClient
 from sage_async.dlt._stats import SyncStats
 from sage_async.dlt._window import Window
 from sage_async.filters import F
@@ -64,8 +64,7 @@ def sales_source(
     @dlt.source(name="sage_sales", max_table_nesting=1)
     def source() -> Any:
         return [
-            _resource(name, shared, keep_deleted, overlap, concurrency, counters)
-            for name in names
+            _resource(name, shared, keep_deleted, overlap, concurrency, counters) for name in names
         ]
 
     return source()

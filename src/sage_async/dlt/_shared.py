@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Callable
-from typing import Generic, Protocol, Self, TypeVar
+from typing import Generic, TypeVar
+
+from sage_async._client import BaseClient
 
 
 __all__ = ["SharedClient"]
 
-
-class _Client(Protocol):
-    async def __aenter__(self) -> Self: ...
-    async def __aexit__(self, *exc: object) -> None: ...
-
-
-C = TypeVar("C", bound=_Client)
+C = TypeVar("C", bound=BaseClient)
 
 
 class SharedClient(Generic[C]):
@@ -41,7 +37,7 @@ class SharedClient(Generic[C]):
         """The shared client, opened on first use."""
         if self._client is None:
             client = self._make()
-            await client.__aenter__()
+            await client.open()
             self._client = client
         self._users += 1
         try:
@@ -50,4 +46,4 @@ class SharedClient(Generic[C]):
             self._users -= 1
             if self._users == 0:
                 client, self._client = self._client, None
-                await client.__aexit__(None, None, None)
+                await client.aclose()

@@ -13,6 +13,8 @@ from typing import Any
 
 import attrs
 import dlt
+from dlt.common.destination.exceptions import SqlClientNotAvailable
+from dlt.destinations.exceptions import DatabaseUndefinedRelation
 from dlt.extract.source import DltSource
 
 from sage_async.dlt._stats import SyncStats
@@ -63,21 +65,25 @@ def _present(client: Any, table: str, ids: Sequence[int | str]) -> int:
     return total
 
 
-def _sizes(pipeline: dlt.Pipeline, stats: SyncStats, with_marks: bool) -> dict[str, tuple[int, int]]:
-    """``{table: (rows, rows among the delete marks)}`` for the tables that exist; ``{}`` when
-    the destination has no SQL client."""
+def _sizes(
+    pipeline: dlt.Pipeline, stats: SyncStats, with_marks: bool
+) -> dict[str, tuple[int, int]]:
+    """
+    ``{table: (rows, rows among the delete marks)}`` for the tables that exist; ``{}`` when the
+    destination has no SQL client.
+    """
     sizes: dict[str, tuple[int, int]] = {}
     try:
         client = pipeline.sql_client()
-    except Exception:  # noqa: BLE001 - filesystem and other non-SQL destinations
+    except SqlClientNotAvailable:  # filesystem and other non-SQL destinations
         return sizes
     with client:
+        if not client.has_dataset():
+            return sizes
         for table, counters in stats.tables.items():
-            if not client.has_dataset():
-                break
             try:
                 rows = _count(client, table)
-            except Exception:  # noqa: BLE001 - the table is not created yet
+            except DatabaseUndefinedRelation:  # not created yet: the first run
                 continue
             marked = _present(client, table, counters.deleted_ids) if with_marks else 0
             sizes[table] = (rows, marked)

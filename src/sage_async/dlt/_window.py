@@ -70,9 +70,6 @@ class Window:
         """Record where the next run starts (called once every page of the run was yielded)."""
         if self.newest is None:
             return
-        if self.previous is not None:
-            start = self.previous
-        else:
-            start = self.newest - self._overlap
+        start = self.previous if self.previous is not None else self.newest - self._overlap
         self._state["since"] = start.isoformat()
         self._state["cursor"] = self.newest.isoformat()
