@@ -55,13 +55,15 @@ def accounting_records(sb: Sandbox, name: str) -> dict[Any, Any]:
     return {rid: sb.record("accounting", name, rid) for rid in sb.ids("accounting", name)}
 
 
+@pytest.mark.parametrize("arrow", [True, False], ids=["arrow", "dicts"])
 async def test_sales_sync_mirrors_the_sandbox_then_merges_changes_and_removes_deletes(
-    sb: Sandbox, tmp_path: Path, frozen: None
+    sb: Sandbox, tmp_path: Path, frozen: None, arrow: bool
 ) -> None:
     """
     A first sync loads accounts and contacts as the sandbox lists them (soft-deleted ones left
     out), typed from the models; after creates, updates (two in the same second) and deletes
     each further sync leaves the tables equal to the sandbox again, without duplicate ids.
+    Pages go to dlt as Arrow tables or as lists of dicts: the tables are the same.
     """
     pipe = pipeline(tmp_path, "sales")
     db = tmp_path / "mirror.duckdb"
@@ -70,7 +72,8 @@ async def test_sales_sync_mirrors_the_sandbox_then_merges_changes_and_removes_de
 
     async def sync_and_check() -> dict[str, Any]:
         stats = SyncStats()
-        changes = await run(pipe, sales_source(make, ["accounts", "contacts"], stats=stats), stats)
+        source = sales_source(make, ["accounts", "contacts"], stats=stats, arrow=arrow)
+        changes = await run(pipe, source, stats)
         for name in ("accounts", "contacts"):
             assert_mirrors(pipe, db, "sales", name, sales_records(sb, name), tenant)
         return changes
@@ -124,13 +127,15 @@ async def test_sales_keep_deleted_keeps_soft_deleted_rows_flagged(
     )
 
 
+@pytest.mark.parametrize("arrow", [True, False], ids=["arrow", "dicts"])
 async def test_accounting_sync_mirrors_stock_items_and_contacts_with_deletes(
-    sb: Sandbox, tmp_path: Path, frozen: None
+    sb: Sandbox, tmp_path: Path, frozen: None, arrow: bool
 ) -> None:
     """
     Stock items and contacts load whole (money as decimals whether sent as numbers or
     strings); after creates, updates (two in the same second) and deletes (deleted_since)
-    further syncs leave the tables equal to the sandbox's live records.
+    further syncs leave the tables equal to the sandbox's live records, with Arrow pages or
+    lists of dicts alike.
     """
     pipe = pipeline(tmp_path, "acc")
     db = tmp_path / "mirror.duckdb"
@@ -139,7 +144,7 @@ async def test_accounting_sync_mirrors_stock_items_and_contacts_with_deletes(
 
     async def sync_and_check() -> dict[str, Any]:
         stats = SyncStats()
-        source = accounting_source(make, ["stock_items", "contacts"], stats=stats)
+        source = accounting_source(make, ["stock_items", "contacts"], stats=stats, arrow=arrow)
         changes = await run(pipe, source, stats)
         for name in ("stock_items", "contacts"):
             assert_mirrors(pipe, db, "accounting", name, accounting_records(sb, name), tenant)

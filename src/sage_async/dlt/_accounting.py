@@ -12,7 +12,7 @@ from dlt.extract.source import DltSource
 from sage_async._accounting_client import AccountingClient
 from sage_async._accounting_resource import AccountingResource
 from sage_async.dlt._columns import DELETED, TENANT, columns_for
-from sage_async.dlt._resources import check_names
+from sage_async.dlt._resources import check_names, use_arrow
 from sage_async.dlt._shared import SharedClient
 from sage_async.dlt._stats import SyncStats
 from sage_async.dlt._window import Window
@@ -32,6 +32,7 @@ def accounting_source(
     overlap: timedelta = DEFAULT_OVERLAP,
     concurrency: int | None = None,
     stats: SyncStats | None = None,
+    arrow: bool | None = None,
 ) -> DltSource:
     """
     A dlt source with one resource per listable Accounting collection of one business.
@@ -51,6 +52,10 @@ def accounting_source(
             starts (later runs start where the previous run began: see ``_window``).
         concurrency: pages in flight per resource (default: the client's adaptive window).
         stats: counters filled while the source runs (the CLI's summary).
+        arrow: yield each page as an Arrow table typed by the column hints, which dlt writes
+            as it is instead of normalizing row by row (several times faster); default: when
+            pyarrow is installed (it is with the ``dlt`` extra). ``False`` yields the pages'
+            lists of dicts.
 
     Raises:
         UnknownFieldError: a resource name the API does not list.
@@ -58,10 +63,11 @@ def accounting_source(
     names = check_names("accounting", resources)
     counters = stats if stats is not None else SyncStats()
     shared = SharedClient(client)
+    tables = use_arrow(arrow)
 
     @dlt.source(name="sage_accounting", max_table_nesting=1)
     def source() -> Any:
-        return [_resource(name, shared, overlap, concurrency, counters) for name in names]
+        return [_resource(name, shared, overlap, concurrency, counters, tables) for name in names]
 
     return source()
 
@@ -72,6 +78,7 @@ def _resource(
     overlap: timedelta,
     concurrency: int | None,
     stats: SyncStats,
+    arrow: bool,
 ) -> Any:
     spec = RESOURCES[name]
     params = set(spec.list_params)
@@ -82,6 +89,11 @@ def _resource(
     base: dict[str, Any] = {"attributes": "all"} if "attributes" in params else {}
     counters = stats.table(name)
     counters.replace = cursor is None
+    tables = None
+    if arrow:
+        from sage_async.dlt._arrow import PageTables  # pyarrow only when asked for
+
+        tables = PageTables(columns)
 
     async def pages() -> AsyncIterator[list[dict[str, Any]]]:
         window = Window(dlt.current.resource_state(), overlap) if cursor else None
@@ -103,7 +115,7 @@ def _resource(
                 if window is not None:
                     window.see(rows, CURSOR)
                 counters.rows += len(rows)
-                yield rows
+                yield rows if tables is None else tables.table(rows)
             if deletes and since is not None:
                 # deleted_since is exclusive: one second earlier keeps a delete at `since`.
                 gone = resource.pages(raw=True, ordered=False, concurrency=concurrency,
@@ -116,7 +128,7 @@ def _resource(
                     ]  # fmt: skip
                     counters.deleted_ids.extend(mark["id"] for mark in marks)
                     if marks:
-                        yield marks
+                        yield marks if tables is None else tables.table(marks)
         if window is not None:
             window.commit()
 

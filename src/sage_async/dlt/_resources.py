@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from sage_async._errors import UnknownFieldError
 
 
-__all__ = ["check_names", "listable"]
+__all__ = ["check_names", "listable", "use_arrow"]
 
 
 def listable(api: str) -> list[str]:
@@ -37,3 +37,14 @@ def check_names(api: str, names: Iterable[str] | None) -> list[str]:
             hint = f"; did you mean {' or '.join(close)}?" if close else ""
             raise UnknownFieldError(f"unknown {api} resource {name!r}{hint}")
     return chosen
+
+
+def use_arrow(arrow: bool | None) -> bool:
+    """Whether pages go to dlt as Arrow tables: as asked, or when pyarrow is installed."""
+    if arrow is not None:
+        return arrow
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        return False
+    return True

@@ -12,7 +12,7 @@ from dlt.extract.source import DltSource
 from sage_async._sales_client import SalesClient
 from sage_async._sales_resource import SalesResource
 from sage_async.dlt._columns import TENANT, columns_for
-from sage_async.dlt._resources import check_names
+from sage_async.dlt._resources import check_names, use_arrow
 from sage_async.dlt._shared import SharedClient
 from sage_async.dlt._stats import SyncStats
 from sage_async.dlt._window import Window
@@ -34,6 +34,7 @@ def sales_source(
     overlap: timedelta = DEFAULT_OVERLAP,
     concurrency: int | None = None,
     stats: SyncStats | None = None,
+    arrow: bool | None = None,
 ) -> DltSource:
     """
     A dlt source with one resource per listable Sales Management collection.
@@ -53,6 +54,10 @@ def sales_source(
             starts (later runs start where the previous run began: see ``_window``).
         concurrency: pages in flight per resource (default: the client's adaptive window).
         stats: counters filled while the source runs (the CLI's summary).
+        arrow: yield each page as an Arrow table typed by the column hints, which dlt writes
+            as it is instead of normalizing row by row (several times faster); default: when
+            pyarrow is installed (it is with the ``dlt`` extra). ``False`` yields the pages'
+            lists of dicts.
 
     Raises:
         UnknownFieldError: a resource name the API does not list.
@@ -60,12 +65,12 @@ def sales_source(
     names = check_names("sales", resources)
     counters = stats if stats is not None else SyncStats()
     shared = SharedClient(client)
+    tables = use_arrow(arrow)
 
     @dlt.source(name="sage_sales", max_table_nesting=1)
     def source() -> Any:
-        return [
-            _resource(name, shared, keep_deleted, overlap, concurrency, counters) for name in names
-        ]
+        options = (keep_deleted, overlap, concurrency, counters, tables)
+        return [_resource(name, shared, *options) for name in names]
 
     return source()
 
@@ -77,6 +82,7 @@ def _resource(
     overlap: timedelta,
     concurrency: int | None,
     stats: SyncStats,
+    arrow: bool,
 ) -> Any:
     spec = RESOURCES[name]
     wires = set(columns_for(spec, cursor=None, hard_delete=None))
@@ -87,6 +93,11 @@ def _resource(
     )
     counters = stats.table(name)
     counters.replace = cursor is None
+    tables = None
+    if arrow:
+        from sage_async.dlt._arrow import PageTables  # pyarrow only when asked for
+
+        tables = PageTables(columns)
     # A null lookup would make dlt announce an untyped column `<lookup>`; its two typed
     # columns (`<lookup>__id`, `<lookup>__value`) are null without it.
     lookups = [w[: -len("__id")] for w in columns if w.endswith("__id")]
@@ -106,9 +117,11 @@ def _resource(
                     continue
                 for row in rows:
                     row[TENANT] = tenant
-                    for wire in lookups:
-                        if row.get(wire, 0) is None:
-                            del row[wire]
+                if tables is None:
+                    for row in rows:
+                        for wire in lookups:
+                            if row.get(wire, 0) is None:
+                                del row[wire]
                 if window is not None:
                     window.see(rows, CURSOR)
                 if soft and not keep_deleted:
@@ -117,7 +130,7 @@ def _resource(
                     counters.rows += len(rows) - len(gone)
                 else:
                     counters.rows += len(rows)
-                yield rows
+                yield rows if tables is None else tables.table(rows)
         if window is not None:
             window.commit()
 
