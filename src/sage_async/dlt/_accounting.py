@@ -95,7 +95,7 @@ def _resource(
 
         tables = PageTables(columns)
 
-    async def pages() -> AsyncIterator[list[dict[str, Any]]]:
+    async def pages() -> AsyncIterator[Any]:  # pages: lists of dicts, or Arrow tables
         window = Window(dlt.current.resource_state(), overlap) if cursor else None
         since = None if window is None else window.since
         async with shared.use() as client:
@@ -115,7 +115,14 @@ def _resource(
                 if window is not None:
                     window.see(rows, CURSOR)
                 counters.rows += len(rows)
-                yield rows if tables is None else tables.table(rows)
+                if tables is None:
+                    yield rows
+                else:
+                    for batch in tables.add(rows):
+                        yield batch
+            if tables is not None:
+                for batch in tables.flush():
+                    yield batch
             if deletes and since is not None:
                 # deleted_since is exclusive: one second earlier keeps a delete at `since`.
                 gone = resource.pages(raw=True, ordered=False, concurrency=concurrency,

@@ -102,7 +102,7 @@ def _resource(
     # columns (`<lookup>__id`, `<lookup>__value`) are null without it.
     lookups = [w[: -len("__id")] for w in columns if w.endswith("__id")]
 
-    async def pages() -> AsyncIterator[list[dict[str, Any]]]:
+    async def pages() -> AsyncIterator[Any]:  # pages: lists of dicts, or Arrow tables
         window = Window(dlt.current.resource_state(), overlap) if cursor else None
         async with shared.use() as client:
             resource: SalesResource[Any, Any] = getattr(client, name)
@@ -130,7 +130,14 @@ def _resource(
                     counters.rows += len(rows) - len(gone)
                 else:
                     counters.rows += len(rows)
-                yield rows if tables is None else tables.table(rows)
+                if tables is None:
+                    yield rows
+                else:
+                    for batch in tables.add(rows):
+                        yield batch
+            if tables is not None:
+                for batch in tables.flush():
+                    yield batch
         if window is not None:
             window.commit()
 
