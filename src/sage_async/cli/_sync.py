@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import logging
 import re
 import sys
 from collections.abc import Callable, Mapping
@@ -150,6 +151,22 @@ async def run_sync(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     return EXIT_OK
 
 
+class _ArrowHintNotice(logging.Filter):
+    """
+    Drop dlt's per-batch notice that Arrow column types differ from the resource's hints: the
+    JSON columns travel as Arrow strings on purpose, and the hints (kept by dlt) are right.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "when merging arrow schema with dlt schema" not in record.getMessage()
+
+
+def _quiet_arrow_notice() -> None:
+    logger = logging.getLogger("dlt")
+    if not any(isinstance(f, _ArrowHintNotice) for f in logger.filters):
+        logger.addFilter(_ArrowHintNotice())
+
+
 def _pipeline_run(
     args: argparse.Namespace, names: list[str], make: Callable[[], Any], tenant: str
 ) -> list[Any]:
@@ -159,6 +176,7 @@ def _pipeline_run(
 
     from sage_async.dlt import SyncStats, accounting_source, sales_source, sync
 
+    _quiet_arrow_notice()
     stats = SyncStats()
     if args.api == "sales":
         source = sales_source(make, names, keep_deleted=args.keep_deleted,

@@ -70,8 +70,8 @@ def _cast(values: list[Any], kind: str) -> pa.Array:
 
 def _instant(text: str, kind: str) -> Any:
     value = datetime.fromisoformat(text)
-    if kind == "date":
-        return value.date() if isinstance(value, datetime) else value
+    if kind == "date":  # a date-time sent in a date field: its date
+        return value.date()
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
