@@ -10,7 +10,7 @@ custom fields) become columns of the type Arrow infers, or JSON text when their 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -34,34 +34,47 @@ def _json(values: list[Any]) -> pa.Array:
     return pa.array([None if v is None else orjson.dumps(v).decode() for v in values], pa.string())
 
 
+_REFUSED = (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError)
+
+
 def _decimal(values: list[Any]) -> pa.Array:
+    try:  # every value a numeric string (or null): one cast
+        return pa.array(values, pa.string()).cast(_DECIMAL)
+    except _REFUSED:  # numbers, or more than 9 fractional digits
+        pass
     text = [None if v is None else str(v) for v in values]
     try:
         return pa.array(text, pa.string()).cast(_DECIMAL)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # > 9 fractional digits, or junk
+    except _REFUSED:
         step = Decimal("1e-9")
         return pa.array([None if t is None else Decimal(t).quantize(step) for t in text], _DECIMAL)
+
+
+def _instants(values: list[Any], kind: str) -> pa.Array:
+    target = _TIMESTAMP if kind == "timestamp" else pa.date32()
+    try:  # ISO strings with Z or an offset: one cast
+        return pa.array(values, pa.string()).cast(target)
+    except _REFUSED:  # "" (empty settings dates), no offset (taken as UTC), a date-time as date
+        text = [v or None for v in values]
+        return pa.array([None if t is None else _instant(t, kind) for t in text], target)
 
 
 def _cast(values: list[Any], kind: str) -> pa.Array:
     if kind == "json":
         return _json(values)
     if kind == "bool":
-        return pa.array([None if v is None else bool(v) for v in values], pa.bool_())
+        try:
+            return pa.array(values, pa.bool_())
+        except _REFUSED:  # Sales 0/1 flags
+            return pa.array([None if v is None else bool(v) for v in values], pa.bool_())
     if kind == "decimal":
         return _decimal(values)
     if kind in ("timestamp", "date"):
-        target = _TIMESTAMP if kind == "timestamp" else pa.date32()
-        text = [v or None for v in values]
-        try:
-            return pa.array(text, pa.string()).cast(target)
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # no offset: taken as UTC
-            parsed = [None if t is None else _instant(t, kind) for t in text]
-            return pa.array(parsed, target)
+        return _instants(values, kind)
     kind_type = _DIRECT[kind]
     try:
         return pa.array(values, kind_type)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):  # a value of another type
+    except _REFUSED:  # a value of another type
         if kind == "text":
             return pa.array([None if v is None else str(v) for v in values], kind_type)
         convert = int if kind == "bigint" else float
@@ -78,7 +91,7 @@ def _instant(text: str, kind: str) -> Any:
 def _inferred(values: list[Any]) -> pa.Array:
     try:
         array = pa.array(values)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+    except _REFUSED:
         return _json(values)
     if pa.types.is_null(array.type) or pa.types.is_nested(array.type):
         return _json(values)
@@ -94,20 +107,18 @@ class PageTables:
     """
 
     def __init__(self, columns: Mapping[str, Mapping[str, Any]]) -> None:
-        self._getters: list[tuple[str, Callable[[dict[str, Any]], Any], str]] = []
-        self._declared: set[str] = set()
-        self._pending: list[pa.Table] = []
-        self._rows = 0
+        self._plain: list[tuple[str, str]] = []
+        self._nested: dict[str, list[tuple[str, str]]] = {}
         for name, hint in columns.items():
             kind = str(hint["data_type"])
             if "__" in name:
                 parent, child = name.split("__", 1)
-                self._declared.add(parent)
-                getter = _nested(parent, child)
+                self._nested.setdefault(parent, []).append((child, kind))
             else:
-                self._declared.add(name)
-                getter = _key(name)
-            self._getters.append((name, getter, kind))
+                self._plain.append((name, kind))
+        self._declared = {name for name, _ in self._plain} | set(self._nested)
+        self._pending: list[pa.Table] = []
+        self._rows = 0
 
     def add(self, rows: list[dict[str, Any]]) -> list[pa.Table]:
         """Convert a page; return the batch once it holds ``BATCH_ROWS`` rows, else ``[]``."""
@@ -132,23 +143,18 @@ class PageTables:
         """The page as a table: declared columns first, then the undeclared keys it holds."""
         names: list[str] = []
         arrays: list[pa.Array] = []
-        for name, getter, kind in self._getters:
+        # Comprehensions over the rows, one per column: the per-value cost is what counts here.
+        for name, kind in self._plain:
             names.append(name)
-            arrays.append(_cast([getter(row) for row in rows], kind))
+            arrays.append(_cast([row.get(name) for row in rows], kind))
+        for parent, children in self._nested.items():
+            objects = [row.get(parent) for row in rows]
+            for child, kind in children:
+                names.append(f"{parent}__{child}")
+                values = [o.get(child) if type(o) is dict else None for o in objects]
+                arrays.append(_cast(values, kind))
         extra = sorted({k for row in rows for k in row} - self._declared)
         for name in extra:
             names.append(name)
             arrays.append(_inferred([row.get(name) for row in rows]))
         return pa.Table.from_arrays(arrays, names=names)
-
-
-def _key(name: str) -> Callable[[dict[str, Any]], Any]:
-    return lambda row: row.get(name)
-
-
-def _nested(parent: str, child: str) -> Callable[[dict[str, Any]], Any]:
-    def get(row: dict[str, Any]) -> Any:
-        value = row.get(parent)
-        return value.get(child) if isinstance(value, dict) else None
-
-    return get
