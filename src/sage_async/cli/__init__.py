@@ -86,5 +86,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         stderr_line(f"{exc.filename}: {reason}" if exc.filename else reason)
         return EXIT_PARTIAL
     except KeyboardInterrupt:
-        stderr_line("interrupted; the checkpoint is kept: run again with --resume to continue")
+        if args.command == "export":
+            stderr_line("interrupted; the checkpoint is kept: run again with --resume to continue")
+        else:
+            stderr_line("interrupted; run the same command again to continue")
         return EXIT_INTERRUPTED
