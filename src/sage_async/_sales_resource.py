@@ -326,7 +326,7 @@ class SalesResource(Resource[M, W]):
             InvalidParameterError: a key missing, superfluous or malformed.
         """
         entry = find_related(self.spec, name)
-        item = self._path(key) if entry.keyed and "{id}" in entry.path else ""
+        item = self._path(key) if key is not None and "{id}" in entry.path else ""
         path = related_path(self.spec, entry, key, item)
         params = self._params(f"related({name!r})", None, filters, Fields(entry.model))
         headers = None
