@@ -307,9 +307,8 @@ class SalesResource(Resource[M, W]):
         Fetch a sub-resource of the collection: ``users.related("roles", 7)`` is
         ``GET /users/7/roles``, ``users.related("scores")`` is ``GET /users/scores``.
 
-        The names come from the spec (``spec.related``): users ``roles``, ``hierarchy``,
-        ``scores``; roles ``users``; calls ``by_phone`` (key: the phone number); documents
-        ``folders``; accounts ``documents``.
+        Names (``spec.related``): users ``roles``, ``hierarchy``, ``scores``; roles ``users``;
+        calls ``by_phone`` (key: a phone number); documents ``folders``; accounts ``documents``.
 
         Args:
             name: the sub-resource.
@@ -329,9 +328,7 @@ class SalesResource(Resource[M, W]):
         item = self._path(key) if key is not None and "{id}" in entry.path else ""
         path = related_path(self.spec, entry, key, item)
         params = self._params(f"related({name!r})", None, filters, Fields(entry.model))
-        headers = None
-        if params.pop("ExtraFieldDescription", None):
-            headers = {"ExtraFieldDescription": "1"}
+        headers = _extra(params.pop("ExtraFieldDescription", None) is not None)
         data = await self._client.request(
             "GET", path, params=params or None, headers=headers,
             where=params.get("where"), order=params.get("order"), expect="array",

@@ -126,6 +126,8 @@ async def test_related_honours_where_order_and_lang(
         some = await client.users.related("scores", where="id > 4", order="id", lang="fr")
         assert [row.id for row in everything if row.id > 4][::-1] == [row.id for row in some]
         assert {"where": "id > 4", "order": "id", "lang": "fr"} == dict(list(sandbox.log)[-1].query)
+        described = await client.users.related("scores", extra_field_descriptions=True)
+        assert [row.id for row in everything] == [row.id for row in described]
         with pytest.raises(UnknownFieldError):
             await client.users.related("scores", where="description = 'x'")  # a Role field
         with pytest.raises(InvalidFilterError):
