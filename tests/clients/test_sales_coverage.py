@@ -5,9 +5,12 @@ index and field descriptions, and the custom value lists, all against the sandbo
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sage_async import (
     Converter,
@@ -238,3 +241,23 @@ def test_new_models_decode_their_sandbox_rows_strictly(sandbox: Sandbox) -> None
         col = sandbox.collection("sales", name)
         converter.structure_list([col.get(i) for i in range(50)], model)
     assert 0 == converter.drift.total
+
+
+@given(st.text(min_size=1).filter(lambda s: s not in (".", "..")))
+def test_a_phone_key_is_one_path_segment(phone: str) -> None:
+    """Any phone text becomes exactly one percent-encoded segment below /calls/phone."""
+    from urllib.parse import unquote
+
+    from sage_async._sales_meta import related_path
+
+    spec = RESOURCES["calls"]
+    entry = spec.sub_resource("by_phone")
+    assert entry is not None
+    if any(unicodedata.category(c) == "Cc" for c in phone):
+        with pytest.raises(InvalidParameterError):
+            related_path(spec, entry, phone, "")
+        return
+    path = related_path(spec, entry, phone, "")
+    head, _, segment = path.rpartition("/")
+    assert "/calls/phone" == head
+    assert phone == unquote(segment)
