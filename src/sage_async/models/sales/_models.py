@@ -7198,3 +7198,912 @@ class Campaign(Model):
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class CalendarItem(Model):
+    """
+    An event or task of the agenda (`calendar`, singular). Fields from the create/update pages
+    of a secondary source (unverified); references read as lookups like activities.
+    """
+
+    __sage_open__ = ("^Z_",)
+
+    id: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    subject: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "subject", "required": False, "nullable": True},
+    )
+    """Title of the event or task (unverified name)."""
+    comment: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "comment", "required": False, "nullable": True},
+    )
+    is_task: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "isTask", "required": False, "nullable": True},
+    )
+    """A task rather than an event (unverified)."""
+    all_day: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "allDay", "required": False, "nullable": True},
+    )
+    """Lasts the whole day (no start or end time)."""
+    start_date: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "startDate", "required": False, "nullable": True},
+    )
+    """Start, as the API writes it (format unverified: kept as text)."""
+    end_date: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "endDate", "required": False, "nullable": True},
+    )
+    """End, as the API writes it (format unverified: kept as text)."""
+    reminder: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reminder", "required": False, "nullable": True},
+    )
+    """Reminder lead time code (-2 none, 1 at start, other values minutes)."""
+    city: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "city", "required": False, "nullable": True},
+    )
+    account_id: Lookup | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "accountId", "required": False, "nullable": True},
+    )
+    contact_id: Lookup | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contactId", "required": False, "nullable": True},
+    )
+    opportunity_id: Lookup | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "opportunityId", "required": False, "nullable": True},
+    )
+    branch_id: Lookup | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "branchId", "required": False, "nullable": True},
+    )
+    sales_rep_id: Lookup | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "salesRepId", "required": False, "nullable": True},
+    )
+    type_id: Lookup | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "typeId", "required": False, "nullable": True},
+    )
+    """Activity type of the event (unverified)."""
+    date_created: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "dateCreated", "required": False, "nullable": True},
+    )
+    date_updated: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "dateUpdated", "required": False, "nullable": True},
+    )
+    date_deleted: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "dateDeleted", "required": False, "nullable": True},
+    )
+    sales_rep_id_created: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "salesRepIdCreated", "required": False, "nullable": True},
+    )
+    sales_rep_id_updated: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "salesRepIdUpdated", "required": False, "nullable": True},
+    )
+    sales_rep_id_deleted: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "salesRepIdDeleted", "required": False, "nullable": True},
+    )
+    deleted: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "deleted", "required": False, "nullable": False},
+    )
+    ext_id: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "extId", "required": False, "nullable": True},
+    )
+    permission_level: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "permissionLevel", "required": False, "nullable": False},
+    )
+    read_only: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "readOnly", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class CalendarItemWrite(Model):
+    """
+    Body of POST/PUT /calendar (secondary source, unverified); references as plain integer ids.
+    """
+
+    __sage_open__ = ("^Z_",)
+
+    subject: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "subject", "required": False, "nullable": False},
+    )
+    comment: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "comment", "required": False, "nullable": False},
+    )
+    is_task: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "isTask", "required": False, "nullable": False},
+    )
+    all_day: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "allDay", "required": False, "nullable": False},
+    )
+    start_date: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "startDate", "required": False, "nullable": False},
+    )
+    end_date: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "endDate", "required": False, "nullable": False},
+    )
+    reminder: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reminder", "required": False, "nullable": False},
+    )
+    city: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "city", "required": False, "nullable": False},
+    )
+    account_id: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "accountId", "required": False, "nullable": False},
+    )
+    contact_id: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contactId", "required": False, "nullable": False},
+    )
+    opportunity_id: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "opportunityId", "required": False, "nullable": False},
+    )
+    branch_id: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "branchId", "required": False, "nullable": False},
+    )
+    sales_rep_id: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "salesRepId", "required": False, "nullable": False},
+    )
+    type_id: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "typeId", "required": False, "nullable": False},
+    )
+    ext_id: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "extId", "required": False, "nullable": True},
+    )
+    permission_level: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "permissionLevel", "required": False, "nullable": False},
+    )
+    read_only: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "readOnly", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class ContactEntity(Model):
+    """
+    A link between a contact and an entity it belongs to (`contactsEntities`, list only). Field
+    set unverified.
+    """
+
+    __sage_open__ = ("^Z_",)
+
+    id: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    contact_id: Lookup | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contactId", "required": False, "nullable": True},
+    )
+    entity_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "entityId", "required": False, "nullable": True},
+    )
+    """Id of the linked entity (unverified)."""
+    entity_type: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "entityType", "required": False, "nullable": True},
+    )
+    """Kind of the linked entity (unverified)."""
+    date_created: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "dateCreated", "required": False, "nullable": True},
+    )
+    date_updated: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "dateUpdated", "required": False, "nullable": True},
+    )
+    date_deleted: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "dateDeleted", "required": False, "nullable": True},
+    )
+    sales_rep_id_created: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "salesRepIdCreated", "required": False, "nullable": True},
+    )
+    sales_rep_id_updated: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "salesRepIdUpdated", "required": False, "nullable": True},
+    )
+    sales_rep_id_deleted: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "salesRepIdDeleted", "required": False, "nullable": True},
+    )
+    deleted: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "deleted", "required": False, "nullable": False},
+    )
+    ext_id: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "extId", "required": False, "nullable": True},
+    )
+    permission_level: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "permissionLevel", "required": False, "nullable": False},
+    )
+    read_only: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "readOnly", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class EntityOwner(Model):
+    """
+    An owner (user) of an entity (`entityOwners`, list only). Field set unverified.
+    """
+
+    __sage_open__ = ("^Z_",)
+
+    id: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    entity_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "entityId", "required": False, "nullable": True},
+    )
+    """Id of the owned entity (unverified)."""
+    entity_type: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "entityType", "required": False, "nullable": True},
+    )
+    """Kind of the owned entity (unverified)."""
+    sales_rep_id: Lookup | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "salesRepId", "required": False, "nullable": True},
+    )
+    """The owning user (unverified)."""
+    date_created: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "dateCreated", "required": False, "nullable": True},
+    )
+    date_updated: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "dateUpdated", "required": False, "nullable": True},
+    )
+    date_deleted: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "dateDeleted", "required": False, "nullable": True},
+    )
+    sales_rep_id_created: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "salesRepIdCreated", "required": False, "nullable": True},
+    )
+    sales_rep_id_updated: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "salesRepIdUpdated", "required": False, "nullable": True},
+    )
+    sales_rep_id_deleted: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "salesRepIdDeleted", "required": False, "nullable": True},
+    )
+    deleted: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "deleted", "required": False, "nullable": False},
+    )
+    ext_id: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "extId", "required": False, "nullable": True},
+    )
+    permission_level: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "permissionLevel", "required": False, "nullable": False},
+    )
+    read_only: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "readOnly", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class CampaignQuestion(Model):
+    """
+    A question of a campaign's survey (`campaignQuestions`, list and get). Field set unverified.
+    """
+
+    __sage_open__ = ("^Z_",)
+
+    id: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    campaign_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "campaignId", "required": False, "nullable": True},
+    )
+    """The campaign asking it (campaigns)."""
+    question: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "question", "required": False, "nullable": True},
+    )
+    """Text of the question (unverified name)."""
+    type_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "typeId", "required": False, "nullable": True},
+    )
+    """Answer kind (unverified)."""
+    order: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "order", "required": False, "nullable": True},
+    )
+    mandatory: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "mandatory", "required": False, "nullable": True},
+    )
+    """An answer is required (unverified)."""
+    date_created: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "dateCreated", "required": False, "nullable": True},
+    )
+    date_updated: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "dateUpdated", "required": False, "nullable": True},
+    )
+    date_deleted: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "dateDeleted", "required": False, "nullable": True},
+    )
+    sales_rep_id_created: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "salesRepIdCreated", "required": False, "nullable": True},
+    )
+    sales_rep_id_updated: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "salesRepIdUpdated", "required": False, "nullable": True},
+    )
+    sales_rep_id_deleted: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "salesRepIdDeleted", "required": False, "nullable": True},
+    )
+    deleted: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "deleted", "required": False, "nullable": False},
+    )
+    ext_id: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "extId", "required": False, "nullable": True},
+    )
+    permission_level: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "permissionLevel", "required": False, "nullable": False},
+    )
+    read_only: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "readOnly", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class CampaignStatus(Model):
+    """
+    A campaign status (value list `campaignStatuses`, list only). Localised descriptions as on
+    the other value lists; unverified.
+    """
+
+    __sage_open__ = ("^Z_",)
+
+    id: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    description: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "description", "required": False, "nullable": True},
+    )
+    """Label in the requested `lang`."""
+    description_es: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "descriptionES", "required": False, "nullable": True},
+    )
+    description_en: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "descriptionEN", "required": False, "nullable": True},
+    )
+    description_us: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "descriptionUS", "required": False, "nullable": True},
+    )
+    description_it: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "descriptionIT", "required": False, "nullable": True},
+    )
+    description_de: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "descriptionDE", "required": False, "nullable": True},
+    )
+    description_fr: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "descriptionFR", "required": False, "nullable": True},
+    )
+    description_br: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "descriptionBR", "required": False, "nullable": True},
+    )
+    description_dk: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "descriptionDK", "required": False, "nullable": True},
+    )
+    description_pt: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "descriptionPT", "required": False, "nullable": True},
+    )
+    description_ru: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "descriptionRU", "required": False, "nullable": True},
+    )
+    order: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "order", "required": False, "nullable": True},
+    )
+    date_created: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "dateCreated", "required": False, "nullable": True},
+    )
+    date_updated: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "dateUpdated", "required": False, "nullable": True},
+    )
+    date_deleted: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "dateDeleted", "required": False, "nullable": True},
+    )
+    sales_rep_id_created: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "salesRepIdCreated", "required": False, "nullable": True},
+    )
+    sales_rep_id_updated: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "salesRepIdUpdated", "required": False, "nullable": True},
+    )
+    sales_rep_id_deleted: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "salesRepIdDeleted", "required": False, "nullable": True},
+    )
+    deleted: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "deleted", "required": False, "nullable": False},
+    )
+    ext_id: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "extId", "required": False, "nullable": True},
+    )
+    permission_level: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "permissionLevel", "required": False, "nullable": False},
+    )
+    read_only: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "readOnly", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class NewsItem(Model):
+    """
+    A news item of the company billboard (`news`, list only). Field set unverified.
+    """
+
+    __sage_open__ = ("^Z_",)
+
+    id: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    title: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "title", "required": False, "nullable": True},
+    )
+    description: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "description", "required": False, "nullable": True},
+    )
+    """Body of the news item (unverified name)."""
+    link: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "link", "required": False, "nullable": True},
+    )
+    start_date: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "startDate", "required": False, "nullable": True},
+    )
+    """Published from (unverified)."""
+    end_date: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "endDate", "required": False, "nullable": True},
+    )
+    """Published until (unverified)."""
+    date_created: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "dateCreated", "required": False, "nullable": True},
+    )
+    date_updated: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "dateUpdated", "required": False, "nullable": True},
+    )
+    date_deleted: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "dateDeleted", "required": False, "nullable": True},
+    )
+    sales_rep_id_created: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "salesRepIdCreated", "required": False, "nullable": True},
+    )
+    sales_rep_id_updated: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "salesRepIdUpdated", "required": False, "nullable": True},
+    )
+    sales_rep_id_deleted: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "salesRepIdDeleted", "required": False, "nullable": True},
+    )
+    deleted: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "deleted", "required": False, "nullable": False},
+    )
+    ext_id: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "extId", "required": False, "nullable": True},
+    )
+    permission_level: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "permissionLevel", "required": False, "nullable": False},
+    )
+    read_only: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "readOnly", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class ActivityPoint(Model):
+    """
+    A points entry earned by an activity (`activity/points`, list only; Python name
+    `activity_points`). Field set unverified.
+    """
+
+    __sage_open__ = ("^Z_",)
+
+    id: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    activity_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "activityId", "required": False, "nullable": True},
+    )
+    """The activity scoring the points (unverified)."""
+    sales_rep_id: Lookup | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "salesRepId", "required": False, "nullable": True},
+    )
+    """The user credited (unverified)."""
+    points: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "points", "required": False, "nullable": True},
+    )
+    """Points earned (unverified)."""
+    date_created: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "dateCreated", "required": False, "nullable": True},
+    )
+    date_updated: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "dateUpdated", "required": False, "nullable": True},
+    )
+    date_deleted: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "dateDeleted", "required": False, "nullable": True},
+    )
+    sales_rep_id_created: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "salesRepIdCreated", "required": False, "nullable": True},
+    )
+    sales_rep_id_updated: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "salesRepIdUpdated", "required": False, "nullable": True},
+    )
+    sales_rep_id_deleted: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "salesRepIdDeleted", "required": False, "nullable": True},
+    )
+    deleted: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "deleted", "required": False, "nullable": False},
+    )
+    ext_id: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "extId", "required": False, "nullable": True},
+    )
+    permission_level: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "permissionLevel", "required": False, "nullable": False},
+    )
+    read_only: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "readOnly", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class UserScore(Model):
+    """
+    A user's score (`/users/scores`). Field set unverified.
+    """
+
+    __sage_open__ = ("^Z_",)
+
+    id: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    sales_rep_id: Lookup | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "salesRepId", "required": False, "nullable": True},
+    )
+    """The user scored (unverified)."""
+    score: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "score", "required": False, "nullable": True},
+    )
+    """Score value (unverified)."""
+    date_created: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "dateCreated", "required": False, "nullable": True},
+    )
+    date_updated: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "dateUpdated", "required": False, "nullable": True},
+    )
+    date_deleted: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "dateDeleted", "required": False, "nullable": True},
+    )
+    sales_rep_id_created: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "salesRepIdCreated", "required": False, "nullable": True},
+    )
+    sales_rep_id_updated: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "salesRepIdUpdated", "required": False, "nullable": True},
+    )
+    sales_rep_id_deleted: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "salesRepIdDeleted", "required": False, "nullable": True},
+    )
+    deleted: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "deleted", "required": False, "nullable": False},
+    )
+    ext_id: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "extId", "required": False, "nullable": True},
+    )
+    permission_level: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "permissionLevel", "required": False, "nullable": False},
+    )
+    read_only: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "readOnly", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class DocumentFolder(Model):
+    """
+    A folder of the document library (`/documents/folders`). Field set unverified.
+    """
+
+    __sage_open__ = ("^Z_",)
+
+    id: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    description: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "description", "required": False, "nullable": True},
+    )
+    """Folder name."""
+    parent_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "parentId", "required": False, "nullable": True},
+    )
+    """Parent folder id (-1 for the root; unverified)."""
+    level: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "level", "required": False, "nullable": True},
+    )
+    """Security level needed to see the folder (unverified)."""
+    date_created: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "dateCreated", "required": False, "nullable": True},
+    )
+    date_updated: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "dateUpdated", "required": False, "nullable": True},
+    )
+    date_deleted: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "dateDeleted", "required": False, "nullable": True},
+    )
+    sales_rep_id_created: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "salesRepIdCreated", "required": False, "nullable": True},
+    )
+    sales_rep_id_updated: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "salesRepIdUpdated", "required": False, "nullable": True},
+    )
+    sales_rep_id_deleted: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "salesRepIdDeleted", "required": False, "nullable": True},
+    )
+    deleted: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "deleted", "required": False, "nullable": False},
+    )
+    ext_id: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "extId", "required": False, "nullable": True},
+    )
+    permission_level: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "permissionLevel", "required": False, "nullable": False},
+    )
+    read_only: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "readOnly", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class ResourceOperations(Model):
+    """
+    Which operations the API allows on a resource (`GET /resources`).
+    """
+
+    create: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "create", "required": False, "nullable": False},
+    )
+    read: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "read", "required": False, "nullable": False},
+    )
+    update: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "update", "required": False, "nullable": False},
+    )
+    delete: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "delete", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class ResourceIndexEntry(Model):
+    """
+    One row of `GET /resources`, the API's own index of its resources.
+    """
+
+    end_point: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "end_point", "required": False, "nullable": False},
+    )
+    """Path of the resource, e.g. "/v4/accounts"."""
+    schema: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "schema", "required": False, "nullable": False},
+    )
+    """Path of its field description, e.g. "/v4/accounts/schema"."""
+    operations: ResourceOperations | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "operations", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class ValueList(Model):
+    """
+    A custom value list of the tenant (`GET /list`); keys beyond these are kept in extras
+    (unverified set).
+    """
+
+    __sage_open__ = (".*",)
+
+    database_name: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "databaseName", "required": False, "nullable": False},
+    )
+    """Table name of the list, e.g. "Z_tblSources"."""
+    description: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "description", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class ValueListWrite(Model):
+    """
+    Body of POST /list, creating a custom value list (field set unverified).
+    """
+
+    __sage_open__ = (".*",)
+
+    database_name: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "databaseName", "required": True, "nullable": False},
+    )
+    """Table name of the new list (custom lists start with "Z_")."""
+    description: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "description", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""

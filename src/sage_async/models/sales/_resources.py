@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from sage_async._resource_spec import Param, ResourceSpec
+from sage_async._resource_spec import Param, Related, ResourceSpec
 
 from . import _models
 
@@ -101,6 +101,7 @@ RESOURCES: dict[str, ResourceSpec] = {
             "order": Param("order", "str"),
             "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
         },
+        related=(Related("documents", "{id}/documents", _models.Document),),
     ),
     "accounts_related": ResourceSpec(
         name="accounts_related",
@@ -156,6 +157,24 @@ RESOURCES: dict[str, ResourceSpec] = {
             "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
         },
     ),
+    "activity_points": ResourceSpec(
+        name="activity_points",
+        path="/activity/points",
+        model=_models.ActivityPoint,
+        write_model=None,
+        wrap_key=None,
+        id_type="integer",
+        operations=frozenset({"list"}),
+        list_params=("page", "where", "order", "lang"),
+        singleton=False,
+        get_params=(),
+        params={
+            "page": Param("page", "int"),
+            "where": Param("where", "str"),
+            "order": Param("order", "str"),
+            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
+        },
+    ),
     "activity_types": ResourceSpec(
         name="activity_types",
         path="/activityTypes",
@@ -192,6 +211,24 @@ RESOURCES: dict[str, ResourceSpec] = {
             "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
         },
     ),
+    "calendar": ResourceSpec(
+        name="calendar",
+        path="/calendar",
+        model=_models.CalendarItem,
+        write_model=_models.CalendarItemWrite,
+        wrap_key=None,
+        id_type="integer",
+        operations=frozenset({"create", "get", "list", "update"}),
+        list_params=("page", "where", "order", "lang"),
+        singleton=False,
+        get_params=("lang",),
+        params={
+            "page": Param("page", "int"),
+            "where": Param("where", "str"),
+            "order": Param("order", "str"),
+            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
+        },
+    ),
     "calls": ResourceSpec(
         name="calls",
         path="/calls",
@@ -203,6 +240,43 @@ RESOURCES: dict[str, ResourceSpec] = {
         list_params=("page", "where", "order", "lang"),
         singleton=False,
         get_params=("lang",),
+        params={
+            "page": Param("page", "int"),
+            "where": Param("where", "str"),
+            "order": Param("order", "str"),
+            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
+        },
+        related=(Related("by_phone", "phone/{phoneNumber}", _models.Call),),
+    ),
+    "campaign_questions": ResourceSpec(
+        name="campaign_questions",
+        path="/campaignQuestions",
+        model=_models.CampaignQuestion,
+        write_model=None,
+        wrap_key=None,
+        id_type="integer",
+        operations=frozenset({"get", "list"}),
+        list_params=("page", "where", "order", "lang"),
+        singleton=False,
+        get_params=("lang",),
+        params={
+            "page": Param("page", "int"),
+            "where": Param("where", "str"),
+            "order": Param("order", "str"),
+            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
+        },
+    ),
+    "campaign_statuses": ResourceSpec(
+        name="campaign_statuses",
+        path="/campaignStatuses",
+        model=_models.CampaignStatus,
+        write_model=None,
+        wrap_key=None,
+        id_type="integer",
+        operations=frozenset({"list"}),
+        list_params=("page", "where", "order", "lang"),
+        singleton=False,
+        get_params=(),
         params={
             "page": Param("page", "int"),
             "where": Param("where", "str"),
@@ -264,6 +338,24 @@ RESOURCES: dict[str, ResourceSpec] = {
             "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
         },
     ),
+    "contacts_entities": ResourceSpec(
+        name="contacts_entities",
+        path="/contactsEntities",
+        model=_models.ContactEntity,
+        write_model=None,
+        wrap_key=None,
+        id_type="integer",
+        operations=frozenset({"list"}),
+        list_params=("page", "where", "order", "lang"),
+        singleton=False,
+        get_params=(),
+        params={
+            "page": Param("page", "int"),
+            "where": Param("where", "str"),
+            "order": Param("order", "str"),
+            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
+        },
+    ),
     "countries": ResourceSpec(
         name="countries",
         path="/countries",
@@ -317,6 +409,7 @@ RESOURCES: dict[str, ResourceSpec] = {
             "order": Param("order", "str"),
             "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
         },
+        related=(Related("folders", "folders", _models.DocumentFolder),),
     ),
     "emails": ResourceSpec(
         name="emails",
@@ -336,6 +429,24 @@ RESOURCES: dict[str, ResourceSpec] = {
             "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
         },
     ),
+    "entity_owners": ResourceSpec(
+        name="entity_owners",
+        path="/entityOwners",
+        model=_models.EntityOwner,
+        write_model=None,
+        wrap_key=None,
+        id_type="integer",
+        operations=frozenset({"list"}),
+        list_params=("page", "where", "order", "lang"),
+        singleton=False,
+        get_params=(),
+        params={
+            "page": Param("page", "int"),
+            "where": Param("where", "str"),
+            "order": Param("order", "str"),
+            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
+        },
+    ),
     "hooks": ResourceSpec(
         name="hooks",
         path="/hooks",
@@ -347,6 +458,24 @@ RESOURCES: dict[str, ResourceSpec] = {
         list_params=("page", "where", "order", "lang"),
         singleton=False,
         get_params=("lang",),
+        params={
+            "page": Param("page", "int"),
+            "where": Param("where", "str"),
+            "order": Param("order", "str"),
+            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
+        },
+    ),
+    "news": ResourceSpec(
+        name="news",
+        path="/news",
+        model=_models.NewsItem,
+        write_model=None,
+        wrap_key=None,
+        id_type="integer",
+        operations=frozenset({"list"}),
+        list_params=("page", "where", "order", "lang"),
+        singleton=False,
+        get_params=(),
         params={
             "page": Param("page", "int"),
             "where": Param("where", "str"),
@@ -533,6 +662,7 @@ RESOURCES: dict[str, ResourceSpec] = {
             "order": Param("order", "str"),
             "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
         },
+        related=(Related("users", "{id}/users", _models.User),),
     ),
     "sales": ResourceSpec(
         name="sales",
@@ -659,5 +789,10 @@ RESOURCES: dict[str, ResourceSpec] = {
             "order": Param("order", "str"),
             "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
         },
+        related=(
+            Related("roles", "{id}/roles", _models.Role),
+            Related("hierarchy", "{id}/hierarchy", _models.User),
+            Related("scores", "scores", _models.UserScore),
+        ),
     ),
 }
