@@ -39,8 +39,13 @@ def frozen(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 def sandbox_for(api: Api) -> Sandbox:
     sizes = {RESOURCE[api][0]: 30}
-    return Sandbox(seed=4, sales_records=sizes if api == "sales" else 5,
-                   accounting_records=sizes if api == "accounting" else 5, businesses=1)  # fmt: skip
+    other = 5
+    return Sandbox(
+        seed=4,
+        sales_records=sizes if api == "sales" else other,
+        accounting_records=sizes if api == "accounting" else other,
+        businesses=1,
+    )
 
 
 def client_for(api: Api, sb: Sandbox) -> BaseClient:
