@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import errno
+import io
 import json
 import os
 from collections.abc import AsyncIterator
@@ -22,6 +23,14 @@ from .conftest import accounting, sales
 
 def no_space(*args: Any, **kwargs: Any) -> NoReturn:
     raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def csv_text(path: Path) -> str:
+    return (path / "accounts.csv").read_text(encoding="utf-8")
+
+
+def staged(path: Path) -> list[str]:
+    return sorted(p.name for p in path.glob("*.part"))
 
 
 def leftovers(path: Path) -> list[str]:
@@ -62,10 +71,9 @@ async def test_disk_full_during_csv_conversion_then_resume(
         monkeypatch.setattr(_formats, "_write_csv", real)
         manifest = await export(client, "accounts", out_dir=tmp_path, format="csv", resume=True)
     assert manifest.ok
-    with open(tmp_path / "accounts.csv", newline="", encoding="utf-8") as handle:
-        ids = [row["id"] for row in csv.DictReader(handle)]
+    ids = [row["id"] for row in csv.DictReader(io.StringIO(csv_text(tmp_path)))]
     assert 900 == len(ids) == len(set(ids))
-    assert [] == leftovers(tmp_path) + sorted(p.name for p in tmp_path.glob("*.part"))
+    assert [] == leftovers(tmp_path) + staged(tmp_path)
 
 
 async def test_disk_full_when_saving_watermarks_is_one_clear_error(
