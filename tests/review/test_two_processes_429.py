@@ -16,7 +16,7 @@ from sage_async.testing import Sandbox
 
 
 SRC = str(Path(sage_async.__file__).resolve().parents[1])
-CALLS = 20
+CALLS = 15
 WORKER = """
 import asyncio, json, sys
 from sage_async import SalesClient, SageError
