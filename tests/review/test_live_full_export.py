@@ -66,7 +66,7 @@ def assert_exact(before: list[Any], ids: list[Any], editor: Editor) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="_runner.total_changed() compares only the first and last $total: as many inserts "
+    reason="export/_runner.Runner._shifted() compares only first and last $total: as many inserts "
     "as deletes keep $total equal, no id-only pass runs, and shifted records are lost",
 )
 async def test_as_many_inserts_as_deletes_lose_nothing(sandbox: Sandbox, tmp_path: Path) -> None:
