@@ -11,8 +11,10 @@ Logins and refreshes are single attempts inside the call's one retry loop (a fai
 costs one attempt of the call, not a retry loop of its own). A 401 re-sends within the attempt:
 at once when another call renewed the token meanwhile, after a renewal when the refused token
 is still the current one, as often as that happens; a token refused although it was obtained
-for this very attempt (never accepted since) is renewed at most :data:`FRESH_TOKEN_REFUSALS`
-times, then the 401 is final, so credentials the API refuses fail fast instead of looping.
+by the client (never accepted by the API since, by any call) counts: after
+:data:`FRESH_TOKEN_REFUSALS` such tokens in a row the 401 is final, so credentials the API
+refuses fail fast, while tokens invalidated under a busy run (accepted in between) are renewed
+as often as that happens.
 """
 
 from __future__ import annotations
@@ -62,6 +64,12 @@ Event = RetryEvent | ThrottleEvent
 #: for that attempt: servers may invalidate tokens several times in a row (a burst of
 #: invalidations), while credentials the API never accepts must fail fast.
 FRESH_TOKEN_REFUSALS: Final = 2
+#: The same bound once the API has accepted one of the client's tokens: the credentials are
+#: good, and tokens invalidated before their first use are churn (a busy run, many calls).
+CHURN_REFUSALS: Final = 16
+#: Renewals one attempt may make after 401s on tokens the API had accepted (a server that
+#: alternates between accepting and refusing must not keep one call looping).
+MAX_RENEWALS: Final = 32
 #: Clients of one process share governors, so two clients of a tenant share its rate limit
 #: (across threads and event loops too: governors are thread-safe).
 DEFAULT_REGISTRY = GovernorRegistry()
@@ -109,6 +117,12 @@ class BaseClient:
     _auth_generation: int = 0
     #: The newest token generation the API accepted (answered 2xx).
     _auth_proven: int = 0
+    #: Consecutive tokens refused before the API accepted any request with them.
+    _auth_refused: int = 0
+    #: The newest generation counted in ``_auth_refused`` (each token counts once).
+    _auth_counted: int = -1
+    #: Set when the one request trying a new (not yet accepted) token has its answer.
+    _probe: asyncio.Event | None = None
     #: The event loop the client was opened in (its session and locks belong to it).
     _loop: asyncio.AbstractEventLoop | None = None
 
@@ -408,32 +422,54 @@ class BaseClient:
         binary: bool = False,
     ) -> Any:
         governor = self.governor
-        # Tokens issued after this point are "fresh" for this attempt until the API accepts one.
-        issued_before = self._auth_generation
-        fresh_refusals = 0
+        renewals = 0
         while True:
             # Credentials first (a login may have to happen), then the rate slot: a slot is
             # followed by its send at once, so the server sees requests paced as they were let
             # through (a slot taken before a login would go out in a burst after it).
             auth = await self._authenticate(self._auth_headers())
             generation = self._auth_generation  # read with no await since the headers were
-            request = build_request(
-                method, self.base_url, path, headers={**auth, **(headers or {})},
-                params=params, json=json,
-            )  # fmt: skip
-            await governor.acquire(self._emit)
-            response = await self._transmit(request, timeouts, governor)
-            if response.status == 401:
-                if generation != self._auth_generation:
-                    continue  # renewed by another call meanwhile: re-send with the new token
-                if generation > max(issued_before, self._auth_proven):
-                    fresh_refusals += 1  # refused although obtained for this very attempt
-                if fresh_refusals <= FRESH_TOKEN_REFUSALS and await self._authenticate(
-                    self._reauthenticate(auth)
-                ):
-                    continue
-            elif 200 <= response.status < 300:
-                self._auth_proven = max(self._auth_proven, generation)
+            probe = self._probe
+            if self._auth_proven < generation and probe is not None and not probe.is_set():
+                # A new token is being tried by one request: wait for its answer rather than
+                # send a window of requests that an invalidation could all spend at once.
+                await probe.wait()
+                continue
+            probing = self._auth_proven < generation
+            if probing:
+                self._probe = asyncio.Event()
+            try:
+                request = build_request(
+                    method, self.base_url, path, headers={**auth, **(headers or {})},
+                    params=params, json=json,
+                )  # fmt: skip
+                await governor.acquire(self._emit)
+                response = await self._transmit(request, timeouts, governor)
+                if response.status == 401:
+                    if generation != self._auth_generation:
+                        continue  # renewed by another call meanwhile: re-send with the new token
+                    if self._auth_proven < generation and self._auth_counted < generation:
+                        # The current token was refused before the API ever accepted it:
+                        # counted once per token, across every call, reset by any success.
+                        self._auth_counted = generation
+                        self._auth_refused += 1
+                    renewals += 1
+                    # Before the API ever accepted a token of this client, a few refused tokens
+                    # in a row mean the credentials are refused; after, tokens are being
+                    # invalidated under a busy run (churn) and more renewals are allowed.
+                    bound = CHURN_REFUSALS if self._auth_proven > 0 else FRESH_TOKEN_REFUSALS
+                    if (
+                        self._auth_refused <= bound
+                        and renewals <= MAX_RENEWALS
+                        and await self._authenticate(self._reauthenticate(auth))
+                    ):
+                        continue
+                elif 200 <= response.status < 300:
+                    self._auth_proven = max(self._auth_proven, generation)
+                    self._auth_refused = 0
+            finally:
+                if probing and self._probe is not None:
+                    self._probe.set()
             try:
                 if binary and 200 <= response.status < 300:
                     data: Any = response.body

@@ -64,14 +64,19 @@ async def test_deletes_and_inserts_during_a_full_accounting_export_lose_nothing(
 async def test_a_stable_collection_needs_no_id_only_pass(
     sandbox: Sandbox, accounting_client: Callable[..., AccountingClient], tmp_path: Path
 ) -> None:
-    """$total unchanged: no list request without attributes is sent, nothing recovered."""
+    """
+    $total unchanged and nothing deleted meanwhile (one deleted_since probe says so): no id-only
+    pass, nothing recovered.
+    """
     async with accounting_client(business_id=sandbox.lead_business) as client:
         manifest = await export(client, "stock_items", out_dir=tmp_path)
     assert manifest.ok
     assert 0 == manifest.resources[0].streams[0].recovered
     lists = [e for e in sandbox.log if e.method == "GET" and e.path.endswith("/stock_items")]
-    assert lists
-    assert all("attributes" in entry.query for entry in lists)
+    probes = [e for e in lists if "deleted_since" in e.query]
+    assert 1 == len(probes)
+    assert "1" == probes[0].query["items_per_page"]
+    assert all("attributes" in entry.query for entry in lists if entry not in probes)
 
 
 def test_id_store_keeps_ids_on_disk_and_removes_its_file(tmp_path: Path) -> None:

@@ -54,12 +54,6 @@ async def test_one_invalidation_in_ten_at_concurrency_1(sandbox: Sandbox, api: s
     assert RECORDS == len(set(ids))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_client._send counts a token renewed by ANOTHER call during this one as 'fresh for "
-    "this attempt'; at concurrency 16 three such 401s end the call (PageError 401) although "
-    "every login succeeded",
-)
 async def test_sales_one_invalidation_in_five_at_concurrency_16(sandbox: Sandbox) -> None:
     """
     Tokens invalidated on one request in five (logins succeed): a 16-page window completes like
@@ -78,11 +72,6 @@ async def test_one_invalidation_in_five_at_concurrency_1(sandbox: Sandbox, api: 
     assert RECORDS == len(set(ids))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="same fresh-token rule: Accounting at concurrency 16 with 3-request bursts every 10 "
-    "ends in PageError 401 while concurrency 1 completes",
-)
 async def test_accounting_bursts_every_ten_at_concurrency_16(sandbox: Sandbox) -> None:
     """Tokens invalidated on 3 requests in a row out of every 10: a 16-page window completes."""
     sandbox.faults.expire_tokens(every=10, burst=3, times=None)

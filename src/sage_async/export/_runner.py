@@ -368,7 +368,7 @@ class Runner:
                     checkpoint()
                     since_flush, last_flush = 0, now
                 self._notify(plan, saved, stream.stats, begun, session_pages, done=False)
-            if self._shifted(plan, stream.stats, base):
+            if await self._shifted(plan, stream.stats, base):
                 checkpoint()  # the main pass is durable before the repair begins
 
                 def write(records: list[dict[str, Any]]) -> int:
@@ -400,16 +400,30 @@ class Runner:
                 await stream.aclose()
         self._notify(plan, saved, stream.stats, begun, session_pages, done=True)
 
-    def _shifted(self, plan: StreamPlan, stats: Any, base: Mapping[str, int]) -> bool:
+    async def _shifted(self, plan: StreamPlan, stats: Any, base: Mapping[str, int]) -> bool:
         """
-        Whether a full Accounting export may have missed records: ``$total`` changed during
-        this session or since an earlier one (see ``_repair``).
+        Whether a full Accounting export may have missed records (see ``_repair``): offset
+        pages shift when records are deleted during the run, which ``$total`` shows unless as
+        many were inserted. So: ``$total`` changed (this session or since an earlier one), or
+        the collection spans several pages and records were deleted since the run started
+        (one ``deleted_since`` request), or it cannot tell deletes (no ``deleted_since``).
         """
         if self.client.api != "accounting" or plan.kind != "upserts" or plan.window is not None:
             return False
         totals = {base.get("total_first"), base.get("total_last"), stats.total_first,
                   stats.total_last} - {None, 0}  # fmt: skip
-        return len(totals) > 1
+        if len(totals) > 1:
+            return True
+        size = plan.filters.get("items_per_page") or 1
+        if max(totals, default=0) <= size:
+            return False  # one page: nothing could shift past a page boundary
+        resource = plan.resource
+        assert isinstance(resource, AccountingResource)
+        if "deleted_since" not in resource.spec.list_params:
+            return True
+        since = self.started - self.margin - timedelta(seconds=1)  # exclusive parameter
+        probe = await resource.list(raw=True, items_per_page=1, deleted_since=since)
+        return bool(probe.total or probe.items)
 
     def _notify(
         self, plan: StreamPlan, saved: StreamState, stats: Any, begun: float, session: int,
