@@ -150,6 +150,16 @@ def resolve(spec: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
     return dict(target)
 
 
+def query_params(spec: dict[str, Any], item: dict[str, Any]) -> list[str]:
+    """The query parameter names of a path item's ``get``, in spec order."""
+    params: list[str] = []
+    for parameter in item.get("get", {}).get("parameters", []):
+        parameter = resolve(spec, parameter)
+        if parameter.get("in") == "query" and parameter["name"] not in params:
+            params.append(parameter["name"])
+    return params
+
+
 def resource_table(spec: dict[str, Any], spec_name: str) -> str:
     """Render ``_resources.py`` from the ``x-sage-resource`` extensions of the spec's paths."""
     rows = []
@@ -157,12 +167,16 @@ def resource_table(spec: dict[str, Any], spec_name: str) -> str:
         info = item.get("x-sage-resource")
         if not info:
             continue
-        params: list[str] = []
-        for parameter in item.get("get", {}).get("parameters", []):
-            parameter = resolve(spec, parameter)
-            if parameter.get("in") == "query" and parameter["name"] not in params:
-                params.append(parameter["name"])
+        params = query_params(spec, item)
+        get_params = query_params(spec, spec["paths"].get(f"{path}/{{key}}", {}))
+        if info.get("singleton"):
+            get_params, params = params, []
         write = info.get("write_model")
+        actions = "".join(
+            f"Action({a['name']!r}, {a['method']!r}, "
+            f"{'None' if a['returns'] == 'binary' else '_models.' + a['returns']}), "
+            for a in info.get("actions", [])
+        )
         operations = ", ".join(repr(op) for op in sorted(info["operations"]))
         rows.append(
             f"    {info['name']!r}: ResourceSpec(\n"
@@ -175,13 +189,17 @@ def resource_table(spec: dict[str, Any], spec_name: str) -> str:
             f"        operations=frozenset({{{operations}}}),\n"
             f"        list_params={tuple(params)!r},\n"
             f"        singleton={bool(info.get('singleton', False))!r},\n"
+            f"        void={bool(info.get('void', False))!r},\n"
+            f"        actions=({actions}),\n"
+            f"        list_shape={info.get('list_shape', 'envelope')!r},\n"
+            f"        get_params={tuple(get_params)!r},\n"
             "    ),\n"
         )
     return (
         HEADER.format(spec=spec_name)
         + '"""The resources of the API: paths, models and operations."""\n\n'
         + "from __future__ import annotations\n\n"
-        + "from sage_async._resource_spec import ResourceSpec\n\n"
+        + "from sage_async._resource_spec import Action, ResourceSpec\n\n"
         + "from . import _models\n\n\n"
         + '__all__ = ["RESOURCES"]\n\n'
         + "RESOURCES: dict[str, ResourceSpec] = {\n"

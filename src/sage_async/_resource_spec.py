@@ -7,9 +7,26 @@ from typing import Literal
 import attrs
 
 
-__all__ = ["Operation", "ResourceSpec"]
+__all__ = ["Action", "Operation", "ResourceSpec"]
 
 Operation = Literal["list", "get", "create", "update", "delete"]
+
+
+@attrs.frozen
+class Action:
+    """
+    A special action on one record, ``<method> <path>/{key}/<name>`` (Accounting ``release``).
+
+    Attributes:
+        name: the last path segment (``release``, ``reissue``, ``bank_feed``, ``file``).
+        method: the HTTP method, ``"GET"`` or ``"POST"``.
+        returns: the model the action answers with, or ``None`` when it answers raw bytes (the
+            attachment ``file``).
+    """
+
+    name: str
+    method: Literal["GET", "POST"]
+    returns: type | None
 
 
 @attrs.frozen
@@ -29,7 +46,11 @@ class ResourceSpec:
         id_type: ``"integer"`` (Sales) or ``"string"`` (Accounting).
         operations: the operations the API has on this resource.
         list_params: the query parameters the list operation accepts.
-        singleton: the resource has no collection (Accounting ``/user``).
+        singleton: the resource has no collection (Accounting ``/user``, the settings).
+        void: ``DELETE`` takes ``void_reason`` and answers 200 with the voided record.
+        actions: the special actions on one record (``release``, ``reissue``, ...).
+        list_shape: ``"envelope"`` (the ``$items`` page) or ``"array"`` (a bare JSON array).
+        get_params: the query parameters the get operation accepts.
     """
 
     name: str
@@ -41,7 +62,15 @@ class ResourceSpec:
     operations: frozenset[Operation]
     list_params: tuple[str, ...] = ()
     singleton: bool = False
+    void: bool = False
+    actions: tuple[Action, ...] = ()
+    list_shape: Literal["envelope", "array"] = "envelope"
+    get_params: tuple[str, ...] = ()
 
     def supports(self, operation: Operation) -> bool:
         """Return whether the API has ``operation`` on this resource."""
         return operation in self.operations
+
+    def action(self, name: str) -> Action | None:
+        """Return the special action called ``name``, or ``None`` when the resource has none."""
+        return next((action for action in self.actions if action.name == name), None)

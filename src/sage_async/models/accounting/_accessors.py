@@ -24,10 +24,74 @@ class AccountingResources:
         def _resource(self, name: str) -> Any: ...
 
     @property
+    def address_regions(self) -> AccountingResource[_models.AddressRegion, Never]:
+        """``/address_regions``: list, get."""
+        resource: AccountingResource[_models.AddressRegion, Never] = self._resource(
+            "address_regions"
+        )
+        return resource
+
+    @property
+    def address_types(self) -> AccountingResource[_models.AddressType, Never]:
+        """``/address_types``: list, get."""
+        resource: AccountingResource[_models.AddressType, Never] = self._resource("address_types")
+        return resource
+
+    @property
     def addresses(self) -> AccountingResource[_models.Address, _models.AddressWrite]:
         """``/addresses``: list, get, create, update, delete."""
         resource: AccountingResource[_models.Address, _models.AddressWrite] = self._resource(
             "addresses"
+        )
+        return resource
+
+    @property
+    def analysis_type_categories(
+        self,
+    ) -> AccountingResource[_models.AnalysisTypeCategory, _models.AnalysisTypeCategoryWrite]:
+        """``/analysis_type_categories``: list, get, create, update, delete."""
+        resource: AccountingResource[
+            _models.AnalysisTypeCategory, _models.AnalysisTypeCategoryWrite
+        ] = self._resource("analysis_type_categories")
+        return resource
+
+    @property
+    def analysis_types(self) -> AccountingResource[_models.AnalysisType, _models.AnalysisTypeWrite]:
+        """``/analysis_types``: list, get, update."""
+        resource: AccountingResource[_models.AnalysisType, _models.AnalysisTypeWrite] = (
+            self._resource("analysis_types")
+        )
+        return resource
+
+    @property
+    def artefact_statuses(self) -> AccountingResource[_models.ArtefactStatus, Never]:
+        """``/artefact_statuses``: list, get."""
+        resource: AccountingResource[_models.ArtefactStatus, Never] = self._resource(
+            "artefact_statuses"
+        )
+        return resource
+
+    @property
+    def attachment_context_types(self) -> AccountingResource[_models.AttachmentContextType, Never]:
+        """``/attachment_context_types``: list, get."""
+        resource: AccountingResource[_models.AttachmentContextType, Never] = self._resource(
+            "attachment_context_types"
+        )
+        return resource
+
+    @property
+    def attachments(self) -> AccountingResource[_models.Attachment, _models.AttachmentWrite]:
+        """``/attachments``: list, get, create, update, delete."""
+        resource: AccountingResource[_models.Attachment, _models.AttachmentWrite] = self._resource(
+            "attachments"
+        )
+        return resource
+
+    @property
+    def bank_account_types(self) -> AccountingResource[_models.BankAccountType, Never]:
+        """``/bank_account_types``: list, get."""
+        resource: AccountingResource[_models.BankAccountType, Never] = self._resource(
+            "bank_account_types"
         )
         return resource
 
@@ -40,11 +104,139 @@ class AccountingResources:
         return resource
 
     @property
+    def bank_deposits(self) -> AccountingResource[_models.BankDeposit, _models.BankDepositWrite]:
+        """``/bank_deposits``: list, get, create, delete."""
+        resource: AccountingResource[_models.BankDeposit, _models.BankDepositWrite] = (
+            self._resource("bank_deposits")
+        )
+        return resource
+
+    @property
+    def bank_opening_balances(
+        self,
+    ) -> AccountingResource[_models.BankOpeningBalance, _models.BankOpeningBalanceWrite]:
+        """``/bank_opening_balances``: list, get, create, update, delete."""
+        resource: AccountingResource[
+            _models.BankOpeningBalance, _models.BankOpeningBalanceWrite
+        ] = self._resource("bank_opening_balances")
+        return resource
+
+    @property
+    def bank_reconciliations(
+        self,
+    ) -> AccountingResource[_models.BankReconciliation, _models.BankReconciliationWrite]:
+        """``/bank_reconciliations``: list, get, create, update."""
+        resource: AccountingResource[
+            _models.BankReconciliation, _models.BankReconciliationWrite
+        ] = self._resource("bank_reconciliations")
+        return resource
+
+    @property
+    def bank_transfers(self) -> AccountingResource[_models.BankTransfer, _models.BankTransferWrite]:
+        """``/bank_transfers``: list, get, create, update, delete."""
+        resource: AccountingResource[_models.BankTransfer, _models.BankTransferWrite] = (
+            self._resource("bank_transfers")
+        )
+        return resource
+
+    @property
+    def business_activity_types(self) -> AccountingResource[_models.BusinessActivityType, Never]:
+        """``/business_activity_types``: list, get."""
+        resource: AccountingResource[_models.BusinessActivityType, Never] = self._resource(
+            "business_activity_types"
+        )
+        return resource
+
+    @property
+    def business_exchange_rates(
+        self,
+    ) -> AccountingResource[_models.BusinessExchangeRate, _models.BusinessExchangeRateWrite]:
+        """``/business_exchange_rates``: list, get, create, update, delete."""
+        resource: AccountingResource[
+            _models.BusinessExchangeRate, _models.BusinessExchangeRateWrite
+        ] = self._resource("business_exchange_rates")
+        return resource
+
+    @property
+    def business_settings(
+        self,
+    ) -> AccountingResource[_models.BusinessSettings, _models.BusinessSettingsWrite]:
+        """``/business_settings``: get, update."""
+        resource: AccountingResource[_models.BusinessSettings, _models.BusinessSettingsWrite] = (
+            self._resource("business_settings")
+        )
+        return resource
+
+    @property
+    def business_types(self) -> AccountingResource[_models.BusinessType, Never]:
+        """``/business_types``: list, get."""
+        resource: AccountingResource[_models.BusinessType, Never] = self._resource("business_types")
+        return resource
+
+    @property
     def businesses(self) -> AccountingResource[_models.Business, _models.BusinessWrite]:
         """``/businesses``: list, get, update."""
         resource: AccountingResource[_models.Business, _models.BusinessWrite] = self._resource(
             "businesses"
         )
+        return resource
+
+    @property
+    def catalog_item_types(self) -> AccountingResource[_models.CatalogItemType, Never]:
+        """``/catalog_item_types``: list, get."""
+        resource: AccountingResource[_models.CatalogItemType, Never] = self._resource(
+            "catalog_item_types"
+        )
+        return resource
+
+    @property
+    def cis_settings(self) -> AccountingResource[_models.CisSettings, _models.CisSettingsWrite]:
+        """``/cis_settings``: get, update."""
+        resource: AccountingResource[_models.CisSettings, _models.CisSettingsWrite] = (
+            self._resource("cis_settings")
+        )
+        return resource
+
+    @property
+    def coa_accounts(self) -> AccountingResource[_models.CoaAccount, Never]:
+        """``/coa_accounts``: list, get."""
+        resource: AccountingResource[_models.CoaAccount, Never] = self._resource("coa_accounts")
+        return resource
+
+    @property
+    def coa_templates(self) -> AccountingResource[_models.CoaTemplate, Never]:
+        """``/coa_templates``: list, get."""
+        resource: AccountingResource[_models.CoaTemplate, Never] = self._resource("coa_templates")
+        return resource
+
+    @property
+    def contact_allocations(
+        self,
+    ) -> AccountingResource[_models.ContactAllocation, _models.ContactAllocationWrite]:
+        """``/contact_allocations``: list, get, create, update, delete."""
+        resource: AccountingResource[_models.ContactAllocation, _models.ContactAllocationWrite] = (
+            self._resource("contact_allocations")
+        )
+        return resource
+
+    @property
+    def contact_opening_balance_types(
+        self,
+    ) -> AccountingResource[_models.ContactOpeningBalanceType, Never]:
+        """``/contact_opening_balance_types``: list, get."""
+        resource: AccountingResource[_models.ContactOpeningBalanceType, Never] = self._resource(
+            "contact_opening_balance_types"
+        )
+        return resource
+
+    @property
+    def contact_opening_balances(
+        self,
+    ) -> AccountingResource[_models.ContactOpeningBalance, _models.ContactOpeningBalanceWrite]:
+        """``/contact_opening_balances``: list, get, create, update, delete."""
+        resource: AccountingResource[
+            _models.ContactOpeningBalance, _models.ContactOpeningBalanceWrite
+        ] = self._resource("contact_opening_balances")
         return resource
 
     @property
@@ -54,6 +246,14 @@ class AccountingResources:
         """``/contact_payments``: list, get, create, update, delete."""
         resource: AccountingResource[_models.ContactPayment, _models.ContactPaymentWrite] = (
             self._resource("contact_payments")
+        )
+        return resource
+
+    @property
+    def contact_person_types(self) -> AccountingResource[_models.ContactPersonType, Never]:
+        """``/contact_person_types``: list, get."""
+        resource: AccountingResource[_models.ContactPersonType, Never] = self._resource(
+            "contact_person_types"
         )
         return resource
 
@@ -68,11 +268,45 @@ class AccountingResources:
         return resource
 
     @property
+    def contact_types(self) -> AccountingResource[_models.ContactType, Never]:
+        """``/contact_types``: list, get."""
+        resource: AccountingResource[_models.ContactType, Never] = self._resource("contact_types")
+        return resource
+
+    @property
     def contacts(self) -> AccountingResource[_models.Contact, _models.ContactWrite]:
         """``/contacts``: list, get, create, update, delete."""
         resource: AccountingResource[_models.Contact, _models.ContactWrite] = self._resource(
             "contacts"
         )
+        return resource
+
+    @property
+    def corrective_reason_codes(self) -> AccountingResource[_models.CorrectiveReasonCode, Never]:
+        """``/corrective_reason_codes``: list, get."""
+        resource: AccountingResource[_models.CorrectiveReasonCode, Never] = self._resource(
+            "corrective_reason_codes"
+        )
+        return resource
+
+    @property
+    def countries(self) -> AccountingResource[_models.Country, Never]:
+        """``/countries``: list, get."""
+        resource: AccountingResource[_models.Country, Never] = self._resource("countries")
+        return resource
+
+    @property
+    def countries_of_registration(self) -> AccountingResource[_models.CountryOfRegistration, Never]:
+        """``/countries_of_registration``: list, get."""
+        resource: AccountingResource[_models.CountryOfRegistration, Never] = self._resource(
+            "countries_of_registration"
+        )
+        return resource
+
+    @property
+    def country_groups(self) -> AccountingResource[_models.CountryGroup, Never]:
+        """``/country_groups``: list, get."""
+        resource: AccountingResource[_models.CountryGroup, Never] = self._resource("country_groups")
         return resource
 
     @property
@@ -82,10 +316,130 @@ class AccountingResources:
         return resource
 
     @property
+    def datev_settings(
+        self,
+    ) -> AccountingResource[_models.DatevSettings, _models.DatevSettingsWrite]:
+        """``/datev_settings``: get, update."""
+        resource: AccountingResource[_models.DatevSettings, _models.DatevSettingsWrite] = (
+            self._resource("datev_settings")
+        )
+        return resource
+
+    @property
+    def email_settings(
+        self,
+    ) -> AccountingResource[_models.EmailSettings, _models.EmailSettingsWrite]:
+        """``/email_settings``: get, update."""
+        resource: AccountingResource[_models.EmailSettings, _models.EmailSettingsWrite] = (
+            self._resource("email_settings")
+        )
+        return resource
+
+    @property
+    def eu_goods_services_types(self) -> AccountingResource[_models.EuGoodsServicesType, Never]:
+        """``/eu_goods_services_types``: list, get."""
+        resource: AccountingResource[_models.EuGoodsServicesType, Never] = self._resource(
+            "eu_goods_services_types"
+        )
+        return resource
+
+    @property
+    def eu_sales_descriptions(self) -> AccountingResource[_models.EuSalesDescription, Never]:
+        """``/eu_sales_descriptions``: list, get."""
+        resource: AccountingResource[_models.EuSalesDescription, Never] = self._resource(
+            "eu_sales_descriptions"
+        )
+        return resource
+
+    @property
+    def exchange_rates(self) -> AccountingResource[_models.ExchangeRate, Never]:
+        """``/exchange_rates``: list, get."""
+        resource: AccountingResource[_models.ExchangeRate, Never] = self._resource("exchange_rates")
+        return resource
+
+    @property
+    def financial_settings(
+        self,
+    ) -> AccountingResource[_models.FinancialSettings, _models.FinancialSettingsWrite]:
+        """``/financial_settings``: get, update."""
+        resource: AccountingResource[_models.FinancialSettings, _models.FinancialSettingsWrite] = (
+            self._resource("financial_settings")
+        )
+        return resource
+
+    @property
+    def hosted_artefact_payment_settings(
+        self,
+    ) -> AccountingResource[
+        _models.HostedArtefactPaymentSetting, _models.HostedArtefactPaymentSettingWrite
+    ]:
+        """``/hosted_artefact_payment_settings``: list, get, create, delete."""
+        resource: AccountingResource[
+            _models.HostedArtefactPaymentSetting, _models.HostedArtefactPaymentSettingWrite
+        ] = self._resource("hosted_artefact_payment_settings")
+        return resource
+
+    @property
+    def invoice_settings(
+        self,
+    ) -> AccountingResource[_models.InvoiceSettings, _models.InvoiceSettingsWrite]:
+        """``/invoice_settings``: get, update."""
+        resource: AccountingResource[_models.InvoiceSettings, _models.InvoiceSettingsWrite] = (
+            self._resource("invoice_settings")
+        )
+        return resource
+
+    @property
+    def journal_code_types(self) -> AccountingResource[_models.JournalCodeType, Never]:
+        """``/journal_code_types``: list, get."""
+        resource: AccountingResource[_models.JournalCodeType, Never] = self._resource(
+            "journal_code_types"
+        )
+        return resource
+
+    @property
+    def journal_codes(self) -> AccountingResource[_models.JournalCode, _models.JournalCodeWrite]:
+        """``/journal_codes``: list, get, create, update, delete."""
+        resource: AccountingResource[_models.JournalCode, _models.JournalCodeWrite] = (
+            self._resource("journal_codes")
+        )
+        return resource
+
+    @property
     def journals(self) -> AccountingResource[_models.Journal, _models.JournalWrite]:
         """``/journals``: list, get, create, delete."""
         resource: AccountingResource[_models.Journal, _models.JournalWrite] = self._resource(
             "journals"
+        )
+        return resource
+
+    @property
+    def ledger_account_classifications(
+        self,
+    ) -> AccountingResource[_models.LedgerAccountClassification, Never]:
+        """``/ledger_account_classifications``: list, get."""
+        resource: AccountingResource[_models.LedgerAccountClassification, Never] = self._resource(
+            "ledger_account_classifications"
+        )
+        return resource
+
+    @property
+    def ledger_account_opening_balances(
+        self,
+    ) -> AccountingResource[
+        _models.LedgerAccountOpeningBalance, _models.LedgerAccountOpeningBalanceWrite
+    ]:
+        """``/ledger_account_opening_balances``: list, get, create, update, delete."""
+        resource: AccountingResource[
+            _models.LedgerAccountOpeningBalance, _models.LedgerAccountOpeningBalanceWrite
+        ] = self._resource("ledger_account_opening_balances")
+        return resource
+
+    @property
+    def ledger_account_types(self) -> AccountingResource[_models.LedgerAccountType, Never]:
+        """``/ledger_account_types``: list, get."""
+        resource: AccountingResource[_models.LedgerAccountType, Never] = self._resource(
+            "ledger_account_types"
         )
         return resource
 
@@ -100,11 +454,99 @@ class AccountingResources:
         return resource
 
     @property
+    def ledger_entries(self) -> AccountingResource[_models.LedgerEntry, Never]:
+        """``/ledger_entries``: list, get."""
+        resource: AccountingResource[_models.LedgerEntry, Never] = self._resource("ledger_entries")
+        return resource
+
+    @property
+    def legal_form_types(self) -> AccountingResource[_models.LegalFormType, Never]:
+        """``/legal_form_types``: list, get."""
+        resource: AccountingResource[_models.LegalFormType, Never] = self._resource(
+            "legal_form_types"
+        )
+        return resource
+
+    @property
+    def live_exchange_rates(self) -> AccountingResource[_models.LiveExchangeRate, Never]:
+        """``/live_exchange_rates``: list, get."""
+        resource: AccountingResource[_models.LiveExchangeRate, Never] = self._resource(
+            "live_exchange_rates"
+        )
+        return resource
+
+    @property
+    def migration_tax_returns(
+        self,
+    ) -> AccountingResource[_models.MigrationTaxReturn, _models.MigrationTaxReturnWrite]:
+        """``/migration_tax_returns``: list, get, create."""
+        resource: AccountingResource[
+            _models.MigrationTaxReturn, _models.MigrationTaxReturnWrite
+        ] = self._resource("migration_tax_returns")
+        return resource
+
+    @property
+    def migrations(self) -> AccountingResource[_models.Migration, _models.MigrationWrite]:
+        """``/migrations``: get, update."""
+        resource: AccountingResource[_models.Migration, _models.MigrationWrite] = self._resource(
+            "migrations"
+        )
+        return resource
+
+    @property
+    def opening_balance_journals(
+        self,
+    ) -> AccountingResource[_models.OpeningBalanceJournal, _models.OpeningBalanceJournalWrite]:
+        """``/opening_balance_journals``: list, get, create, delete."""
+        resource: AccountingResource[
+            _models.OpeningBalanceJournal, _models.OpeningBalanceJournalWrite
+        ] = self._resource("opening_balance_journals")
+        return resource
+
+    @property
+    def other_payments(self) -> AccountingResource[_models.OtherPayment, _models.OtherPaymentWrite]:
+        """``/other_payments``: list, get, create, update, delete."""
+        resource: AccountingResource[_models.OtherPayment, _models.OtherPaymentWrite] = (
+            self._resource("other_payments")
+        )
+        return resource
+
+    @property
+    def payment_methods(self) -> AccountingResource[_models.PaymentMethod, Never]:
+        """``/payment_methods``: list, get."""
+        resource: AccountingResource[_models.PaymentMethod, Never] = self._resource(
+            "payment_methods"
+        )
+        return resource
+
+    @property
+    def product_sales_price_types(
+        self,
+    ) -> AccountingResource[_models.ProductSalesPriceType, _models.ProductSalesPriceTypeWrite]:
+        """``/product_sales_price_types``: list, get, create, update, delete."""
+        resource: AccountingResource[
+            _models.ProductSalesPriceType, _models.ProductSalesPriceTypeWrite
+        ] = self._resource("product_sales_price_types")
+        return resource
+
+    @property
     def products(self) -> AccountingResource[_models.Product, _models.ProductWrite]:
         """``/products``: list, get, create, update, delete."""
         resource: AccountingResource[_models.Product, _models.ProductWrite] = self._resource(
             "products"
         )
+        return resource
+
+    @property
+    def purchase_corrective_invoices(
+        self,
+    ) -> AccountingResource[
+        _models.PurchaseCorrectiveInvoice, _models.PurchaseCorrectiveInvoiceWrite
+    ]:
+        """``/purchase_corrective_invoices``: list, get, create, update, delete."""
+        resource: AccountingResource[
+            _models.PurchaseCorrectiveInvoice, _models.PurchaseCorrectiveInvoiceWrite
+        ] = self._resource("purchase_corrective_invoices")
         return resource
 
     @property
@@ -128,6 +570,34 @@ class AccountingResources:
         return resource
 
     @property
+    def purchase_quick_entries(
+        self,
+    ) -> AccountingResource[_models.PurchaseQuickEntry, _models.PurchaseQuickEntryWrite]:
+        """``/purchase_quick_entries``: list, get, create, update, delete."""
+        resource: AccountingResource[
+            _models.PurchaseQuickEntry, _models.PurchaseQuickEntryWrite
+        ] = self._resource("purchase_quick_entries")
+        return resource
+
+    @property
+    def quick_entry_types(self) -> AccountingResource[_models.QuickEntryType, Never]:
+        """``/quick_entry_types``: list, get."""
+        resource: AccountingResource[_models.QuickEntryType, Never] = self._resource(
+            "quick_entry_types"
+        )
+        return resource
+
+    @property
+    def sales_corrective_invoices(
+        self,
+    ) -> AccountingResource[_models.SalesCorrectiveInvoice, _models.SalesCorrectiveInvoiceWrite]:
+        """``/sales_corrective_invoices``: list, get, create, update, delete."""
+        resource: AccountingResource[
+            _models.SalesCorrectiveInvoice, _models.SalesCorrectiveInvoiceWrite
+        ] = self._resource("sales_corrective_invoices")
+        return resource
+
+    @property
     def sales_credit_notes(
         self,
     ) -> AccountingResource[_models.SalesCreditNote, _models.SalesCreditNoteWrite]:
@@ -138,10 +608,48 @@ class AccountingResources:
         return resource
 
     @property
+    def sales_estimates(
+        self,
+    ) -> AccountingResource[_models.SalesEstimate, _models.SalesEstimateWrite]:
+        """``/sales_estimates``: list, get, create, update, delete."""
+        resource: AccountingResource[_models.SalesEstimate, _models.SalesEstimateWrite] = (
+            self._resource("sales_estimates")
+        )
+        return resource
+
+    @property
     def sales_invoices(self) -> AccountingResource[_models.SalesInvoice, _models.SalesInvoiceWrite]:
         """``/sales_invoices``: list, get, create, update, delete."""
         resource: AccountingResource[_models.SalesInvoice, _models.SalesInvoiceWrite] = (
             self._resource("sales_invoices")
+        )
+        return resource
+
+    @property
+    def sales_quick_entries(
+        self,
+    ) -> AccountingResource[_models.SalesQuickEntry, _models.SalesQuickEntryWrite]:
+        """``/sales_quick_entries``: list, get, create, update, delete."""
+        resource: AccountingResource[_models.SalesQuickEntry, _models.SalesQuickEntryWrite] = (
+            self._resource("sales_quick_entries")
+        )
+        return resource
+
+    @property
+    def sales_quotes(self) -> AccountingResource[_models.SalesQuote, _models.SalesQuoteWrite]:
+        """``/sales_quotes``: list, get, create, update, delete."""
+        resource: AccountingResource[_models.SalesQuote, _models.SalesQuoteWrite] = self._resource(
+            "sales_quotes"
+        )
+        return resource
+
+    @property
+    def service_rate_types(
+        self,
+    ) -> AccountingResource[_models.ServiceRateType, _models.ServiceRateTypeWrite]:
+        """``/service_rate_types``: list, get, create, update, delete."""
+        resource: AccountingResource[_models.ServiceRateType, _models.ServiceRateTypeWrite] = (
+            self._resource("service_rate_types")
         )
         return resource
 
@@ -162,10 +670,82 @@ class AccountingResources:
         return resource
 
     @property
+    def stock_movements(
+        self,
+    ) -> AccountingResource[_models.StockMovement, _models.StockMovementWrite]:
+        """``/stock_movements``: list, get, create, update, delete."""
+        resource: AccountingResource[_models.StockMovement, _models.StockMovementWrite] = (
+            self._resource("stock_movements")
+        )
+        return resource
+
+    @property
+    def tax_determinations(self) -> AccountingResource[_models.TaxRate, Never]:
+        """``/tax_determinations``: list."""
+        resource: AccountingResource[_models.TaxRate, Never] = self._resource("tax_determinations")
+        return resource
+
+    @property
+    def tax_offices(self) -> AccountingResource[_models.TaxOffice, Never]:
+        """``/tax_offices``: list, get."""
+        resource: AccountingResource[_models.TaxOffice, Never] = self._resource("tax_offices")
+        return resource
+
+    @property
+    def tax_profiles(self) -> AccountingResource[_models.TaxProfile, _models.TaxProfileWrite]:
+        """``/tax_profiles``: list, get, update."""
+        resource: AccountingResource[_models.TaxProfile, _models.TaxProfileWrite] = self._resource(
+            "tax_profiles"
+        )
+        return resource
+
+    @property
     def tax_rates(self) -> AccountingResource[_models.TaxRate, _models.TaxRateWrite]:
         """``/tax_rates``: list, get, create, update, delete."""
         resource: AccountingResource[_models.TaxRate, _models.TaxRateWrite] = self._resource(
             "tax_rates"
+        )
+        return resource
+
+    @property
+    def tax_return_frequencies(self) -> AccountingResource[_models.TaxReturnFrequency, Never]:
+        """``/tax_return_frequencies``: list, get."""
+        resource: AccountingResource[_models.TaxReturnFrequency, Never] = self._resource(
+            "tax_return_frequencies"
+        )
+        return resource
+
+    @property
+    def tax_schemes(self) -> AccountingResource[_models.TaxScheme, Never]:
+        """``/tax_schemes``: list, get."""
+        resource: AccountingResource[_models.TaxScheme, Never] = self._resource("tax_schemes")
+        return resource
+
+    @property
+    def tax_types(self) -> AccountingResource[_models.TaxType, Never]:
+        """``/tax_types``: list, get."""
+        resource: AccountingResource[_models.TaxType, Never] = self._resource("tax_types")
+        return resource
+
+    @property
+    def transaction_types(self) -> AccountingResource[_models.TransactionType, Never]:
+        """``/transaction_types``: list, get."""
+        resource: AccountingResource[_models.TransactionType, Never] = self._resource(
+            "transaction_types"
+        )
+        return resource
+
+    @property
+    def transactions(self) -> AccountingResource[_models.Transaction, Never]:
+        """``/transactions``: list, get."""
+        resource: AccountingResource[_models.Transaction, Never] = self._resource("transactions")
+        return resource
+
+    @property
+    def unallocated_artefacts(self) -> AccountingResource[_models.UnallocatedArtefact, Never]:
+        """``/unallocated_artefacts``: list, get."""
+        resource: AccountingResource[_models.UnallocatedArtefact, Never] = self._resource(
+            "unallocated_artefacts"
         )
         return resource
 

@@ -3553,21 +3553,19 @@ class BankAccountDetailsWrite(Model):
 
 @attrs.define(kw_only=True, repr=False)
 class JournalCodeWrite(Model):
-    """
-    French journal code nested in bank account and journal writes.
-    """
+    """JournalCodeWrite (no description in the spec)."""
 
     name: str | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "name", "required": False, "nullable": False},
+        metadata={"wire": "name", "required": True, "nullable": False},
     )
     code: str | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "code", "required": False, "nullable": False},
+        metadata={"wire": "code", "required": True, "nullable": False},
     )
     journal_code_type_id: str | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "journal_code_type_id", "required": False, "nullable": False},
+        metadata={"wire": "journal_code_type_id", "required": True, "nullable": False},
     )
     control_name: str | Unset = attrs.field(
         default=UNSET,
@@ -3966,6 +3964,6192 @@ class UserWriteRequest(Model):
     user: UserWrite | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "user", "required": True, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class AddressRegion(Model):
+    """AddressRegion (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    code: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "code", "required": False, "nullable": False},
+    )
+    name: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "name", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class AddressType(Model):
+    """AddressType (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class ArtefactStatus(Model):
+    """ArtefactStatus (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class AttachmentContextType(Model):
+    """AttachmentContextType (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class BankAccountType(Model):
+    """BankAccountType (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class BankReconciliationStatus(Model):
+    """BankReconciliationStatus (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class BusinessActivityType(Model):
+    """BusinessActivityType (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class BusinessExchangeRate(Model):
+    """BusinessExchangeRate (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    created_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "created_at", "required": False, "nullable": True},
+    )
+    updated_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": True},
+    )
+    rate: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "rate", "required": False, "nullable": False},
+    )
+    inverse_rate: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "inverse_rate", "required": False, "nullable": False},
+    )
+    base_currency: Currency | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency", "required": False, "nullable": True},
+    )
+    currency: Currency | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "currency", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class BusinessType(Model):
+    """BusinessType (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    name: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "name", "required": False, "nullable": False},
+    )
+    description: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "description", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class CatalogItemType(Model):
+    """CatalogItemType (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class ContactOpeningBalanceType(Model):
+    """ContactOpeningBalanceType (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class ContactPersonType(Model):
+    """ContactPersonType (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class ContactType(Model):
+    """ContactType (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class CorrectiveReasonCode(Model):
+    """CorrectiveReasonCode (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class Country(Model):
+    """Country (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class CountryOfRegistration(Model):
+    """CountryOfRegistration (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class CountryGroup(Model):
+    """CountryGroup (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class DatevSettings(Model):
+    """DatevSettings (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    tax_consultant_number: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_consultant_number", "required": False, "nullable": False},
+    )
+    client_number: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "client_number", "required": False, "nullable": False},
+    )
+    next_customer_number: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "next_customer_number", "required": False, "nullable": False},
+    )
+    next_supplier_number: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "next_supplier_number", "required": False, "nullable": False},
+    )
+    updated_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class DefaultMessages(Model):
+    """DefaultMessages (no description in the spec)."""
+
+    message_type: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "message_type", "required": False, "nullable": False},
+    )
+    locale: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "locale", "required": False, "nullable": False},
+    )
+    message: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "message", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class EmailSettings(Model):
+    """EmailSettings (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    default_messages: list[DefaultMessages] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "default_messages", "required": False, "nullable": False},
+    )
+    pdf_attached: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "pdf_attached", "required": False, "nullable": False},
+    )
+    send_bcc: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "send_bcc", "required": False, "nullable": False},
+    )
+    updated_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class EuGoodsServicesType(Model):
+    """EuGoodsServicesType (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class EuSalesDescription(Model):
+    """EuSalesDescription (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class ExchangeRate(Model):
+    """ExchangeRate (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    created_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "created_at", "required": False, "nullable": True},
+    )
+    updated_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": True},
+    )
+    rate: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "rate", "required": False, "nullable": False},
+    )
+    inverse_rate: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "inverse_rate", "required": False, "nullable": False},
+    )
+    base_currency: Currency | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency", "required": False, "nullable": True},
+    )
+    currency: Currency | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "currency", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class HostedArtefactPaymentSetting(Model):
+    """HostedArtefactPaymentSetting (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    object_guid: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "object_guid", "required": False, "nullable": False},
+    )
+    disable_payment: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "disable_payment", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class InvoiceSettingsDocumentHeadings(Model):
+    """InvoiceSettingsDocumentHeadings (no description in the spec)."""
+
+    sales_invoice: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sales_invoice", "required": False, "nullable": False},
+    )
+    sales_credit_note: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sales_credit_note", "required": False, "nullable": False},
+    )
+    sales_corrective_invoice: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sales_corrective_invoice", "required": False, "nullable": False},
+    )
+    sales_quote: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sales_quote", "required": False, "nullable": False},
+    )
+    sales_estimate: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sales_estimate", "required": False, "nullable": False},
+    )
+    pro_forma: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "pro_forma", "required": False, "nullable": False},
+    )
+    remittance_advice: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "remittance_advice", "required": False, "nullable": False},
+    )
+    statement: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statement", "required": False, "nullable": False},
+    )
+    delivery_note: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "delivery_note", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class InvoiceSettingsLineItemTitles(Model):
+    """InvoiceSettingsLineItemTitles (no description in the spec)."""
+
+    description: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "description", "required": False, "nullable": False},
+    )
+    unit_price: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "unit_price", "required": False, "nullable": False},
+    )
+    quantity: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "quantity", "required": False, "nullable": False},
+    )
+    discount: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "discount", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class FooterDetails(Model):
+    """FooterDetails (no description in the spec)."""
+
+    column_1: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "column_1", "required": False, "nullable": False},
+    )
+    column_2: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "column_2", "required": False, "nullable": False},
+    )
+    column_3: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "column_3", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class PrintContactDetails(Model):
+    """PrintContactDetails (no description in the spec)."""
+
+    business_name: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "business_name", "required": False, "nullable": False},
+    )
+    website: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "website", "required": False, "nullable": False},
+    )
+    telephone: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "telephone", "required": False, "nullable": False},
+    )
+    mobile: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "mobile", "required": False, "nullable": False},
+    )
+    email_address: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "email_address", "required": False, "nullable": False},
+    )
+    due_date: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "due_date", "required": False, "nullable": False},
+    )
+    default_delivery_address: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "default_delivery_address", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class PrintStatements(Model):
+    """PrintStatements (no description in the spec)."""
+
+    days_overdue: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "days_overdue", "required": False, "nullable": False},
+    )
+    table_of_balances: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "table_of_balances", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class JournalCodeType(Model):
+    """JournalCodeType (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class JournalCode(Model):
+    """JournalCode (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    created_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "created_at", "required": False, "nullable": True},
+    )
+    updated_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": True},
+    )
+    name: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "name", "required": False, "nullable": False},
+    )
+    code: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "code", "required": False, "nullable": False},
+    )
+    journal_code_type: JournalCodeType | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "journal_code_type", "required": False, "nullable": True},
+    )
+    control_name: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "control_name", "required": False, "nullable": False},
+    )
+    reserved: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reserved", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class LedgerAccountClassification(Model):
+    """LedgerAccountClassification (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class LedgerAccountType(Model):
+    """LedgerAccountType (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class LegalFormType(Model):
+    """LegalFormType (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class LiveExchangeRate(Model):
+    """LiveExchangeRate (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    rate: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "rate", "required": False, "nullable": False},
+    )
+    inverse_rate: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "inverse_rate", "required": False, "nullable": False},
+    )
+    base_currency: Currency | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency", "required": False, "nullable": True},
+    )
+    currency: Currency | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "currency", "required": False, "nullable": True},
+    )
+    retrieved_at: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "retrieved_at", "required": False, "nullable": False},
+    )
+    updated_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class GBBoxData(Model):
+    """GBBoxData (no description in the spec)."""
+
+    box_1: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "box_1", "required": False, "nullable": False},
+    )
+    box_2: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "box_2", "required": False, "nullable": False},
+    )
+    box_3: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "box_3", "required": False, "nullable": False},
+    )
+    box_4: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "box_4", "required": False, "nullable": False},
+    )
+    box_5: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "box_5", "required": False, "nullable": False},
+    )
+    box_6: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "box_6", "required": False, "nullable": False},
+    )
+    box_7: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "box_7", "required": False, "nullable": False},
+    )
+    box_8: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "box_8", "required": False, "nullable": False},
+    )
+    box_9: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "box_9", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class IEBoxData(Model):
+    """IEBoxData (no description in the spec)."""
+
+    box_t1: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "box_T1", "required": False, "nullable": False},
+    )
+    box_t2: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "box_T2", "required": False, "nullable": False},
+    )
+    box_t3: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "box_T3", "required": False, "nullable": False},
+    )
+    box_t4: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "box_T4", "required": False, "nullable": False},
+    )
+    box_e1: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "box_E1", "required": False, "nullable": False},
+    )
+    box_e2: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "box_E2", "required": False, "nullable": False},
+    )
+    box_es1: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "box_ES1", "required": False, "nullable": False},
+    )
+    box_es2: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "box_ES2", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class MigrationStatus(Model):
+    """MigrationStatus (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class Migration(Model):
+    """Migration (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    status: MigrationStatus | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "status", "required": False, "nullable": True},
+    )
+    started_at: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "started_at", "required": False, "nullable": False},
+    )
+    completed_at: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "completed_at", "required": False, "nullable": False},
+    )
+    source_product: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "source_product", "required": False, "nullable": False},
+    )
+    source_product_version: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "source_product_version", "required": False, "nullable": False},
+    )
+    source_license: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "source_license", "required": False, "nullable": False},
+    )
+    source_tool: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "source_tool", "required": False, "nullable": False},
+    )
+    source_tool_version: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "source_tool_version", "required": False, "nullable": False},
+    )
+    schema_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "schema_id", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class PaymentMethod(Model):
+    """PaymentMethod (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class ProductSalesPriceType(Model):
+    """ProductSalesPriceType (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    created_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "created_at", "required": False, "nullable": True},
+    )
+    updated_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": True},
+    )
+    name: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "name", "required": False, "nullable": False},
+    )
+    active: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "active", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class QuickEntryType(Model):
+    """QuickEntryType (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class QuoteStatus(Model):
+    """QuoteStatus (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class ProfitBreakdown(Model):
+    """ProfitBreakdown (no description in the spec)."""
+
+    description: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "description", "required": False, "nullable": False},
+    )
+    total_cost: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_cost", "required": False, "nullable": False},
+    )
+    total_sale: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_sale", "required": False, "nullable": False},
+    )
+    profit: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "profit", "required": False, "nullable": False},
+    )
+    profit_percentage: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "profit_percentage", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class ServiceRateType(Model):
+    """ServiceRateType (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    created_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "created_at", "required": False, "nullable": True},
+    )
+    updated_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": True},
+    )
+    name: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "name", "required": False, "nullable": False},
+    )
+    active: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "active", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class TaxOffice(Model):
+    """TaxOffice (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    office_number: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "office_number", "required": False, "nullable": False},
+    )
+    name: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "name", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class TaxReturnFrequency(Model):
+    """TaxReturnFrequency (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class TaxScheme(Model):
+    """TaxScheme (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class TransactionType(Model):
+    """TransactionType (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class TransactionOrigin(Model):
+    """TransactionOrigin (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    links: list[HrefLink] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "links", "required": False, "nullable": False},
+    )
+    due_date: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "due_date", "required": False, "nullable": True},
+    )
+    outstanding_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "outstanding_amount", "required": False, "nullable": False},
+    )
+    currency: Currency | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "currency", "required": False, "nullable": True},
+    )
+    status: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "status", "required": False, "nullable": True},
+    )
+    sent: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sent", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class UnallocatedArtefact(Model):
+    """UnallocatedArtefact (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    links: list[HrefLink] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "links", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class AnalysisTypeCategoryWrite(Model):
+    """AnalysisTypeCategoryWrite (no description in the spec)."""
+
+    code: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "code", "required": False, "nullable": False},
+    )
+    name: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "name", "required": False, "nullable": False},
+    )
+    combined_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "combined_id", "required": False, "nullable": False},
+    )
+    analysis_type_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "analysis_type_id", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class AnalysisTypeCategoryWriteRequest(Model):
+    """AnalysisTypeCategoryWriteRequest (no description in the spec)."""
+
+    analysis_type_category: AnalysisTypeCategoryWrite | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "analysis_type_category", "required": True, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class AnalysisTypeWriteAnalysisTypeCategory(Model):
+    """AnalysisTypeWriteAnalysisTypeCategory (no description in the spec)."""
+
+    code: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "code", "required": False, "nullable": False},
+    )
+    name: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "name", "required": False, "nullable": False},
+    )
+    combined_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "combined_id", "required": False, "nullable": False},
+    )
+    analysis_type_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "analysis_type_id", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class AnalysisTypeWrite(Model):
+    """AnalysisTypeWrite (no description in the spec)."""
+
+    active_areas: list[str] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "active_areas", "required": False, "nullable": False},
+    )
+    analysis_type_level: list[str] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "analysis_type_level", "required": False, "nullable": False},
+    )
+    name: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "name", "required": False, "nullable": False},
+    )
+    analysis_type_categories: list[AnalysisTypeWriteAnalysisTypeCategory] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "analysis_type_categories", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class AnalysisTypeWriteRequest(Model):
+    """AnalysisTypeWriteRequest (no description in the spec)."""
+
+    analysis_type: AnalysisTypeWrite | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "analysis_type", "required": True, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class AttachmentWrite(Model):
+    """AttachmentWrite (no description in the spec)."""
+
+    file: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "file", "required": True, "nullable": False},
+    )
+    file_name: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "file_name", "required": True, "nullable": False},
+    )
+    mime_type: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "mime_type", "required": True, "nullable": False},
+    )
+    description: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "description", "required": False, "nullable": False},
+    )
+    file_extension: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "file_extension", "required": False, "nullable": False},
+    )
+    transaction_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "transaction_id", "required": False, "nullable": False},
+    )
+    file_size: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "file_size", "required": False, "nullable": False},
+    )
+    attachment_context_type_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "attachment_context_type_id", "required": False, "nullable": False},
+    )
+    attachment_context_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "attachment_context_id", "required": False, "nullable": False},
+    )
+    is_public: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "is_public", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class AttachmentWriteRequest(Model):
+    """AttachmentWriteRequest (no description in the spec)."""
+
+    attachment: AttachmentWrite | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "attachment", "required": True, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class BankDepositWrite(Model):
+    """BankDepositWrite (no description in the spec)."""
+
+    from_bank_account_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "from_bank_account_id", "required": True, "nullable": False},
+    )
+    to_bank_account_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "to_bank_account_id", "required": True, "nullable": False},
+    )
+    date: date_aliased | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "date", "required": True, "nullable": False},
+    )
+    reference: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reference", "required": True, "nullable": False},
+    )
+    cash_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "cash_amount", "required": True, "nullable": False},
+    )
+    cheque_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "cheque_amount", "required": False, "nullable": False},
+    )
+    total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_amount", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class BankDepositWriteRequest(Model):
+    """BankDepositWriteRequest (no description in the spec)."""
+
+    bank_deposit: BankDepositWrite | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "bank_deposit", "required": True, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class BankOpeningBalanceWrite(Model):
+    """BankOpeningBalanceWrite (no description in the spec)."""
+
+    bank_account_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "bank_account_id", "required": True, "nullable": False},
+    )
+    date: date_aliased | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "date", "required": True, "nullable": False},
+    )
+    debit: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "debit", "required": True, "nullable": False},
+    )
+    credit: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "credit", "required": True, "nullable": False},
+    )
+    transaction_type_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "transaction_type_id", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class BankOpeningBalanceWriteRequest(Model):
+    """BankOpeningBalanceWriteRequest (no description in the spec)."""
+
+    bank_opening_balance: BankOpeningBalanceWrite | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "bank_opening_balance", "required": True, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class BankReconciliationWrite(Model):
+    """BankReconciliationWrite (no description in the spec)."""
+
+    bank_account_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "bank_account_id", "required": True, "nullable": False},
+    )
+    statement_date: date_aliased | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statement_date", "required": False, "nullable": False},
+    )
+    statement_end_balance: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statement_end_balance", "required": False, "nullable": False},
+    )
+    reference: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reference", "required": False, "nullable": False},
+    )
+    total_received: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_received", "required": False, "nullable": False},
+    )
+    total_paid: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_paid", "required": False, "nullable": False},
+    )
+    starting_balance: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "starting_balance", "required": False, "nullable": False},
+    )
+    closing_balance: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "closing_balance", "required": False, "nullable": False},
+    )
+    reconciled_balance: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reconciled_balance", "required": False, "nullable": False},
+    )
+    balance_difference: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "balance_difference", "required": False, "nullable": False},
+    )
+    status_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "status_id", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class BankReconciliationWriteRequest(Model):
+    """BankReconciliationWriteRequest (no description in the spec)."""
+
+    bank_reconciliation: BankReconciliationWrite | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "bank_reconciliation", "required": True, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class BankTransferWrite(Model):
+    """BankTransferWrite (no description in the spec)."""
+
+    from_bank_account_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "from_bank_account_id", "required": True, "nullable": False},
+    )
+    to_bank_account_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "to_bank_account_id", "required": True, "nullable": False},
+    )
+    date: date_aliased | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "date", "required": True, "nullable": False},
+    )
+    amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "amount", "required": True, "nullable": False},
+    )
+    reference: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reference", "required": False, "nullable": False},
+    )
+    description: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "description", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class BankTransferWriteRequest(Model):
+    """BankTransferWriteRequest (no description in the spec)."""
+
+    bank_transfer: BankTransferWrite | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "bank_transfer", "required": True, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class BusinessExchangeRateWrite(Model):
+    """BusinessExchangeRateWrite (no description in the spec)."""
+
+    currency_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "currency_id", "required": True, "nullable": False},
+    )
+    rate: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "rate", "required": True, "nullable": False},
+    )
+    inverse_rate: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "inverse_rate", "required": False, "nullable": False},
+    )
+    base_currency_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_id", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class BusinessExchangeRateWriteRequest(Model):
+    """BusinessExchangeRateWriteRequest (no description in the spec)."""
+
+    business_exchange_rate: BusinessExchangeRateWrite | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "business_exchange_rate", "required": True, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class BusinessSettingsWriteDefaultLedgerAccounts(Model):
+    """BusinessSettingsWriteDefaultLedgerAccounts (no description in the spec)."""
+
+    bank_charges_ledger_account_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "bank_charges_ledger_account_id", "required": False, "nullable": False},
+    )
+    bank_interest_received_ledger_account_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "bank_interest_received_ledger_account_id",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    bank_interest_charges_paid_ledger_account_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "bank_interest_charges_paid_ledger_account_id",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    exchange_rate_gains_ledger_account_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "exchange_rate_gains_ledger_account_id",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    exchange_rate_losses_ledger_account_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "exchange_rate_losses_ledger_account_id",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    sales_ledger_account_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sales_ledger_account_id", "required": False, "nullable": False},
+    )
+    sales_discount_ledger_account_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sales_discount_ledger_account_id", "required": False, "nullable": False},
+    )
+    purchase_ledger_account_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "purchase_ledger_account_id", "required": False, "nullable": False},
+    )
+    purchase_discount_ledger_account_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "purchase_discount_ledger_account_id",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    product_sales_ledger_account_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "product_sales_ledger_account_id", "required": False, "nullable": False},
+    )
+    product_purchase_ledger_account_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "product_purchase_ledger_account_id",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    service_sales_ledger_account_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "service_sales_ledger_account_id", "required": False, "nullable": False},
+    )
+    service_purchase_ledger_account_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "service_purchase_ledger_account_id",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    stock_purchase_ledger_account_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "stock_purchase_ledger_account_id", "required": False, "nullable": False},
+    )
+    other_receipt_ledger_account_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "other_receipt_ledger_account_id", "required": False, "nullable": False},
+    )
+    other_payment_ledger_account_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "other_payment_ledger_account_id", "required": False, "nullable": False},
+    )
+    customer_receipt_discount_ledger_account_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "customer_receipt_discount_ledger_account_id",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    vendor_payment_discount_ledger_account_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "vendor_payment_discount_ledger_account_id",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    carriage_ledger_account_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "carriage_ledger_account_id", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class BusinessSettingsWrite(Model):
+    """BusinessSettingsWrite (no description in the spec)."""
+
+    siret: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "siret", "required": False, "nullable": False},
+    )
+    management_centre_member: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "management_centre_member", "required": False, "nullable": False},
+    )
+    rcs_number: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "rcs_number", "required": False, "nullable": False},
+    )
+    share_capital: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "share_capital", "required": False, "nullable": False},
+    )
+    business_activity_type_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "business_activity_type_id", "required": False, "nullable": False},
+    )
+    legal_form_type_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legal_form_type_id", "required": False, "nullable": False},
+    )
+    auxiliary_accounts_visible: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "auxiliary_accounts_visible", "required": False, "nullable": False},
+    )
+    business_type_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "business_type_id", "required": False, "nullable": False},
+    )
+    country_of_registration_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "country_of_registration_id", "required": False, "nullable": False},
+    )
+    wizard_complete: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "wizard_complete", "required": False, "nullable": False},
+    )
+    default_ledger_accounts: BusinessSettingsWriteDefaultLedgerAccounts | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "default_ledger_accounts", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class BusinessSettingsWriteRequest(Model):
+    """BusinessSettingsWriteRequest (no description in the spec)."""
+
+    business_settings: BusinessSettingsWrite | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "business_settings", "required": True, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class CisSettingsWrite(Model):
+    """CisSettingsWrite (no description in the spec)."""
+
+    unique_tax_reference: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "unique_tax_reference", "required": False, "nullable": False},
+    )
+    contractor: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contractor", "required": False, "nullable": False},
+    )
+    subcontractor: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "subcontractor", "required": False, "nullable": False},
+    )
+    accounts_office_reference: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "accounts_office_reference", "required": False, "nullable": False},
+    )
+    paye_reference: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "paye_reference", "required": False, "nullable": False},
+    )
+    tax_rate_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_rate_id", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class CisSettingsWriteRequest(Model):
+    """CisSettingsWriteRequest (no description in the spec)."""
+
+    cis_settings: CisSettingsWrite | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "cis_settings", "required": True, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class ContactAllocationWriteAllocatedArtefact(Model):
+    """ContactAllocationWriteAllocatedArtefact (no description in the spec)."""
+
+    artefact_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "artefact_id", "required": False, "nullable": False},
+    )
+    amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "amount", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class ContactAllocationWrite(Model):
+    """ContactAllocationWrite (no description in the spec)."""
+
+    transaction_type_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "transaction_type_id", "required": True, "nullable": False},
+    )
+    contact_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact_id", "required": True, "nullable": False},
+    )
+    allocated_artefacts: list[ContactAllocationWriteAllocatedArtefact] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "allocated_artefacts", "required": True, "nullable": False},
+    )
+    date: date_aliased | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "date", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class ContactAllocationWriteRequest(Model):
+    """ContactAllocationWriteRequest (no description in the spec)."""
+
+    contact_allocation: ContactAllocationWrite | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact_allocation", "required": True, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class ContactOpeningBalanceWrite(Model):
+    """ContactOpeningBalanceWrite (no description in the spec)."""
+
+    contact_opening_balance_type_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact_opening_balance_type_id", "required": True, "nullable": False},
+    )
+    date: date_aliased | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "date", "required": True, "nullable": False},
+    )
+    contact_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact_id", "required": True, "nullable": False},
+    )
+    reference: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reference", "required": True, "nullable": False},
+    )
+    total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_amount", "required": True, "nullable": False},
+    )
+    transaction_type_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "transaction_type_id", "required": False, "nullable": False},
+    )
+    details: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "details", "required": False, "nullable": False},
+    )
+    net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "net_amount", "required": False, "nullable": False},
+    )
+    tax_rate_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_rate_id", "required": False, "nullable": False},
+    )
+    tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_amount", "required": False, "nullable": False},
+    )
+    currency_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "currency_id", "required": False, "nullable": False},
+    )
+    exchange_rate: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "exchange_rate", "required": False, "nullable": False},
+    )
+    base_currency_net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": False},
+    )
+    base_currency_tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": False},
+    )
+    base_currency_total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class ContactOpeningBalanceWriteRequest(Model):
+    """ContactOpeningBalanceWriteRequest (no description in the spec)."""
+
+    contact_opening_balance: ContactOpeningBalanceWrite | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact_opening_balance", "required": True, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class DatevSettingsWrite(Model):
+    """DatevSettingsWrite (no description in the spec)."""
+
+    tax_consultant_number: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_consultant_number", "required": False, "nullable": False},
+    )
+    client_number: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "client_number", "required": False, "nullable": False},
+    )
+    next_customer_number: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "next_customer_number", "required": False, "nullable": False},
+    )
+    next_supplier_number: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "next_supplier_number", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class DatevSettingsWriteRequest(Model):
+    """DatevSettingsWriteRequest (no description in the spec)."""
+
+    datev_settings: DatevSettingsWrite | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "datev_settings", "required": True, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class EmailSettingsWriteDefaultMessage(Model):
+    """EmailSettingsWriteDefaultMessage (no description in the spec)."""
+
+    message_type: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "message_type", "required": False, "nullable": False},
+    )
+    locale: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "locale", "required": False, "nullable": False},
+    )
+    message: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "message", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class EmailSettingsWrite(Model):
+    """EmailSettingsWrite (no description in the spec)."""
+
+    pdf_attached: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "pdf_attached", "required": False, "nullable": False},
+    )
+    send_bcc: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "send_bcc", "required": False, "nullable": False},
+    )
+    default_messages: list[EmailSettingsWriteDefaultMessage] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "default_messages", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class EmailSettingsWriteRequest(Model):
+    """EmailSettingsWriteRequest (no description in the spec)."""
+
+    email_settings: EmailSettingsWrite | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "email_settings", "required": True, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class FinancialSettingsWrite(Model):
+    """FinancialSettingsWrite (no description in the spec)."""
+
+    year_end_date: date_aliased | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "year_end_date", "required": False, "nullable": False},
+    )
+    year_end_lockdown_date: date_aliased | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "year_end_lockdown_date", "required": False, "nullable": False},
+    )
+    accounting_type: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "accounting_type", "required": False, "nullable": False},
+    )
+    accounts_start_date: date_aliased | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "accounts_start_date", "required": False, "nullable": False},
+    )
+    base_currency_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_id", "required": False, "nullable": False},
+    )
+    multi_currency_enabled: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "multi_currency_enabled", "required": False, "nullable": False},
+    )
+    use_live_exchange_rates: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "use_live_exchange_rates", "required": False, "nullable": False},
+    )
+    mtd_activation_status: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "mtd_activation_status", "required": False, "nullable": False},
+    )
+    mtd_connected: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "mtd_connected", "required": False, "nullable": False},
+    )
+    mtd_authenticated_date: date_aliased | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "mtd_authenticated_date", "required": False, "nullable": False},
+    )
+    tax_scheme_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_scheme_id", "required": False, "nullable": False},
+    )
+    tax_return_frequency_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_return_frequency_id", "required": False, "nullable": False},
+    )
+    tax_number: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_number", "required": False, "nullable": False},
+    )
+    general_tax_number: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "general_tax_number", "required": False, "nullable": False},
+    )
+    tax_office_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_office_id", "required": False, "nullable": False},
+    )
+    default_irpf_rate: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "default_irpf_rate", "required": False, "nullable": False},
+    )
+    flat_rate_tax_percentage: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "flat_rate_tax_percentage", "required": False, "nullable": False},
+    )
+    recoverable_percentage: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "recoverable_percentage", "required": False, "nullable": False},
+    )
+    sales_tax_calculation: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sales_tax_calculation", "required": False, "nullable": False},
+    )
+    purchase_tax_calculation: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "purchase_tax_calculation", "required": False, "nullable": False},
+    )
+    postponed_accounting: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "postponed_accounting", "required": False, "nullable": False},
+    )
+    destination_vat: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "destination_vat", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class FinancialSettingsWriteRequest(Model):
+    """FinancialSettingsWriteRequest (no description in the spec)."""
+
+    financial_settings: FinancialSettingsWrite | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "financial_settings", "required": True, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class HostedArtefactPaymentSettingWrite(Model):
+    """HostedArtefactPaymentSettingWrite (no description in the spec)."""
+
+    object_guid: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "object_guid", "required": False, "nullable": False},
+    )
+    disable_payment: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "disable_payment", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class HostedArtefactPaymentSettingWriteRequest(Model):
+    """HostedArtefactPaymentSettingWriteRequest (no description in the spec)."""
+
+    hosted_artefact_payment_setting: HostedArtefactPaymentSettingWrite | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "hosted_artefact_payment_setting", "required": True, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class InvoiceSettingsWriteDocumentHeadings(Model):
+    """InvoiceSettingsWriteDocumentHeadings (no description in the spec)."""
+
+    sales_invoice: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sales_invoice", "required": False, "nullable": False},
+    )
+    sales_credit_note: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sales_credit_note", "required": False, "nullable": False},
+    )
+    sales_corrective_invoice: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sales_corrective_invoice", "required": False, "nullable": False},
+    )
+    sales_quote: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sales_quote", "required": False, "nullable": False},
+    )
+    sales_estimate: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sales_estimate", "required": False, "nullable": False},
+    )
+    pro_forma: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "pro_forma", "required": False, "nullable": False},
+    )
+    remittance_advice: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "remittance_advice", "required": False, "nullable": False},
+    )
+    statement: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statement", "required": False, "nullable": False},
+    )
+    delivery_note: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "delivery_note", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class InvoiceSettingsWriteLineItemTitles(Model):
+    """InvoiceSettingsWriteLineItemTitles (no description in the spec)."""
+
+    description: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "description", "required": False, "nullable": False},
+    )
+    unit_price: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "unit_price", "required": False, "nullable": False},
+    )
+    quantity: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "quantity", "required": False, "nullable": False},
+    )
+    discount: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "discount", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class InvoiceSettingsWriteFooterDetails(Model):
+    """InvoiceSettingsWriteFooterDetails (no description in the spec)."""
+
+    column_1: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "column_1", "required": False, "nullable": False},
+    )
+    column_2: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "column_2", "required": False, "nullable": False},
+    )
+    column_3: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "column_3", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class InvoiceSettingsWritePrintContactDetails(Model):
+    """InvoiceSettingsWritePrintContactDetails (no description in the spec)."""
+
+    business_name: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "business_name", "required": False, "nullable": False},
+    )
+    website: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "website", "required": False, "nullable": False},
+    )
+    telephone: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "telephone", "required": False, "nullable": False},
+    )
+    mobile: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "mobile", "required": False, "nullable": False},
+    )
+    email_address: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "email_address", "required": False, "nullable": False},
+    )
+    due_date: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "due_date", "required": False, "nullable": False},
+    )
+    default_delivery_address: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "default_delivery_address", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class InvoiceSettingsWritePrintStatements(Model):
+    """InvoiceSettingsWritePrintStatements (no description in the spec)."""
+
+    days_overdue: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "days_overdue", "required": False, "nullable": False},
+    )
+    table_of_balances: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "table_of_balances", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class InvoiceSettingsWrite(Model):
+    """InvoiceSettingsWrite (no description in the spec)."""
+
+    next_invoice_number: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "next_invoice_number", "required": False, "nullable": False},
+    )
+    next_credit_note_number: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "next_credit_note_number", "required": False, "nullable": False},
+    )
+    separate_invoice_credit_note_numbering: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "separate_invoice_credit_note_numbering",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    sales_invoice_number_prefix: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sales_invoice_number_prefix", "required": False, "nullable": False},
+    )
+    sales_credit_note_number_prefix: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sales_credit_note_number_prefix", "required": False, "nullable": False},
+    )
+    invoice_terms_and_conditions: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "invoice_terms_and_conditions", "required": False, "nullable": False},
+    )
+    default_note_on_invoice: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "default_note_on_invoice", "required": False, "nullable": False},
+    )
+    default_note_on_credit_note: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "default_note_on_credit_note", "required": False, "nullable": False},
+    )
+    default_note_on_estimate: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "default_note_on_estimate", "required": False, "nullable": False},
+    )
+    default_note_on_quote: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "default_note_on_quote", "required": False, "nullable": False},
+    )
+    next_quote_number: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "next_quote_number", "required": False, "nullable": False},
+    )
+    quote_number_prefix: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "quote_number_prefix", "required": False, "nullable": False},
+    )
+    estimate_number_prefix: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "estimate_number_prefix", "required": False, "nullable": False},
+    )
+    quote_default_days_to_expiry: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "quote_default_days_to_expiry", "required": False, "nullable": False},
+    )
+    estimate_default_days_to_expiry: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "estimate_default_days_to_expiry", "required": False, "nullable": False},
+    )
+    quote_terms_and_conditions: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "quote_terms_and_conditions", "required": False, "nullable": False},
+    )
+    estimate_terms_and_conditions: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "estimate_terms_and_conditions", "required": False, "nullable": False},
+    )
+    delivery_note_terms_and_conditions: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "delivery_note_terms_and_conditions",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    delivery_note_show_signature: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "delivery_note_show_signature", "required": False, "nullable": False},
+    )
+    delivery_note_show_picked: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "delivery_note_show_picked", "required": False, "nullable": False},
+    )
+    delivery_note_show_notes: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "delivery_note_show_notes", "required": False, "nullable": False},
+    )
+    delivery_note_show_contact_details: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "delivery_note_show_contact_details",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    quick_entry_prefix: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "quick_entry_prefix", "required": False, "nullable": False},
+    )
+    late_payment_percentage: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "late_payment_percentage", "required": False, "nullable": False},
+    )
+    prompt_payment_percentage: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "prompt_payment_percentage", "required": False, "nullable": False},
+    )
+    show_auto_entrepreneur: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "show_auto_entrepreneur", "required": False, "nullable": False},
+    )
+    show_insurance: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "show_insurance", "required": False, "nullable": False},
+    )
+    insurer_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "insurer_id", "required": False, "nullable": False},
+    )
+    insurance_area: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "insurance_area", "required": False, "nullable": False},
+    )
+    insurance_type: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "insurance_type", "required": False, "nullable": False},
+    )
+    insurance_text: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "insurance_text", "required": False, "nullable": False},
+    )
+    payment_bank_account_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "payment_bank_account_id", "required": False, "nullable": False},
+    )
+    sales_corrective_invoice_number_prefix: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "sales_corrective_invoice_number_prefix",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    next_sales_corrective_invoice_number: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "next_sales_corrective_invoice_number",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    customer_credit_days: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "customer_credit_days", "required": False, "nullable": False},
+    )
+    vendor_credit_days: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "vendor_credit_days", "required": False, "nullable": False},
+    )
+    customer_credit_terms: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "customer_credit_terms", "required": False, "nullable": False},
+    )
+    vendor_credit_terms: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "vendor_credit_terms", "required": False, "nullable": False},
+    )
+    document_headings: InvoiceSettingsWriteDocumentHeadings | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "document_headings", "required": False, "nullable": False},
+    )
+    line_item_titles: InvoiceSettingsWriteLineItemTitles | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "line_item_titles", "required": False, "nullable": False},
+    )
+    footer_details: InvoiceSettingsWriteFooterDetails | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "footer_details", "required": False, "nullable": False},
+    )
+    print_contact_details: InvoiceSettingsWritePrintContactDetails | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "print_contact_details", "required": False, "nullable": False},
+    )
+    print_statements: InvoiceSettingsWritePrintStatements | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "print_statements", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class InvoiceSettingsWriteRequest(Model):
+    """InvoiceSettingsWriteRequest (no description in the spec)."""
+
+    invoice_settings: InvoiceSettingsWrite | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "invoice_settings", "required": True, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class JournalCodeWriteRequest(Model):
+    """JournalCodeWriteRequest (no description in the spec)."""
+
+    journal_code: JournalCodeWrite | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "journal_code", "required": True, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class LedgerAccountOpeningBalanceWrite(Model):
+    """LedgerAccountOpeningBalanceWrite (no description in the spec)."""
+
+    ledger_account_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "ledger_account_id", "required": True, "nullable": False},
+    )
+    debit: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "debit", "required": True, "nullable": False},
+    )
+    credit: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "credit", "required": True, "nullable": False},
+    )
+    details: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "details", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class LedgerAccountOpeningBalanceWriteRequest(Model):
+    """LedgerAccountOpeningBalanceWriteRequest (no description in the spec)."""
+
+    ledger_account_opening_balance: LedgerAccountOpeningBalanceWrite | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "ledger_account_opening_balance", "required": True, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class MigrationTaxReturnWriteGb(Model):
+    """MigrationTaxReturnWriteGb (no description in the spec)."""
+
+    box_1: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "box_1", "required": False, "nullable": False},
+    )
+    box_2: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "box_2", "required": False, "nullable": False},
+    )
+    box_3: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "box_3", "required": False, "nullable": False},
+    )
+    box_4: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "box_4", "required": False, "nullable": False},
+    )
+    box_5: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "box_5", "required": False, "nullable": False},
+    )
+    box_6: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "box_6", "required": False, "nullable": False},
+    )
+    box_7: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "box_7", "required": False, "nullable": False},
+    )
+    box_8: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "box_8", "required": False, "nullable": False},
+    )
+    box_9: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "box_9", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class MigrationTaxReturnWriteIe(Model):
+    """MigrationTaxReturnWriteIe (no description in the spec)."""
+
+    box_t1: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "box_T1", "required": False, "nullable": False},
+    )
+    box_t2: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "box_T2", "required": False, "nullable": False},
+    )
+    box_t3: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "box_T3", "required": False, "nullable": False},
+    )
+    box_t4: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "box_T4", "required": False, "nullable": False},
+    )
+    box_e1: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "box_E1", "required": False, "nullable": False},
+    )
+    box_e2: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "box_E2", "required": False, "nullable": False},
+    )
+    box_es1: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "box_ES1", "required": False, "nullable": False},
+    )
+    box_es2: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "box_ES2", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class MigrationTaxReturnWrite(Model):
+    """MigrationTaxReturnWrite (no description in the spec)."""
+
+    from_date: date_aliased | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "from_date", "required": True, "nullable": False},
+    )
+    to_date: date_aliased | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "to_date", "required": True, "nullable": False},
+    )
+    total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_amount", "required": True, "nullable": False},
+    )
+    tax_return_frequency_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_return_frequency_id", "required": True, "nullable": False},
+    )
+    gb: MigrationTaxReturnWriteGb | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "gb", "required": False, "nullable": False},
+    )
+    ie: MigrationTaxReturnWriteIe | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "ie", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class MigrationTaxReturnWriteRequest(Model):
+    """MigrationTaxReturnWriteRequest (no description in the spec)."""
+
+    migration_tax_return: MigrationTaxReturnWrite | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "migration_tax_return", "required": True, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class MigrationWrite(Model):
+    """MigrationWrite (no description in the spec)."""
+
+    status_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "status_id", "required": False, "nullable": False},
+    )
+    started_at: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "started_at", "required": False, "nullable": False},
+    )
+    completed_at: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "completed_at", "required": False, "nullable": False},
+    )
+    source_product: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "source_product", "required": False, "nullable": False},
+    )
+    source_product_version: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "source_product_version", "required": False, "nullable": False},
+    )
+    source_license: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "source_license", "required": False, "nullable": False},
+    )
+    source_tool: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "source_tool", "required": False, "nullable": False},
+    )
+    source_tool_version: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "source_tool_version", "required": False, "nullable": False},
+    )
+    schema_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "schema_id", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class MigrationWriteRequest(Model):
+    """MigrationWriteRequest (no description in the spec)."""
+
+    migrations: MigrationWrite | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "migrations", "required": True, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class OpeningBalanceJournalWriteJournalLine(Model):
+    """OpeningBalanceJournalWriteJournalLine (no description in the spec)."""
+
+    ledger_account_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "ledger_account_id", "required": True, "nullable": False},
+    )
+    debit: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "debit", "required": True, "nullable": False},
+    )
+    credit: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "credit", "required": True, "nullable": False},
+    )
+    details: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "details", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class OpeningBalanceJournalWrite(Model):
+    """OpeningBalanceJournalWrite (no description in the spec)."""
+
+    journal_lines: list[OpeningBalanceJournalWriteJournalLine] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "journal_lines", "required": True, "nullable": False},
+    )
+    date: date_aliased | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "date", "required": False, "nullable": False},
+    )
+    reference: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reference", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class OpeningBalanceJournalWriteRequest(Model):
+    """OpeningBalanceJournalWriteRequest (no description in the spec)."""
+
+    opening_balance_journal: OpeningBalanceJournalWrite | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "opening_balance_journal", "required": True, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class OtherPaymentWritePaymentLine(Model):
+    """OtherPaymentWritePaymentLine (no description in the spec)."""
+
+    ledger_account_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "ledger_account_id", "required": False, "nullable": False},
+    )
+    total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_amount", "required": False, "nullable": False},
+    )
+    analysis_type_categories: list[str] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "analysis_type_categories", "required": False, "nullable": False},
+    )
+    details: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "details", "required": False, "nullable": False},
+    )
+    tax_rate_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_rate_id", "required": False, "nullable": False},
+    )
+    net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "net_amount", "required": False, "nullable": False},
+    )
+    tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_amount", "required": False, "nullable": False},
+    )
+    is_purchase_for_resale: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "is_purchase_for_resale", "required": False, "nullable": False},
+    )
+    trade_of_asset: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "trade_of_asset", "required": False, "nullable": False},
+    )
+    gst_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "gst_amount", "required": False, "nullable": False},
+    )
+    pst_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "pst_amount", "required": False, "nullable": False},
+    )
+    tax_recoverable: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_recoverable", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class OtherPaymentWrite(Model):
+    """OtherPaymentWrite (no description in the spec)."""
+
+    transaction_type_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "transaction_type_id", "required": True, "nullable": False},
+    )
+    date: date_aliased | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "date", "required": True, "nullable": False},
+    )
+    total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_amount", "required": True, "nullable": False},
+    )
+    payment_lines: list[OtherPaymentWritePaymentLine] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "payment_lines", "required": True, "nullable": False},
+    )
+    base_currency_total_itc_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_total_itc_amount", "required": False, "nullable": False},
+    )
+    total_itc_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_itc_amount", "required": False, "nullable": False},
+    )
+    base_currency_total_itr_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_total_itr_amount", "required": False, "nullable": False},
+    )
+    total_itr_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_itr_amount", "required": False, "nullable": False},
+    )
+    part_recoverable: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "part_recoverable", "required": False, "nullable": False},
+    )
+    payment_method_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "payment_method_id", "required": False, "nullable": False},
+    )
+    contact_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact_id", "required": False, "nullable": False},
+    )
+    bank_account_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "bank_account_id", "required": False, "nullable": False},
+    )
+    tax_address_region_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_address_region_id", "required": False, "nullable": False},
+    )
+    net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "net_amount", "required": False, "nullable": False},
+    )
+    tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_amount", "required": False, "nullable": False},
+    )
+    reference: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reference", "required": False, "nullable": False},
+    )
+    withholding_tax_rate: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "withholding_tax_rate", "required": False, "nullable": False},
+    )
+    withholding_tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "withholding_tax_amount", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class OtherPaymentWriteRequest(Model):
+    """OtherPaymentWriteRequest (no description in the spec)."""
+
+    other_payment: OtherPaymentWrite | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "other_payment", "required": True, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class ProductSalesPriceTypeWrite(Model):
+    """ProductSalesPriceTypeWrite (no description in the spec)."""
+
+    name: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "name", "required": True, "nullable": False},
+    )
+    active: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "active", "required": True, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class ProductSalesPriceTypeWriteRequest(Model):
+    """ProductSalesPriceTypeWriteRequest (no description in the spec)."""
+
+    product_sales_price_type: ProductSalesPriceTypeWrite | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "product_sales_price_type", "required": True, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class PurchaseCorrectiveInvoiceWriteInvoiceLine(Model):
+    """PurchaseCorrectiveInvoiceWriteInvoiceLine (no description in the spec)."""
+
+    is_purchase_for_resale: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "is_purchase_for_resale", "required": False, "nullable": False},
+    )
+    analysis_type_categories: list[str] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "analysis_type_categories", "required": False, "nullable": False},
+    )
+    description: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "description", "required": False, "nullable": False},
+    )
+    product_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "product_id", "required": False, "nullable": False},
+    )
+    service_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "service_id", "required": False, "nullable": False},
+    )
+    ledger_account_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "ledger_account_id", "required": False, "nullable": False},
+    )
+    trade_of_asset: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "trade_of_asset", "required": False, "nullable": False},
+    )
+    quantity: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "quantity", "required": False, "nullable": False},
+    )
+    unit_price: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "unit_price", "required": False, "nullable": False},
+    )
+    net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "net_amount", "required": False, "nullable": False},
+    )
+    tax_rate_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_rate_id", "required": False, "nullable": False},
+    )
+    tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_amount", "required": False, "nullable": False},
+    )
+    total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_amount", "required": False, "nullable": False},
+    )
+    base_currency_unit_price: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_unit_price", "required": False, "nullable": False},
+    )
+    unit_price_includes_tax: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "unit_price_includes_tax", "required": False, "nullable": False},
+    )
+    base_currency_net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": False},
+    )
+    base_currency_tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": False},
+    )
+    base_currency_total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": False},
+    )
+    eu_goods_services_type_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "eu_goods_services_type_id", "required": False, "nullable": False},
+    )
+    gst_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "gst_amount", "required": False, "nullable": False},
+    )
+    pst_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "pst_amount", "required": False, "nullable": False},
+    )
+    tax_recoverable: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_recoverable", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class PurchaseCorrectiveInvoiceWriteTaxAnalysi(Model):
+    """PurchaseCorrectiveInvoiceWriteTaxAnalysi (no description in the spec)."""
+
+    tax_rate_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_rate_id", "required": False, "nullable": False},
+    )
+    net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "net_amount", "required": False, "nullable": False},
+    )
+    tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_amount", "required": False, "nullable": False},
+    )
+    total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_amount", "required": False, "nullable": False},
+    )
+    goods_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "goods_amount", "required": False, "nullable": False},
+    )
+    service_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "service_amount", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class PurchaseCorrectiveInvoiceWrite(Model):
+    """PurchaseCorrectiveInvoiceWrite (no description in the spec)."""
+
+    vat_reverse_charge: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "vat_reverse_charge", "required": False, "nullable": False},
+    )
+    contact_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact_id", "required": False, "nullable": False},
+    )
+    contact_name: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact_name", "required": False, "nullable": False},
+    )
+    contact_reference: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact_reference", "required": False, "nullable": False},
+    )
+    date: date_aliased | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "date", "required": False, "nullable": False},
+    )
+    due_date: date_aliased | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "due_date", "required": False, "nullable": False},
+    )
+    reference: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reference", "required": False, "nullable": False},
+    )
+    vendor_reference: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "vendor_reference", "required": False, "nullable": False},
+    )
+    notes: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "notes", "required": False, "nullable": False},
+    )
+    total_quantity: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_quantity", "required": False, "nullable": False},
+    )
+    net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "net_amount", "required": False, "nullable": False},
+    )
+    tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_amount", "required": False, "nullable": False},
+    )
+    total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_amount", "required": False, "nullable": False},
+    )
+    currency_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "currency_id", "required": False, "nullable": False},
+    )
+    exchange_rate: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "exchange_rate", "required": False, "nullable": False},
+    )
+    inverse_exchange_rate: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "inverse_exchange_rate", "required": False, "nullable": False},
+    )
+    base_currency_net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": False},
+    )
+    base_currency_tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": False},
+    )
+    base_currency_total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": False},
+    )
+    status_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "status_id", "required": False, "nullable": False},
+    )
+    withholding_tax_rate: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "withholding_tax_rate", "required": False, "nullable": False},
+    )
+    withholding_tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "withholding_tax_amount", "required": False, "nullable": False},
+    )
+    base_currency_withholding_tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_withholding_tax_amount",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    original_invoice_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "original_invoice_id", "required": False, "nullable": False},
+    )
+    original_invoice_number: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "original_invoice_number", "required": False, "nullable": False},
+    )
+    original_invoice_date: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "original_invoice_date", "required": False, "nullable": False},
+    )
+    invoice_lines: list[PurchaseCorrectiveInvoiceWriteInvoiceLine] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "invoice_lines", "required": False, "nullable": False},
+    )
+    tax_analysis: list[PurchaseCorrectiveInvoiceWriteTaxAnalysi] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_analysis", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class PurchaseCorrectiveInvoiceWriteRequest(Model):
+    """PurchaseCorrectiveInvoiceWriteRequest (no description in the spec)."""
+
+    purchase_corrective_invoice: PurchaseCorrectiveInvoiceWrite | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "purchase_corrective_invoice", "required": True, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class PurchaseQuickEntryWriteAnalysisTypeCategory(Model):
+    """PurchaseQuickEntryWriteAnalysisTypeCategory (no description in the spec)."""
+
+    analysis_type_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "analysis_type_id", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class PurchaseQuickEntryWrite(Model):
+    """PurchaseQuickEntryWrite (no description in the spec)."""
+
+    quick_entry_type_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "quick_entry_type_id", "required": True, "nullable": False},
+    )
+    date: date_aliased | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "date", "required": True, "nullable": False},
+    )
+    contact_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact_id", "required": True, "nullable": False},
+    )
+    reference: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reference", "required": True, "nullable": False},
+    )
+    ledger_account_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "ledger_account_id", "required": True, "nullable": False},
+    )
+    contact_name: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact_name", "required": False, "nullable": False},
+    )
+    contact_reference: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact_reference", "required": False, "nullable": False},
+    )
+    details: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "details", "required": False, "nullable": False},
+    )
+    net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "net_amount", "required": False, "nullable": False},
+    )
+    tax_rate_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_rate_id", "required": False, "nullable": False},
+    )
+    tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_amount", "required": False, "nullable": False},
+    )
+    total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_amount", "required": False, "nullable": False},
+    )
+    currency_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "currency_id", "required": False, "nullable": False},
+    )
+    exchange_rate: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "exchange_rate", "required": False, "nullable": False},
+    )
+    inverse_exchange_rate: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "inverse_exchange_rate", "required": False, "nullable": False},
+    )
+    base_currency_net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": False},
+    )
+    base_currency_tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": False},
+    )
+    base_currency_total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": False},
+    )
+    status_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "status_id", "required": False, "nullable": False},
+    )
+    tax_address_region_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_address_region_id", "required": False, "nullable": False},
+    )
+    trade_of_asset: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "trade_of_asset", "required": False, "nullable": False},
+    )
+    gst_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "gst_amount", "required": False, "nullable": False},
+    )
+    pst_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "pst_amount", "required": False, "nullable": False},
+    )
+    tax_recoverable: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_recoverable", "required": False, "nullable": False},
+    )
+    analysis_type_categories: list[PurchaseQuickEntryWriteAnalysisTypeCategory] | Unset = (
+        attrs.field(
+            default=UNSET,
+            metadata={"wire": "analysis_type_categories", "required": False, "nullable": False},
+        )
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class PurchaseQuickEntryWriteRequest(Model):
+    """PurchaseQuickEntryWriteRequest (no description in the spec)."""
+
+    purchase_quick_entry: PurchaseQuickEntryWrite | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "purchase_quick_entry", "required": True, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class SalesCorrectiveInvoiceWriteMainAddress(Model):
+    """SalesCorrectiveInvoiceWriteMainAddress (no description in the spec)."""
+
+    address_line_1: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "address_line_1", "required": False, "nullable": False},
+    )
+    address_line_2: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "address_line_2", "required": False, "nullable": False},
+    )
+    city: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "city", "required": False, "nullable": False},
+    )
+    postal_code: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "postal_code", "required": False, "nullable": False},
+    )
+    country_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "country_id", "required": False, "nullable": False},
+    )
+    address_type_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "address_type_id", "required": False, "nullable": False},
+    )
+    region: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "region", "required": False, "nullable": False},
+    )
+    country_group_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "country_group_id", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class SalesCorrectiveInvoiceWriteDeliveryAddress(Model):
+    """SalesCorrectiveInvoiceWriteDeliveryAddress (no description in the spec)."""
+
+    address_line_1: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "address_line_1", "required": False, "nullable": False},
+    )
+    address_line_2: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "address_line_2", "required": False, "nullable": False},
+    )
+    city: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "city", "required": False, "nullable": False},
+    )
+    postal_code: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "postal_code", "required": False, "nullable": False},
+    )
+    country_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "country_id", "required": False, "nullable": False},
+    )
+    address_type_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "address_type_id", "required": False, "nullable": False},
+    )
+    region: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "region", "required": False, "nullable": False},
+    )
+    country_group_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "country_group_id", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class SalesCorrectiveInvoiceWriteInvoiceLine(Model):
+    """SalesCorrectiveInvoiceWriteInvoiceLine (no description in the spec)."""
+
+    analysis_type_categories: list[str] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "analysis_type_categories", "required": False, "nullable": False},
+    )
+    description: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "description", "required": False, "nullable": False},
+    )
+    product_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "product_id", "required": False, "nullable": False},
+    )
+    service_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "service_id", "required": False, "nullable": False},
+    )
+    ledger_account_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "ledger_account_id", "required": False, "nullable": False},
+    )
+    trade_of_asset: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "trade_of_asset", "required": False, "nullable": False},
+    )
+    quantity: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "quantity", "required": False, "nullable": False},
+    )
+    unit_price: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "unit_price", "required": False, "nullable": False},
+    )
+    net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "net_amount", "required": False, "nullable": False},
+    )
+    tax_rate_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_rate_id", "required": False, "nullable": False},
+    )
+    tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_amount", "required": False, "nullable": False},
+    )
+    total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_amount", "required": False, "nullable": False},
+    )
+    base_currency_unit_price: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_unit_price", "required": False, "nullable": False},
+    )
+    unit_price_includes_tax: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "unit_price_includes_tax", "required": False, "nullable": False},
+    )
+    base_currency_net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": False},
+    )
+    base_currency_tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": False},
+    )
+    base_currency_total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": False},
+    )
+    eu_goods_services_type_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "eu_goods_services_type_id", "required": False, "nullable": False},
+    )
+    discount_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "discount_amount", "required": False, "nullable": False},
+    )
+    base_currency_discount_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_discount_amount", "required": False, "nullable": False},
+    )
+    discount_percentage: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "discount_percentage", "required": False, "nullable": False},
+    )
+    eu_sales_description_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "eu_sales_description_id", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class SalesCorrectiveInvoiceWriteTaxAnalysi(Model):
+    """SalesCorrectiveInvoiceWriteTaxAnalysi (no description in the spec)."""
+
+    tax_rate_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_rate_id", "required": False, "nullable": False},
+    )
+    net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "net_amount", "required": False, "nullable": False},
+    )
+    tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_amount", "required": False, "nullable": False},
+    )
+    total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_amount", "required": False, "nullable": False},
+    )
+    goods_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "goods_amount", "required": False, "nullable": False},
+    )
+    service_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "service_amount", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class SalesCorrectiveInvoiceWrite(Model):
+    """SalesCorrectiveInvoiceWrite (no description in the spec)."""
+
+    vat_reverse_charge: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "vat_reverse_charge", "required": False, "nullable": False},
+    )
+    destination_consignment: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "destination_consignment", "required": False, "nullable": False},
+    )
+    contact_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact_id", "required": False, "nullable": False},
+    )
+    invoice_number_prefix: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "invoice_number_prefix", "required": False, "nullable": False},
+    )
+    invoice_number: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "invoice_number", "required": False, "nullable": False},
+    )
+    contact_name: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact_name", "required": False, "nullable": False},
+    )
+    contact_reference: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact_reference", "required": False, "nullable": False},
+    )
+    date: date_aliased | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "date", "required": False, "nullable": False},
+    )
+    due_date: date_aliased | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "due_date", "required": False, "nullable": False},
+    )
+    reference: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reference", "required": False, "nullable": False},
+    )
+    notes: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "notes", "required": False, "nullable": False},
+    )
+    terms_and_conditions: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "terms_and_conditions", "required": False, "nullable": False},
+    )
+    shipping_net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "shipping_net_amount", "required": False, "nullable": False},
+    )
+    shipping_tax_rate_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "shipping_tax_rate_id", "required": False, "nullable": False},
+    )
+    shipping_tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "shipping_tax_amount", "required": False, "nullable": False},
+    )
+    shipping_total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "shipping_total_amount", "required": False, "nullable": False},
+    )
+    total_quantity: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_quantity", "required": False, "nullable": False},
+    )
+    net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "net_amount", "required": False, "nullable": False},
+    )
+    tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_amount", "required": False, "nullable": False},
+    )
+    total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_amount", "required": False, "nullable": False},
+    )
+    currency_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "currency_id", "required": False, "nullable": False},
+    )
+    exchange_rate: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "exchange_rate", "required": False, "nullable": False},
+    )
+    inverse_exchange_rate: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "inverse_exchange_rate", "required": False, "nullable": False},
+    )
+    base_currency_shipping_net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_shipping_net_amount",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    base_currency_shipping_tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_shipping_tax_amount",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    base_currency_shipping_total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_shipping_total_amount",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    total_discount_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_discount_amount", "required": False, "nullable": False},
+    )
+    base_currency_total_discount_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_total_discount_amount",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    base_currency_net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": False},
+    )
+    base_currency_tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": False},
+    )
+    base_currency_total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": False},
+    )
+    status_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "status_id", "required": False, "nullable": False},
+    )
+    sent: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sent", "required": False, "nullable": False},
+    )
+    withholding_tax_rate: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "withholding_tax_rate", "required": False, "nullable": False},
+    )
+    withholding_tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "withholding_tax_amount", "required": False, "nullable": False},
+    )
+    base_currency_withholding_tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_withholding_tax_amount",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    corrective_reason_code_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "corrective_reason_code_id", "required": False, "nullable": False},
+    )
+    original_invoice_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "original_invoice_id", "required": False, "nullable": False},
+    )
+    original_invoice_number: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "original_invoice_number", "required": False, "nullable": False},
+    )
+    original_invoice_date: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "original_invoice_date", "required": False, "nullable": False},
+    )
+    details: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "details", "required": False, "nullable": False},
+    )
+    main_address: SalesCorrectiveInvoiceWriteMainAddress | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "main_address", "required": False, "nullable": False},
+    )
+    delivery_address: SalesCorrectiveInvoiceWriteDeliveryAddress | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "delivery_address", "required": False, "nullable": False},
+    )
+    invoice_lines: list[SalesCorrectiveInvoiceWriteInvoiceLine] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "invoice_lines", "required": False, "nullable": False},
+    )
+    tax_analysis: list[SalesCorrectiveInvoiceWriteTaxAnalysi] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_analysis", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class SalesCorrectiveInvoiceWriteRequest(Model):
+    """SalesCorrectiveInvoiceWriteRequest (no description in the spec)."""
+
+    sales_corrective_invoice: SalesCorrectiveInvoiceWrite | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sales_corrective_invoice", "required": True, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class SalesEstimateWriteMainAddress(Model):
+    """SalesEstimateWriteMainAddress (no description in the spec)."""
+
+    address_line_1: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "address_line_1", "required": False, "nullable": False},
+    )
+    address_line_2: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "address_line_2", "required": False, "nullable": False},
+    )
+    city: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "city", "required": False, "nullable": False},
+    )
+    postal_code: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "postal_code", "required": False, "nullable": False},
+    )
+    country_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "country_id", "required": False, "nullable": False},
+    )
+    address_type_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "address_type_id", "required": False, "nullable": False},
+    )
+    region: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "region", "required": False, "nullable": False},
+    )
+    country_group_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "country_group_id", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class SalesEstimateWriteDeliveryAddress(Model):
+    """SalesEstimateWriteDeliveryAddress (no description in the spec)."""
+
+    address_line_1: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "address_line_1", "required": False, "nullable": False},
+    )
+    address_line_2: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "address_line_2", "required": False, "nullable": False},
+    )
+    city: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "city", "required": False, "nullable": False},
+    )
+    postal_code: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "postal_code", "required": False, "nullable": False},
+    )
+    country_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "country_id", "required": False, "nullable": False},
+    )
+    address_type_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "address_type_id", "required": False, "nullable": False},
+    )
+    region: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "region", "required": False, "nullable": False},
+    )
+    country_group_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "country_group_id", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class SalesEstimateWriteEstimateLine(Model):
+    """SalesEstimateWriteEstimateLine (no description in the spec)."""
+
+    description: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "description", "required": False, "nullable": False},
+    )
+    ledger_account_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "ledger_account_id", "required": False, "nullable": False},
+    )
+    quantity: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "quantity", "required": False, "nullable": False},
+    )
+    unit_price: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "unit_price", "required": False, "nullable": False},
+    )
+    analysis_type_categories: list[str] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "analysis_type_categories", "required": False, "nullable": False},
+    )
+    product_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "product_id", "required": False, "nullable": False},
+    )
+    service_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "service_id", "required": False, "nullable": False},
+    )
+    trade_of_asset: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "trade_of_asset", "required": False, "nullable": False},
+    )
+    net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "net_amount", "required": False, "nullable": False},
+    )
+    tax_rate_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_rate_id", "required": False, "nullable": False},
+    )
+    tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_amount", "required": False, "nullable": False},
+    )
+    total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_amount", "required": False, "nullable": False},
+    )
+    base_currency_unit_price: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_unit_price", "required": False, "nullable": False},
+    )
+    unit_price_includes_tax: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "unit_price_includes_tax", "required": False, "nullable": False},
+    )
+    base_currency_net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": False},
+    )
+    base_currency_tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": False},
+    )
+    base_currency_total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": False},
+    )
+    eu_goods_services_type_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "eu_goods_services_type_id", "required": False, "nullable": False},
+    )
+    discount_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "discount_amount", "required": False, "nullable": False},
+    )
+    base_currency_discount_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_discount_amount", "required": False, "nullable": False},
+    )
+    discount_percentage: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "discount_percentage", "required": False, "nullable": False},
+    )
+    eu_sales_description_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "eu_sales_description_id", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class SalesEstimateWriteTaxAnalysi(Model):
+    """SalesEstimateWriteTaxAnalysi (no description in the spec)."""
+
+    tax_rate_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_rate_id", "required": False, "nullable": False},
+    )
+    net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "net_amount", "required": False, "nullable": False},
+    )
+    tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_amount", "required": False, "nullable": False},
+    )
+    total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_amount", "required": False, "nullable": False},
+    )
+    goods_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "goods_amount", "required": False, "nullable": False},
+    )
+    service_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "service_amount", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class SalesEstimateWrite(Model):
+    """SalesEstimateWrite (no description in the spec)."""
+
+    contact_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact_id", "required": True, "nullable": False},
+    )
+    date: date_aliased | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "date", "required": True, "nullable": False},
+    )
+    expiry_date: date_aliased | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "expiry_date", "required": True, "nullable": False},
+    )
+    estimate_lines: list[SalesEstimateWriteEstimateLine] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "estimate_lines", "required": True, "nullable": False},
+    )
+    vat_reverse_charge: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "vat_reverse_charge", "required": False, "nullable": False},
+    )
+    destination_consignment: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "destination_consignment", "required": False, "nullable": False},
+    )
+    estimate_number_prefix: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "estimate_number_prefix", "required": False, "nullable": False},
+    )
+    estimate_number: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "estimate_number", "required": False, "nullable": False},
+    )
+    contact_name: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact_name", "required": False, "nullable": False},
+    )
+    contact_reference: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact_reference", "required": False, "nullable": False},
+    )
+    reference: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reference", "required": False, "nullable": False},
+    )
+    notes: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "notes", "required": False, "nullable": False},
+    )
+    terms_and_conditions: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "terms_and_conditions", "required": False, "nullable": False},
+    )
+    shipping_net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "shipping_net_amount", "required": False, "nullable": False},
+    )
+    shipping_tax_rate_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "shipping_tax_rate_id", "required": False, "nullable": False},
+    )
+    shipping_tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "shipping_tax_amount", "required": False, "nullable": False},
+    )
+    shipping_total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "shipping_total_amount", "required": False, "nullable": False},
+    )
+    net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "net_amount", "required": False, "nullable": False},
+    )
+    tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_amount", "required": False, "nullable": False},
+    )
+    total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_amount", "required": False, "nullable": False},
+    )
+    currency_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "currency_id", "required": False, "nullable": False},
+    )
+    exchange_rate: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "exchange_rate", "required": False, "nullable": False},
+    )
+    inverse_exchange_rate: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "inverse_exchange_rate", "required": False, "nullable": False},
+    )
+    base_currency_shipping_net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_shipping_net_amount",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    base_currency_shipping_tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_shipping_tax_amount",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    base_currency_shipping_total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_shipping_total_amount",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    total_quantity: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_quantity", "required": False, "nullable": False},
+    )
+    total_discount_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_discount_amount", "required": False, "nullable": False},
+    )
+    base_currency_total_discount_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_total_discount_amount",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    base_currency_net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": False},
+    )
+    base_currency_tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": False},
+    )
+    base_currency_total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": False},
+    )
+    status_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "status_id", "required": False, "nullable": False},
+    )
+    sent: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sent", "required": False, "nullable": False},
+    )
+    tax_address_region_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_address_region_id", "required": False, "nullable": False},
+    )
+    withholding_tax_rate: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "withholding_tax_rate", "required": False, "nullable": False},
+    )
+    withholding_tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "withholding_tax_amount", "required": False, "nullable": False},
+    )
+    base_currency_withholding_tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_withholding_tax_amount",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    invoice_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "invoice_id", "required": False, "nullable": False},
+    )
+    main_address: SalesEstimateWriteMainAddress | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "main_address", "required": False, "nullable": False},
+    )
+    delivery_address: SalesEstimateWriteDeliveryAddress | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "delivery_address", "required": False, "nullable": False},
+    )
+    tax_analysis: list[SalesEstimateWriteTaxAnalysi] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_analysis", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class SalesEstimateWriteRequest(Model):
+    """SalesEstimateWriteRequest (no description in the spec)."""
+
+    sales_estimate: SalesEstimateWrite | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sales_estimate", "required": True, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class SalesQuickEntryWriteAnalysisTypeCategory(Model):
+    """SalesQuickEntryWriteAnalysisTypeCategory (no description in the spec)."""
+
+    analysis_type_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "analysis_type_id", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class SalesQuickEntryWrite(Model):
+    """SalesQuickEntryWrite (no description in the spec)."""
+
+    quick_entry_type_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "quick_entry_type_id", "required": True, "nullable": False},
+    )
+    date: date_aliased | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "date", "required": True, "nullable": False},
+    )
+    contact_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact_id", "required": True, "nullable": False},
+    )
+    reference: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reference", "required": True, "nullable": False},
+    )
+    ledger_account_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "ledger_account_id", "required": True, "nullable": False},
+    )
+    contact_name: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact_name", "required": False, "nullable": False},
+    )
+    contact_reference: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact_reference", "required": False, "nullable": False},
+    )
+    details: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "details", "required": False, "nullable": False},
+    )
+    net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "net_amount", "required": False, "nullable": False},
+    )
+    tax_rate_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_rate_id", "required": False, "nullable": False},
+    )
+    tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_amount", "required": False, "nullable": False},
+    )
+    total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_amount", "required": False, "nullable": False},
+    )
+    currency_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "currency_id", "required": False, "nullable": False},
+    )
+    exchange_rate: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "exchange_rate", "required": False, "nullable": False},
+    )
+    inverse_exchange_rate: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "inverse_exchange_rate", "required": False, "nullable": False},
+    )
+    base_currency_net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": False},
+    )
+    base_currency_tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": False},
+    )
+    base_currency_total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": False},
+    )
+    status_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "status_id", "required": False, "nullable": False},
+    )
+    tax_address_region_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_address_region_id", "required": False, "nullable": False},
+    )
+    trade_of_asset: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "trade_of_asset", "required": False, "nullable": False},
+    )
+    analysis_type_categories: list[SalesQuickEntryWriteAnalysisTypeCategory] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "analysis_type_categories", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class SalesQuickEntryWriteRequest(Model):
+    """SalesQuickEntryWriteRequest (no description in the spec)."""
+
+    sales_quick_entry: SalesQuickEntryWrite | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sales_quick_entry", "required": True, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class SalesQuoteWriteMainAddress(Model):
+    """SalesQuoteWriteMainAddress (no description in the spec)."""
+
+    address_line_1: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "address_line_1", "required": False, "nullable": False},
+    )
+    address_line_2: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "address_line_2", "required": False, "nullable": False},
+    )
+    city: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "city", "required": False, "nullable": False},
+    )
+    postal_code: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "postal_code", "required": False, "nullable": False},
+    )
+    country_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "country_id", "required": False, "nullable": False},
+    )
+    address_type_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "address_type_id", "required": False, "nullable": False},
+    )
+    region: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "region", "required": False, "nullable": False},
+    )
+    country_group_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "country_group_id", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class SalesQuoteWriteDeliveryAddress(Model):
+    """SalesQuoteWriteDeliveryAddress (no description in the spec)."""
+
+    address_line_1: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "address_line_1", "required": False, "nullable": False},
+    )
+    address_line_2: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "address_line_2", "required": False, "nullable": False},
+    )
+    city: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "city", "required": False, "nullable": False},
+    )
+    postal_code: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "postal_code", "required": False, "nullable": False},
+    )
+    country_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "country_id", "required": False, "nullable": False},
+    )
+    address_type_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "address_type_id", "required": False, "nullable": False},
+    )
+    region: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "region", "required": False, "nullable": False},
+    )
+    country_group_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "country_group_id", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class SalesQuoteWriteQuoteLine(Model):
+    """SalesQuoteWriteQuoteLine (no description in the spec)."""
+
+    description: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "description", "required": False, "nullable": False},
+    )
+    ledger_account_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "ledger_account_id", "required": False, "nullable": False},
+    )
+    quantity: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "quantity", "required": False, "nullable": False},
+    )
+    unit_price: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "unit_price", "required": False, "nullable": False},
+    )
+    analysis_type_categories: list[str] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "analysis_type_categories", "required": False, "nullable": False},
+    )
+    product_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "product_id", "required": False, "nullable": False},
+    )
+    service_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "service_id", "required": False, "nullable": False},
+    )
+    trade_of_asset: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "trade_of_asset", "required": False, "nullable": False},
+    )
+    net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "net_amount", "required": False, "nullable": False},
+    )
+    tax_rate_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_rate_id", "required": False, "nullable": False},
+    )
+    tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_amount", "required": False, "nullable": False},
+    )
+    total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_amount", "required": False, "nullable": False},
+    )
+    base_currency_unit_price: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_unit_price", "required": False, "nullable": False},
+    )
+    unit_price_includes_tax: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "unit_price_includes_tax", "required": False, "nullable": False},
+    )
+    base_currency_net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": False},
+    )
+    base_currency_tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": False},
+    )
+    base_currency_total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": False},
+    )
+    eu_goods_services_type_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "eu_goods_services_type_id", "required": False, "nullable": False},
+    )
+    discount_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "discount_amount", "required": False, "nullable": False},
+    )
+    base_currency_discount_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_discount_amount", "required": False, "nullable": False},
+    )
+    discount_percentage: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "discount_percentage", "required": False, "nullable": False},
+    )
+    eu_sales_description_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "eu_sales_description_id", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class SalesQuoteWriteTaxAnalysi(Model):
+    """SalesQuoteWriteTaxAnalysi (no description in the spec)."""
+
+    tax_rate_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_rate_id", "required": False, "nullable": False},
+    )
+    net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "net_amount", "required": False, "nullable": False},
+    )
+    tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_amount", "required": False, "nullable": False},
+    )
+    total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_amount", "required": False, "nullable": False},
+    )
+    goods_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "goods_amount", "required": False, "nullable": False},
+    )
+    service_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "service_amount", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class SalesQuoteWrite(Model):
+    """SalesQuoteWrite (no description in the spec)."""
+
+    contact_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact_id", "required": True, "nullable": False},
+    )
+    date: date_aliased | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "date", "required": True, "nullable": False},
+    )
+    expiry_date: date_aliased | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "expiry_date", "required": True, "nullable": False},
+    )
+    quote_lines: list[SalesQuoteWriteQuoteLine] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "quote_lines", "required": True, "nullable": False},
+    )
+    vat_reverse_charge: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "vat_reverse_charge", "required": False, "nullable": False},
+    )
+    destination_consignment: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "destination_consignment", "required": False, "nullable": False},
+    )
+    quote_number_prefix: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "quote_number_prefix", "required": False, "nullable": False},
+    )
+    quote_number: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "quote_number", "required": False, "nullable": False},
+    )
+    contact_name: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact_name", "required": False, "nullable": False},
+    )
+    contact_reference: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact_reference", "required": False, "nullable": False},
+    )
+    reference: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reference", "required": False, "nullable": False},
+    )
+    notes: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "notes", "required": False, "nullable": False},
+    )
+    terms_and_conditions: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "terms_and_conditions", "required": False, "nullable": False},
+    )
+    shipping_net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "shipping_net_amount", "required": False, "nullable": False},
+    )
+    shipping_tax_rate_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "shipping_tax_rate_id", "required": False, "nullable": False},
+    )
+    shipping_tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "shipping_tax_amount", "required": False, "nullable": False},
+    )
+    shipping_total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "shipping_total_amount", "required": False, "nullable": False},
+    )
+    net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "net_amount", "required": False, "nullable": False},
+    )
+    tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_amount", "required": False, "nullable": False},
+    )
+    total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_amount", "required": False, "nullable": False},
+    )
+    currency_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "currency_id", "required": False, "nullable": False},
+    )
+    exchange_rate: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "exchange_rate", "required": False, "nullable": False},
+    )
+    inverse_exchange_rate: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "inverse_exchange_rate", "required": False, "nullable": False},
+    )
+    base_currency_shipping_net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_shipping_net_amount",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    base_currency_shipping_tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_shipping_tax_amount",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    base_currency_shipping_total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_shipping_total_amount",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    total_quantity: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_quantity", "required": False, "nullable": False},
+    )
+    total_discount_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_discount_amount", "required": False, "nullable": False},
+    )
+    base_currency_total_discount_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_total_discount_amount",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    base_currency_net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": False},
+    )
+    base_currency_tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": False},
+    )
+    base_currency_total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": False},
+    )
+    status_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "status_id", "required": False, "nullable": False},
+    )
+    sent: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sent", "required": False, "nullable": False},
+    )
+    tax_address_region_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_address_region_id", "required": False, "nullable": False},
+    )
+    withholding_tax_rate: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "withholding_tax_rate", "required": False, "nullable": False},
+    )
+    withholding_tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "withholding_tax_amount", "required": False, "nullable": False},
+    )
+    base_currency_withholding_tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_withholding_tax_amount",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    invoice_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "invoice_id", "required": False, "nullable": False},
+    )
+    main_address: SalesQuoteWriteMainAddress | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "main_address", "required": False, "nullable": False},
+    )
+    delivery_address: SalesQuoteWriteDeliveryAddress | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "delivery_address", "required": False, "nullable": False},
+    )
+    tax_analysis: list[SalesQuoteWriteTaxAnalysi] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_analysis", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class SalesQuoteWriteRequest(Model):
+    """SalesQuoteWriteRequest (no description in the spec)."""
+
+    sales_quote: SalesQuoteWrite | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sales_quote", "required": True, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class ServiceRateTypeWrite(Model):
+    """ServiceRateTypeWrite (no description in the spec)."""
+
+    name: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "name", "required": True, "nullable": False},
+    )
+    active: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "active", "required": True, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class ServiceRateTypeWriteRequest(Model):
+    """ServiceRateTypeWriteRequest (no description in the spec)."""
+
+    service_rate_type: ServiceRateTypeWrite | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "service_rate_type", "required": True, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class StockMovementWrite(Model):
+    """StockMovementWrite (no description in the spec)."""
+
+    stock_item_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "stock_item_id", "required": True, "nullable": False},
+    )
+    date: date_aliased | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "date", "required": True, "nullable": False},
+    )
+    quantity: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "quantity", "required": True, "nullable": False},
+    )
+    cost_price: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "cost_price", "required": True, "nullable": False},
+    )
+    details: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "details", "required": True, "nullable": False},
+    )
+    movement_number: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "movement_number", "required": False, "nullable": False},
+    )
+    reference: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reference", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class StockMovementWriteRequest(Model):
+    """StockMovementWriteRequest (no description in the spec)."""
+
+    stock_movement: StockMovementWrite | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "stock_movement", "required": True, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class TaxProfileWriteAddressRegion(Model):
+    """TaxProfileWriteAddressRegion (no description in the spec)."""
+
+    name: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "name", "required": False, "nullable": False},
+    )
+    code: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "code", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class TaxProfileWrite(Model):
+    """TaxProfileWrite (no description in the spec)."""
+
+    tax_type_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_type_id", "required": False, "nullable": False},
+    )
+    tax_number: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_number", "required": False, "nullable": False},
+    )
+    tax_number_suffix: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_number_suffix", "required": False, "nullable": False},
+    )
+    collect_tax: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "collect_tax", "required": False, "nullable": False},
+    )
+    tax_return_frequency_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_return_frequency_id", "required": False, "nullable": False},
+    )
+    address_region: TaxProfileWriteAddressRegion | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "address_region", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class TaxProfileWriteRequest(Model):
+    """TaxProfileWriteRequest (no description in the spec)."""
+
+    tax_profile: TaxProfileWrite | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_profile", "required": True, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class AddressRegionPage(Model):
+    """AddressRegionPage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[AddressRegion] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class AddressTypePage(Model):
+    """AddressTypePage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[AddressType] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class ArtefactStatusPage(Model):
+    """ArtefactStatusPage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[ArtefactStatus] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class AttachmentContextTypePage(Model):
+    """AttachmentContextTypePage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[AttachmentContextType] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class BankAccountTypePage(Model):
+    """BankAccountTypePage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[BankAccountType] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class BusinessActivityTypePage(Model):
+    """BusinessActivityTypePage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[BusinessActivityType] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class BusinessExchangeRatePage(Model):
+    """BusinessExchangeRatePage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[BusinessExchangeRate] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class BusinessTypePage(Model):
+    """BusinessTypePage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[BusinessType] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class CatalogItemTypePage(Model):
+    """CatalogItemTypePage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[CatalogItemType] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class ContactOpeningBalanceTypePage(Model):
+    """ContactOpeningBalanceTypePage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[ContactOpeningBalanceType] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class ContactPersonTypePage(Model):
+    """ContactPersonTypePage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[ContactPersonType] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class ContactTypePage(Model):
+    """ContactTypePage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[ContactType] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class CorrectiveReasonCodePage(Model):
+    """CorrectiveReasonCodePage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[CorrectiveReasonCode] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class CountryPage(Model):
+    """CountryPage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[Country] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class CountryOfRegistrationPage(Model):
+    """CountryOfRegistrationPage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[CountryOfRegistration] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class CountryGroupPage(Model):
+    """CountryGroupPage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[CountryGroup] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class EuGoodsServicesTypePage(Model):
+    """EuGoodsServicesTypePage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[EuGoodsServicesType] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class EuSalesDescriptionPage(Model):
+    """EuSalesDescriptionPage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[EuSalesDescription] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class ExchangeRatePage(Model):
+    """ExchangeRatePage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[ExchangeRate] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class HostedArtefactPaymentSettingPage(Model):
+    """HostedArtefactPaymentSettingPage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[HostedArtefactPaymentSetting] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class JournalCodeTypePage(Model):
+    """JournalCodeTypePage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[JournalCodeType] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class JournalCodePage(Model):
+    """JournalCodePage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[JournalCode] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class LedgerAccountClassificationPage(Model):
+    """LedgerAccountClassificationPage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[LedgerAccountClassification] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class LedgerAccountTypePage(Model):
+    """LedgerAccountTypePage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[LedgerAccountType] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class LegalFormTypePage(Model):
+    """LegalFormTypePage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[LegalFormType] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class LiveExchangeRatePage(Model):
+    """LiveExchangeRatePage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[LiveExchangeRate] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class PaymentMethodPage(Model):
+    """PaymentMethodPage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[PaymentMethod] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class ProductSalesPriceTypePage(Model):
+    """ProductSalesPriceTypePage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[ProductSalesPriceType] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class QuickEntryTypePage(Model):
+    """QuickEntryTypePage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[QuickEntryType] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class ServiceRateTypePage(Model):
+    """ServiceRateTypePage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[ServiceRateType] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class TaxOfficePage(Model):
+    """TaxOfficePage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[TaxOffice] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class TaxReturnFrequencyPage(Model):
+    """TaxReturnFrequencyPage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[TaxReturnFrequency] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class TaxSchemePage(Model):
+    """TaxSchemePage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[TaxScheme] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class TransactionTypePage(Model):
+    """TransactionTypePage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[TransactionType] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class UnallocatedArtefactPage(Model):
+    """UnallocatedArtefactPage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[UnallocatedArtefact] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
@@ -6128,6 +12312,1082 @@ class Business(Model):
 
 
 @attrs.define(kw_only=True, repr=False)
+class BankReconciliation(Model):
+    """BankReconciliation (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    created_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "created_at", "required": False, "nullable": True},
+    )
+    updated_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": True},
+    )
+    bank_account: BankAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "bank_account", "required": False, "nullable": True},
+    )
+    statement_date: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statement_date", "required": False, "nullable": True},
+    )
+    statement_end_balance: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statement_end_balance", "required": False, "nullable": False},
+    )
+    reference: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reference", "required": False, "nullable": False},
+    )
+    total_received: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_received", "required": False, "nullable": False},
+    )
+    total_paid: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_paid", "required": False, "nullable": False},
+    )
+    starting_balance: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "starting_balance", "required": False, "nullable": False},
+    )
+    closing_balance: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "closing_balance", "required": False, "nullable": False},
+    )
+    reconciled_balance: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reconciled_balance", "required": False, "nullable": False},
+    )
+    balance_difference: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "balance_difference", "required": False, "nullable": False},
+    )
+    status: BankReconciliationStatus | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "status", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class DefaultLedgerAccounts(Model):
+    """DefaultLedgerAccounts (no description in the spec)."""
+
+    bank_charges_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "bank_charges_ledger_account", "required": False, "nullable": True},
+    )
+    bank_interest_received_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "bank_interest_received_ledger_account",
+            "required": False,
+            "nullable": True,
+        },
+    )
+    bank_interest_charges_paid_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "bank_interest_charges_paid_ledger_account",
+            "required": False,
+            "nullable": True,
+        },
+    )
+    exchange_rate_gains_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "exchange_rate_gains_ledger_account",
+            "required": False,
+            "nullable": True,
+        },
+    )
+    exchange_rate_losses_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "exchange_rate_losses_ledger_account",
+            "required": False,
+            "nullable": True,
+        },
+    )
+    sales_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sales_ledger_account", "required": False, "nullable": True},
+    )
+    sales_discount_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sales_discount_ledger_account", "required": False, "nullable": True},
+    )
+    purchase_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "purchase_ledger_account", "required": False, "nullable": True},
+    )
+    purchase_discount_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "purchase_discount_ledger_account", "required": False, "nullable": True},
+    )
+    product_sales_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "product_sales_ledger_account", "required": False, "nullable": True},
+    )
+    product_purchase_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "product_purchase_ledger_account", "required": False, "nullable": True},
+    )
+    service_sales_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "service_sales_ledger_account", "required": False, "nullable": True},
+    )
+    service_purchase_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "service_purchase_ledger_account", "required": False, "nullable": True},
+    )
+    stock_purchase_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "stock_purchase_ledger_account", "required": False, "nullable": True},
+    )
+    other_receipt_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "other_receipt_ledger_account", "required": False, "nullable": True},
+    )
+    other_payment_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "other_payment_ledger_account", "required": False, "nullable": True},
+    )
+    customer_receipt_discount_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "customer_receipt_discount_ledger_account",
+            "required": False,
+            "nullable": True,
+        },
+    )
+    vendor_payment_discount_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "vendor_payment_discount_ledger_account",
+            "required": False,
+            "nullable": True,
+        },
+    )
+    carriage_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "carriage_ledger_account", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class BusinessSettings(Model):
+    """BusinessSettings (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    siret: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "siret", "required": False, "nullable": False},
+    )
+    management_centre_member: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "management_centre_member", "required": False, "nullable": False},
+    )
+    rcs_number: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "rcs_number", "required": False, "nullable": False},
+    )
+    share_capital: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "share_capital", "required": False, "nullable": False},
+    )
+    business_activity_type: BusinessActivityType | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "business_activity_type", "required": False, "nullable": True},
+    )
+    legal_form_type: LegalFormType | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legal_form_type", "required": False, "nullable": True},
+    )
+    auxiliary_accounts_visible: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "auxiliary_accounts_visible", "required": False, "nullable": False},
+    )
+    default_ledger_accounts: DefaultLedgerAccounts | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "default_ledger_accounts", "required": False, "nullable": True},
+    )
+    business_type: BusinessType | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "business_type", "required": False, "nullable": True},
+    )
+    country_of_registration: CountryOfRegistration | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "country_of_registration", "required": False, "nullable": True},
+    )
+    business_created_at: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "business_created_at", "required": False, "nullable": False},
+    )
+    updated_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": True},
+    )
+    wizard_complete: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "wizard_complete", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class CoaTemplate(Model):
+    """CoaTemplate (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    created_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "created_at", "required": False, "nullable": True},
+    )
+    updated_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": True},
+    )
+    name: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "name", "required": False, "nullable": False},
+    )
+    country: Country | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "country", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class FinancialSettings(Model):
+    """FinancialSettings (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    year_end_date: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "year_end_date", "required": False, "nullable": True},
+    )
+    year_end_lockdown_date: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "year_end_lockdown_date", "required": False, "nullable": True},
+    )
+    accounting_type: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "accounting_type", "required": False, "nullable": False},
+    )
+    accounts_start_date: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "accounts_start_date", "required": False, "nullable": True},
+    )
+    base_currency: Currency | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency", "required": False, "nullable": True},
+    )
+    multi_currency_enabled: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "multi_currency_enabled", "required": False, "nullable": False},
+    )
+    use_live_exchange_rates: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "use_live_exchange_rates", "required": False, "nullable": False},
+    )
+    mtd_activation_status: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "mtd_activation_status", "required": False, "nullable": False},
+    )
+    mtd_connected: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "mtd_connected", "required": False, "nullable": False},
+    )
+    mtd_authenticated_date: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "mtd_authenticated_date", "required": False, "nullable": True},
+    )
+    tax_scheme: TaxScheme | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_scheme", "required": False, "nullable": True},
+    )
+    tax_return_frequency: TaxReturnFrequency | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_return_frequency", "required": False, "nullable": True},
+    )
+    tax_number: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_number", "required": False, "nullable": False},
+    )
+    general_tax_number: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "general_tax_number", "required": False, "nullable": False},
+    )
+    tax_office: TaxOffice | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_office", "required": False, "nullable": True},
+    )
+    default_irpf_rate: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "default_irpf_rate", "required": False, "nullable": False},
+    )
+    flat_rate_tax_percentage: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "flat_rate_tax_percentage", "required": False, "nullable": False},
+    )
+    recoverable_percentage: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "recoverable_percentage", "required": False, "nullable": False},
+    )
+    sales_tax_calculation: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sales_tax_calculation", "required": False, "nullable": False},
+    )
+    purchase_tax_calculation: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "purchase_tax_calculation", "required": False, "nullable": False},
+    )
+    updated_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": True},
+    )
+    postponed_accounting: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "postponed_accounting", "required": False, "nullable": False},
+    )
+    destination_vat: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "destination_vat", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class InvoiceSettings(Model):
+    """InvoiceSettings (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    next_invoice_number: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "next_invoice_number", "required": False, "nullable": False},
+    )
+    next_credit_note_number: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "next_credit_note_number", "required": False, "nullable": False},
+    )
+    separate_invoice_credit_note_numbering: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "separate_invoice_credit_note_numbering",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    sales_invoice_number_prefix: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sales_invoice_number_prefix", "required": False, "nullable": False},
+    )
+    sales_credit_note_number_prefix: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sales_credit_note_number_prefix", "required": False, "nullable": False},
+    )
+    invoice_terms_and_conditions: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "invoice_terms_and_conditions", "required": False, "nullable": False},
+    )
+    default_note_on_invoice: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "default_note_on_invoice", "required": False, "nullable": False},
+    )
+    default_note_on_credit_note: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "default_note_on_credit_note", "required": False, "nullable": False},
+    )
+    default_note_on_estimate: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "default_note_on_estimate", "required": False, "nullable": False},
+    )
+    default_note_on_quote: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "default_note_on_quote", "required": False, "nullable": False},
+    )
+    next_quote_number: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "next_quote_number", "required": False, "nullable": False},
+    )
+    quote_number_prefix: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "quote_number_prefix", "required": False, "nullable": False},
+    )
+    estimate_number_prefix: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "estimate_number_prefix", "required": False, "nullable": False},
+    )
+    quote_default_days_to_expiry: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "quote_default_days_to_expiry", "required": False, "nullable": False},
+    )
+    estimate_default_days_to_expiry: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "estimate_default_days_to_expiry", "required": False, "nullable": False},
+    )
+    quote_terms_and_conditions: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "quote_terms_and_conditions", "required": False, "nullable": False},
+    )
+    estimate_terms_and_conditions: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "estimate_terms_and_conditions", "required": False, "nullable": False},
+    )
+    delivery_note_terms_and_conditions: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "delivery_note_terms_and_conditions",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    delivery_note_show_signature: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "delivery_note_show_signature", "required": False, "nullable": False},
+    )
+    delivery_note_show_picked: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "delivery_note_show_picked", "required": False, "nullable": False},
+    )
+    delivery_note_show_notes: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "delivery_note_show_notes", "required": False, "nullable": False},
+    )
+    delivery_note_show_contact_details: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "delivery_note_show_contact_details",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    quick_entry_prefix: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "quick_entry_prefix", "required": False, "nullable": False},
+    )
+    late_payment_percentage: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "late_payment_percentage", "required": False, "nullable": False},
+    )
+    prompt_payment_percentage: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "prompt_payment_percentage", "required": False, "nullable": False},
+    )
+    show_auto_entrepreneur: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "show_auto_entrepreneur", "required": False, "nullable": False},
+    )
+    show_insurance: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "show_insurance", "required": False, "nullable": False},
+    )
+    insurer: Contact | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "insurer", "required": False, "nullable": True},
+    )
+    insurance_area: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "insurance_area", "required": False, "nullable": False},
+    )
+    insurance_type: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "insurance_type", "required": False, "nullable": False},
+    )
+    insurance_text: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "insurance_text", "required": False, "nullable": False},
+    )
+    payment_bank_account: BankAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "payment_bank_account", "required": False, "nullable": True},
+    )
+    sales_corrective_invoice_number_prefix: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "sales_corrective_invoice_number_prefix",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    next_sales_corrective_invoice_number: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "next_sales_corrective_invoice_number",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    document_headings: InvoiceSettingsDocumentHeadings | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "document_headings", "required": False, "nullable": True},
+    )
+    line_item_titles: InvoiceSettingsLineItemTitles | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "line_item_titles", "required": False, "nullable": True},
+    )
+    footer_details: FooterDetails | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "footer_details", "required": False, "nullable": True},
+    )
+    print_contact_details: PrintContactDetails | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "print_contact_details", "required": False, "nullable": True},
+    )
+    print_statements: PrintStatements | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "print_statements", "required": False, "nullable": True},
+    )
+    customer_credit_days: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "customer_credit_days", "required": False, "nullable": False},
+    )
+    vendor_credit_days: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "vendor_credit_days", "required": False, "nullable": False},
+    )
+    customer_credit_terms: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "customer_credit_terms", "required": False, "nullable": False},
+    )
+    vendor_credit_terms: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "vendor_credit_terms", "required": False, "nullable": False},
+    )
+    updated_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class LedgerAccountOpeningBalance(Model):
+    """LedgerAccountOpeningBalance (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    created_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "created_at", "required": False, "nullable": True},
+    )
+    updated_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": True},
+    )
+    ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "ledger_account", "required": False, "nullable": True},
+    )
+    details: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "details", "required": False, "nullable": False},
+    )
+    debit: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "debit", "required": False, "nullable": False},
+    )
+    credit: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "credit", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class MigrationTaxReturn(Model):
+    """MigrationTaxReturn (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    created_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "created_at", "required": False, "nullable": True},
+    )
+    updated_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": True},
+    )
+    from_date: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "from_date", "required": False, "nullable": True},
+    )
+    to_date: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "to_date", "required": False, "nullable": True},
+    )
+    tax_return_frequency: TaxReturnFrequency | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_return_frequency", "required": False, "nullable": True},
+    )
+    total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_amount", "required": False, "nullable": False},
+    )
+    gb: GBBoxData | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "gb", "required": False, "nullable": True},
+    )
+    ie: IEBoxData | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "ie", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class BaseJournalLine(Model):
+    """BaseJournalLine (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "ledger_account", "required": False, "nullable": True},
+    )
+    details: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "details", "required": False, "nullable": False},
+    )
+    debit: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "debit", "required": False, "nullable": False},
+    )
+    credit: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "credit", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class ProfitAnalysis(Model):
+    """ProfitAnalysis (no description in the spec)."""
+
+    total: ProfitBreakdown | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total", "required": False, "nullable": True},
+    )
+    line_breakdown: list[ProfitBreakdown] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "line_breakdown", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class StockMovement(Model):
+    """StockMovement (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    links: list[HrefLink] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "links", "required": False, "nullable": False},
+    )
+    created_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "created_at", "required": False, "nullable": True},
+    )
+    updated_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": True},
+    )
+    movement_number: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "movement_number", "required": False, "nullable": False},
+    )
+    date: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "date", "required": False, "nullable": True},
+    )
+    cost_price: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "cost_price", "required": False, "nullable": False},
+    )
+    quantity: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "quantity", "required": False, "nullable": False},
+    )
+    details: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "details", "required": False, "nullable": False},
+    )
+    reference: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reference", "required": False, "nullable": False},
+    )
+    stock_item: StockItem | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "stock_item", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class Transaction(Model):
+    """Transaction (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    created_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "created_at", "required": False, "nullable": True},
+    )
+    updated_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": True},
+    )
+    date: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "date", "required": False, "nullable": True},
+    )
+    deleted: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "deleted", "required": False, "nullable": False},
+    )
+    reference: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reference", "required": False, "nullable": False},
+    )
+    total: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total", "required": False, "nullable": False},
+    )
+    total_in_transaction_currency: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_in_transaction_currency", "required": False, "nullable": False},
+    )
+    contact: Contact | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact", "required": False, "nullable": True},
+    )
+    transaction_type: TransactionType | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "transaction_type", "required": False, "nullable": True},
+    )
+    origin: TransactionOrigin | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "origin", "required": False, "nullable": True},
+    )
+    audit_trail_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "audit_trail_id", "required": False, "nullable": False},
+    )
+    number_of_attachments: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "number_of_attachments", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class BankReconciliationPage(Model):
+    """BankReconciliationPage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[BankReconciliation] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class CoaTemplatePage(Model):
+    """CoaTemplatePage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[CoaTemplate] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class LedgerAccountOpeningBalancePage(Model):
+    """LedgerAccountOpeningBalancePage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[LedgerAccountOpeningBalance] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class MigrationTaxReturnPage(Model):
+    """MigrationTaxReturnPage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[MigrationTaxReturn] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class StockMovementPage(Model):
+    """StockMovementPage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[StockMovement] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class TransactionPage(Model):
+    """TransactionPage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[Transaction] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
 class StockItemPage(Model):
     """StockItemPage (no description in the spec)."""
 
@@ -6584,6 +13844,1078 @@ class TaxRate(Model):
 
 
 @attrs.define(kw_only=True, repr=False)
+class Attachment(Model):
+    """Attachment (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    deleted_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "deleted_at", "required": False, "nullable": True},
+    )
+    file: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "file", "required": False, "nullable": False},
+    )
+    mime_type: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "mime_type", "required": False, "nullable": False},
+    )
+    description: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "description", "required": False, "nullable": False},
+    )
+    file_extension: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "file_extension", "required": False, "nullable": False},
+    )
+    transaction: Transaction | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "transaction", "required": False, "nullable": True},
+    )
+    file_size: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "file_size", "required": False, "nullable": False},
+    )
+    file_name: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "file_name", "required": False, "nullable": False},
+    )
+    file_path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$file_path", "required": False, "nullable": False},
+    )
+    attachment_context_type: AttachmentContextType | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "attachment_context_type", "required": False, "nullable": True},
+    )
+    attachment_context: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "attachment_context", "required": False, "nullable": True},
+    )
+    is_public: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "is_public", "required": False, "nullable": False},
+    )
+    created_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "created_at", "required": False, "nullable": True},
+    )
+    updated_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class BankDeposit(Model):
+    """BankDeposit (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    created_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "created_at", "required": False, "nullable": True},
+    )
+    updated_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": True},
+    )
+    transaction: Transaction | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "transaction", "required": False, "nullable": True},
+    )
+    transaction_type: TransactionType | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "transaction_type", "required": False, "nullable": True},
+    )
+    deleted_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "deleted_at", "required": False, "nullable": True},
+    )
+    from_bank_account: BankAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "from_bank_account", "required": False, "nullable": True},
+    )
+    to_bank_account: BankAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "to_bank_account", "required": False, "nullable": True},
+    )
+    date: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "date", "required": False, "nullable": True},
+    )
+    reference: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reference", "required": False, "nullable": False},
+    )
+    cash_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "cash_amount", "required": False, "nullable": False},
+    )
+    cheque_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "cheque_amount", "required": False, "nullable": False},
+    )
+    total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_amount", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class BankOpeningBalance(Model):
+    """BankOpeningBalance (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    created_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "created_at", "required": False, "nullable": True},
+    )
+    updated_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": True},
+    )
+    transaction: Transaction | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "transaction", "required": False, "nullable": True},
+    )
+    transaction_type: TransactionType | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "transaction_type", "required": False, "nullable": True},
+    )
+    bank_account: BankAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "bank_account", "required": False, "nullable": True},
+    )
+    date: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "date", "required": False, "nullable": True},
+    )
+    debit: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "debit", "required": False, "nullable": False},
+    )
+    credit: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "credit", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class BankTransfer(Model):
+    """BankTransfer (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    created_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "created_at", "required": False, "nullable": True},
+    )
+    updated_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": True},
+    )
+    transaction: Transaction | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "transaction", "required": False, "nullable": True},
+    )
+    transaction_type: TransactionType | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "transaction_type", "required": False, "nullable": True},
+    )
+    deleted_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "deleted_at", "required": False, "nullable": True},
+    )
+    from_bank_account: BankAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "from_bank_account", "required": False, "nullable": True},
+    )
+    to_bank_account: BankAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "to_bank_account", "required": False, "nullable": True},
+    )
+    date: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "date", "required": False, "nullable": True},
+    )
+    reference: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reference", "required": False, "nullable": False},
+    )
+    amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "amount", "required": False, "nullable": False},
+    )
+    description: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "description", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class CisSettings(Model):
+    """CisSettings (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    unique_tax_reference: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "unique_tax_reference", "required": False, "nullable": False},
+    )
+    contractor: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contractor", "required": False, "nullable": False},
+    )
+    subcontractor: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "subcontractor", "required": False, "nullable": False},
+    )
+    accounts_office_reference: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "accounts_office_reference", "required": False, "nullable": False},
+    )
+    paye_reference: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "paye_reference", "required": False, "nullable": False},
+    )
+    tax_rate: TaxRate | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_rate", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class CoaAccount(Model):
+    """CoaAccount (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    created_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "created_at", "required": False, "nullable": True},
+    )
+    updated_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": True},
+    )
+    ledger_account_group: LedgerAccountGroup | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "ledger_account_group", "required": False, "nullable": True},
+    )
+    name: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "name", "required": False, "nullable": False},
+    )
+    control_name: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "control_name", "required": False, "nullable": False},
+    )
+    nominal_code: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "nominal_code", "required": False, "nullable": False},
+    )
+    ledger_account_type: LedgerAccountType | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "ledger_account_type", "required": False, "nullable": True},
+    )
+    ledger_account_classification: LedgerAccountClassification | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "ledger_account_classification", "required": False, "nullable": True},
+    )
+    tax_rate: TaxRate | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_rate", "required": False, "nullable": True},
+    )
+    fixed_tax_rate: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "fixed_tax_rate", "required": False, "nullable": False},
+    )
+    cis_materials: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "cis_materials", "required": False, "nullable": False},
+    )
+    cis_labour: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "cis_labour", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class ContactAllocation(Model):
+    """ContactAllocation (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    created_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "created_at", "required": False, "nullable": True},
+    )
+    updated_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": True},
+    )
+    links: list[HrefLink] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "links", "required": False, "nullable": False},
+    )
+    transaction: Transaction | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "transaction", "required": False, "nullable": True},
+    )
+    transaction_type: TransactionType | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "transaction_type", "required": False, "nullable": True},
+    )
+    deleted_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "deleted_at", "required": False, "nullable": True},
+    )
+    date: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "date", "required": False, "nullable": True},
+    )
+    contact: Contact | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact", "required": False, "nullable": True},
+    )
+    allocated_artefacts: list[AllocatedArtefact] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "allocated_artefacts", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class ContactOpeningBalance(Model):
+    """ContactOpeningBalance (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    created_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "created_at", "required": False, "nullable": True},
+    )
+    updated_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": True},
+    )
+    transaction: Transaction | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "transaction", "required": False, "nullable": True},
+    )
+    transaction_type: TransactionType | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "transaction_type", "required": False, "nullable": True},
+    )
+    deleted_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "deleted_at", "required": False, "nullable": True},
+    )
+    contact_opening_balance_type: ContactOpeningBalanceType | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact_opening_balance_type", "required": False, "nullable": True},
+    )
+    contact: Contact | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact", "required": False, "nullable": True},
+    )
+    date: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "date", "required": False, "nullable": True},
+    )
+    reference: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reference", "required": False, "nullable": False},
+    )
+    details: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "details", "required": False, "nullable": False},
+    )
+    net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "net_amount", "required": False, "nullable": False},
+    )
+    tax_rate: TaxRate | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_rate", "required": False, "nullable": True},
+    )
+    tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_amount", "required": False, "nullable": False},
+    )
+    tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_breakdown", "required": False, "nullable": False},
+    )
+    total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_amount", "required": False, "nullable": False},
+    )
+    currency: Currency | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "currency", "required": False, "nullable": True},
+    )
+    exchange_rate: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "exchange_rate", "required": False, "nullable": False},
+    )
+    base_currency_net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": False},
+    )
+    base_currency_tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": False},
+    )
+    base_currency_tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_tax_breakdown", "required": False, "nullable": False},
+    )
+    base_currency_total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class LedgerEntry(Model):
+    """LedgerEntry (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    created_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "created_at", "required": False, "nullable": True},
+    )
+    updated_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": True},
+    )
+    date: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "date", "required": False, "nullable": True},
+    )
+    credit: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "credit", "required": False, "nullable": False},
+    )
+    debit: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "debit", "required": False, "nullable": False},
+    )
+    ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "ledger_account", "required": False, "nullable": True},
+    )
+    transaction: Transaction | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "transaction", "required": False, "nullable": True},
+    )
+    contact: Contact | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact", "required": False, "nullable": True},
+    )
+    deleted: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "deleted", "required": False, "nullable": False},
+    )
+    tax_rate: TaxRate | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_rate", "required": False, "nullable": True},
+    )
+    description: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "description", "required": False, "nullable": False},
+    )
+    journal_code: JournalCode | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "journal_code", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class OpeningBalanceJournal(Model):
+    """OpeningBalanceJournal (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    created_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "created_at", "required": False, "nullable": True},
+    )
+    updated_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": True},
+    )
+    transaction: Transaction | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "transaction", "required": False, "nullable": True},
+    )
+    transaction_type: TransactionType | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "transaction_type", "required": False, "nullable": True},
+    )
+    deleted_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "deleted_at", "required": False, "nullable": True},
+    )
+    date: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "date", "required": False, "nullable": True},
+    )
+    reference: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reference", "required": False, "nullable": False},
+    )
+    journal_lines: list[BaseJournalLine] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "journal_lines", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class ArtefactDetailedTaxAnalysisBreakdown(Model):
+    """ArtefactDetailedTaxAnalysisBreakdown (no description in the spec)."""
+
+    tax_rate: TaxRate | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_rate", "required": False, "nullable": True},
+    )
+    name: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "name", "required": False, "nullable": False},
+    )
+    percentage: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "percentage", "required": False, "nullable": False},
+    )
+    net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "net_amount", "required": False, "nullable": False},
+    )
+    tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_amount", "required": False, "nullable": False},
+    )
+    retail_tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "retail_tax_amount", "required": False, "nullable": False},
+    )
+    total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_amount", "required": False, "nullable": False},
+    )
+    goods_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "goods_amount", "required": False, "nullable": False},
+    )
+    services_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "services_amount", "required": False, "nullable": False},
+    )
+    base_currency_net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": False},
+    )
+    base_currency_tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": False},
+    )
+    base_currency_total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": False},
+    )
+    base_currency_goods_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_goods_amount", "required": False, "nullable": False},
+    )
+    base_currency_services_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_services_amount", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class TaxType(Model):
+    """TaxType (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    federal_tax: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "federal_tax", "required": False, "nullable": False},
+    )
+    country: Country | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "country", "required": False, "nullable": True},
+    )
+    address_regions: list[AddressRegion] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "address_regions", "required": False, "nullable": False},
+    )
+    tax_rates: list[TaxRate] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_rates", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class AttachmentPage(Model):
+    """AttachmentPage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[Attachment] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class BankDepositPage(Model):
+    """BankDepositPage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[BankDeposit] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class BankOpeningBalancePage(Model):
+    """BankOpeningBalancePage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[BankOpeningBalance] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class BankTransferPage(Model):
+    """BankTransferPage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[BankTransfer] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class CoaAccountPage(Model):
+    """CoaAccountPage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[CoaAccount] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class ContactAllocationPage(Model):
+    """ContactAllocationPage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[ContactAllocation] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class ContactOpeningBalancePage(Model):
+    """ContactOpeningBalancePage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[ContactOpeningBalance] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class LedgerEntryPage(Model):
+    """LedgerEntryPage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[LedgerEntry] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class OpeningBalanceJournalPage(Model):
+    """OpeningBalanceJournalPage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[OpeningBalanceJournal] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class TaxTypePage(Model):
+    """TaxTypePage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[TaxType] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
 class TaxRatePage(Model):
     """TaxRatePage (no description in the spec)."""
 
@@ -6608,6 +14940,2290 @@ class TaxRatePage(Model):
         metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
     )
     items: list[TaxRate] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class ArtefactDetailedTaxAnalysis(Model):
+    """ArtefactDetailedTaxAnalysis (no description in the spec)."""
+
+    tax_rates_breakdown: ArtefactDetailedTaxAnalysisBreakdown | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_rates_breakdown", "required": False, "nullable": True},
+    )
+    total_net: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_net", "required": False, "nullable": False},
+    )
+    total_tax: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_tax", "required": False, "nullable": False},
+    )
+    total: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total", "required": False, "nullable": False},
+    )
+    total_goods_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_goods_amount", "required": False, "nullable": False},
+    )
+    total_services_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_services_amount", "required": False, "nullable": False},
+    )
+    base_currency_total_net: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_total_net", "required": False, "nullable": False},
+    )
+    base_currency_total_tax: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_total_tax", "required": False, "nullable": False},
+    )
+    base_currency_total: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_total", "required": False, "nullable": False},
+    )
+    base_currency_total_goods_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_total_goods_amount", "required": False, "nullable": False},
+    )
+    base_currency_total_services_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_total_services_amount",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    total_retailer_tax: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_retailer_tax", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class PurchaseCorrectiveInvoice(Model):
+    """PurchaseCorrectiveInvoice (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    created_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "created_at", "required": False, "nullable": True},
+    )
+    updated_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": True},
+    )
+    links: list[HrefLink] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "links", "required": False, "nullable": False},
+    )
+    editable: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "editable", "required": False, "nullable": False},
+    )
+    vat_reverse_charge: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "vat_reverse_charge", "required": False, "nullable": False},
+    )
+    transaction: Transaction | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "transaction", "required": False, "nullable": True},
+    )
+    transaction_type: TransactionType | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "transaction_type", "required": False, "nullable": True},
+    )
+    contact: Contact | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact", "required": False, "nullable": True},
+    )
+    deleted_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "deleted_at", "required": False, "nullable": True},
+    )
+    contact_name: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact_name", "required": False, "nullable": False},
+    )
+    contact_reference: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact_reference", "required": False, "nullable": False},
+    )
+    date: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "date", "required": False, "nullable": True},
+    )
+    due_date: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "due_date", "required": False, "nullable": True},
+    )
+    reference: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reference", "required": False, "nullable": False},
+    )
+    vendor_reference: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "vendor_reference", "required": False, "nullable": False},
+    )
+    notes: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "notes", "required": False, "nullable": False},
+    )
+    total_quantity: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_quantity", "required": False, "nullable": False},
+    )
+    net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "net_amount", "required": False, "nullable": False},
+    )
+    tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_amount", "required": False, "nullable": False},
+    )
+    total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_amount", "required": False, "nullable": False},
+    )
+    payments_allocations_total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "payments_allocations_total_amount",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    payments_allocations_total_discount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "payments_allocations_total_discount",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    total_paid: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_paid", "required": False, "nullable": False},
+    )
+    outstanding_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "outstanding_amount", "required": False, "nullable": False},
+    )
+    currency: Currency | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "currency", "required": False, "nullable": True},
+    )
+    exchange_rate: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "exchange_rate", "required": False, "nullable": False},
+    )
+    inverse_exchange_rate: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "inverse_exchange_rate", "required": False, "nullable": False},
+    )
+    base_currency_net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": False},
+    )
+    base_currency_tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": False},
+    )
+    base_currency_total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": False},
+    )
+    base_currency_outstanding_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_outstanding_amount", "required": False, "nullable": False},
+    )
+    status: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "status", "required": False, "nullable": True},
+    )
+    void_reason: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "void_reason", "required": False, "nullable": False},
+    )
+    invoice_lines: list[PurchaseInvoiceLineItem] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "invoice_lines", "required": False, "nullable": False},
+    )
+    tax_analysis: list[ArtefactTaxAnalysis] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_analysis", "required": False, "nullable": False},
+    )
+    detailed_tax_analysis: ArtefactDetailedTaxAnalysis | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "detailed_tax_analysis", "required": False, "nullable": True},
+    )
+    payments_allocations: list[PaymentAllocation] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "payments_allocations", "required": False, "nullable": False},
+    )
+    last_paid: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "last_paid", "required": False, "nullable": True},
+    )
+    withholding_tax_rate: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "withholding_tax_rate", "required": False, "nullable": False},
+    )
+    withholding_tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "withholding_tax_amount", "required": False, "nullable": False},
+    )
+    base_currency_withholding_tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_withholding_tax_amount",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    original_invoice: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "original_invoice", "required": False, "nullable": True},
+    )
+    original_invoice_number: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "original_invoice_number", "required": False, "nullable": False},
+    )
+    original_invoice_date: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "original_invoice_date", "required": False, "nullable": False},
+    )
+    tax_reconciled: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_reconciled", "required": False, "nullable": False},
+    )
+    import_: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "import", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class SalesCorrectiveInvoice(Model):
+    """SalesCorrectiveInvoice (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    created_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "created_at", "required": False, "nullable": True},
+    )
+    updated_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": True},
+    )
+    links: list[HrefLink] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "links", "required": False, "nullable": False},
+    )
+    editable: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "editable", "required": False, "nullable": False},
+    )
+    vat_reverse_charge: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "vat_reverse_charge", "required": False, "nullable": False},
+    )
+    tax_calculation_method: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_calculation_method", "required": False, "nullable": False},
+    )
+    destination_consignment: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "destination_consignment", "required": False, "nullable": False},
+    )
+    destination_vat_rates_in_use: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "destination_vat_rates_in_use", "required": False, "nullable": False},
+    )
+    transaction: Transaction | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "transaction", "required": False, "nullable": True},
+    )
+    transaction_type: TransactionType | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "transaction_type", "required": False, "nullable": True},
+    )
+    contact: Contact | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact", "required": False, "nullable": True},
+    )
+    deleted_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "deleted_at", "required": False, "nullable": True},
+    )
+    invoice_number_prefix: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "invoice_number_prefix", "required": False, "nullable": False},
+    )
+    invoice_number: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "invoice_number", "required": False, "nullable": False},
+    )
+    contact_name: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact_name", "required": False, "nullable": False},
+    )
+    contact_reference: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact_reference", "required": False, "nullable": False},
+    )
+    date: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "date", "required": False, "nullable": True},
+    )
+    due_date: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "due_date", "required": False, "nullable": True},
+    )
+    reference: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reference", "required": False, "nullable": False},
+    )
+    main_address_free_form: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "main_address_free_form", "required": False, "nullable": False},
+    )
+    main_address: ArtefactAddress | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "main_address", "required": False, "nullable": True},
+    )
+    delivery_address_free_form: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "delivery_address_free_form", "required": False, "nullable": False},
+    )
+    delivery_address: ArtefactAddress | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "delivery_address", "required": False, "nullable": True},
+    )
+    notes: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "notes", "required": False, "nullable": False},
+    )
+    terms_and_conditions: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "terms_and_conditions", "required": False, "nullable": False},
+    )
+    shipping_net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "shipping_net_amount", "required": False, "nullable": False},
+    )
+    shipping_tax_rate: TaxRate | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "shipping_tax_rate", "required": False, "nullable": True},
+    )
+    shipping_tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "shipping_tax_amount", "required": False, "nullable": False},
+    )
+    shipping_tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "shipping_tax_breakdown", "required": False, "nullable": False},
+    )
+    shipping_total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "shipping_total_amount", "required": False, "nullable": False},
+    )
+    total_quantity: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_quantity", "required": False, "nullable": False},
+    )
+    net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "net_amount", "required": False, "nullable": False},
+    )
+    tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_amount", "required": False, "nullable": False},
+    )
+    total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_amount", "required": False, "nullable": False},
+    )
+    payments_allocations_total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "payments_allocations_total_amount",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    payments_allocations_total_discount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "payments_allocations_total_discount",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    total_paid: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_paid", "required": False, "nullable": False},
+    )
+    outstanding_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "outstanding_amount", "required": False, "nullable": False},
+    )
+    currency: Currency | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "currency", "required": False, "nullable": True},
+    )
+    exchange_rate: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "exchange_rate", "required": False, "nullable": False},
+    )
+    inverse_exchange_rate: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "inverse_exchange_rate", "required": False, "nullable": False},
+    )
+    base_currency_shipping_net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_shipping_net_amount",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    base_currency_shipping_tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_shipping_tax_amount",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    base_currency_shipping_tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_shipping_tax_breakdown",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    base_currency_shipping_total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_shipping_total_amount",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    total_discount_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_discount_amount", "required": False, "nullable": False},
+    )
+    base_currency_total_discount_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_total_discount_amount",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    base_currency_net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": False},
+    )
+    base_currency_tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": False},
+    )
+    base_currency_total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": False},
+    )
+    base_currency_outstanding_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_outstanding_amount", "required": False, "nullable": False},
+    )
+    status: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "status", "required": False, "nullable": True},
+    )
+    sent: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sent", "required": False, "nullable": False},
+    )
+    sent_by_email: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sent_by_email", "required": False, "nullable": False},
+    )
+    void_reason: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "void_reason", "required": False, "nullable": False},
+    )
+    invoice_lines: list[SalesInvoiceLineItem] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "invoice_lines", "required": False, "nullable": False},
+    )
+    tax_analysis: list[ArtefactTaxAnalysis] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_analysis", "required": False, "nullable": False},
+    )
+    detailed_tax_analysis: ArtefactDetailedTaxAnalysis | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "detailed_tax_analysis", "required": False, "nullable": True},
+    )
+    payments_allocations: list[PaymentAllocation] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "payments_allocations", "required": False, "nullable": False},
+    )
+    last_paid: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "last_paid", "required": False, "nullable": True},
+    )
+    withholding_tax_rate: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "withholding_tax_rate", "required": False, "nullable": False},
+    )
+    withholding_tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "withholding_tax_amount", "required": False, "nullable": False},
+    )
+    base_currency_withholding_tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_withholding_tax_amount",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    corrective_reason_code: CorrectiveReasonCode | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "corrective_reason_code", "required": False, "nullable": True},
+    )
+    original_invoice: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "original_invoice", "required": False, "nullable": True},
+    )
+    original_invoice_number: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "original_invoice_number", "required": False, "nullable": False},
+    )
+    original_invoice_date: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "original_invoice_date", "required": False, "nullable": False},
+    )
+    details: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "details", "required": False, "nullable": False},
+    )
+    tax_reconciled: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_reconciled", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class TaxProfile(Model):
+    """TaxProfile (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    created_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "created_at", "required": False, "nullable": True},
+    )
+    updated_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": True},
+    )
+    tax_type: TaxType | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_type", "required": False, "nullable": True},
+    )
+    tax_number: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_number", "required": False, "nullable": False},
+    )
+    tax_number_suffix: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_number_suffix", "required": False, "nullable": False},
+    )
+    collect_tax: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "collect_tax", "required": False, "nullable": False},
+    )
+    tax_return_frequency: TaxReturnFrequency | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_return_frequency", "required": False, "nullable": True},
+    )
+    address_region: AddressRegion | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "address_region", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class PurchaseCorrectiveInvoicePage(Model):
+    """PurchaseCorrectiveInvoicePage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[PurchaseCorrectiveInvoice] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class SalesCorrectiveInvoicePage(Model):
+    """SalesCorrectiveInvoicePage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[SalesCorrectiveInvoice] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class TaxProfilePage(Model):
+    """TaxProfilePage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[TaxProfile] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class AnalysisTypeCategory(Model):
+    """AnalysisTypeCategory (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    created_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "created_at", "required": False, "nullable": True},
+    )
+    updated_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": True},
+    )
+    code: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "code", "required": False, "nullable": False},
+    )
+    name: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "name", "required": False, "nullable": False},
+    )
+    combined_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "combined_id", "required": False, "nullable": False},
+    )
+    analysis_type: AnalysisType | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "analysis_type", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class AnalysisType(Model):
+    """AnalysisType (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    created_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "created_at", "required": False, "nullable": True},
+    )
+    updated_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": True},
+    )
+    active_areas: list[Any] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "active_areas", "required": False, "nullable": False},
+    )
+    analysis_type_level: list[Any] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "analysis_type_level", "required": False, "nullable": False},
+    )
+    analysis_type_categories: list[AnalysisTypeCategory] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "analysis_type_categories", "required": False, "nullable": False},
+    )
+    name: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "name", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class OtherPaymentLineItem(Model):
+    """OtherPaymentLineItem (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    analysis_type_categories: list[AnalysisTypeLineItem] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "analysis_type_categories", "required": False, "nullable": False},
+    )
+    ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "ledger_account", "required": False, "nullable": True},
+    )
+    details: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "details", "required": False, "nullable": False},
+    )
+    tax_rate: TaxRate | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_rate", "required": False, "nullable": True},
+    )
+    net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "net_amount", "required": False, "nullable": False},
+    )
+    tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_amount", "required": False, "nullable": False},
+    )
+    total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_amount", "required": False, "nullable": False},
+    )
+    tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_breakdown", "required": False, "nullable": False},
+    )
+    is_purchase_for_resale: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "is_purchase_for_resale", "required": False, "nullable": False},
+    )
+    trade_of_asset: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "trade_of_asset", "required": False, "nullable": False},
+    )
+    gst_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "gst_amount", "required": False, "nullable": False},
+    )
+    pst_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "pst_amount", "required": False, "nullable": False},
+    )
+    tax_recoverable: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_recoverable", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class AnalysisTypeLineItem(Model):
+    """AnalysisTypeLineItem (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    analysis_type: AnalysisType | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "analysis_type", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class OtherPayment(Model):
+    """OtherPayment (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    created_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "created_at", "required": False, "nullable": True},
+    )
+    updated_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": True},
+    )
+    transaction: Transaction | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "transaction", "required": False, "nullable": True},
+    )
+    transaction_type: TransactionType | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "transaction_type", "required": False, "nullable": True},
+    )
+    deleted_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "deleted_at", "required": False, "nullable": True},
+    )
+    base_currency_total_itc_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_total_itc_amount", "required": False, "nullable": False},
+    )
+    total_itc_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_itc_amount", "required": False, "nullable": False},
+    )
+    base_currency_total_itr_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_total_itr_amount", "required": False, "nullable": False},
+    )
+    total_itr_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_itr_amount", "required": False, "nullable": False},
+    )
+    part_recoverable: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "part_recoverable", "required": False, "nullable": False},
+    )
+    payment_method: PaymentMethod | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "payment_method", "required": False, "nullable": True},
+    )
+    contact: Contact | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact", "required": False, "nullable": True},
+    )
+    bank_account: BankAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "bank_account", "required": False, "nullable": True},
+    )
+    tax_address_region: AddressRegion | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_address_region", "required": False, "nullable": True},
+    )
+    date: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "date", "required": False, "nullable": True},
+    )
+    net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "net_amount", "required": False, "nullable": False},
+    )
+    tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_amount", "required": False, "nullable": False},
+    )
+    total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_amount", "required": False, "nullable": False},
+    )
+    reference: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reference", "required": False, "nullable": False},
+    )
+    payment_lines: list[OtherPaymentLineItem] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "payment_lines", "required": False, "nullable": False},
+    )
+    editable: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "editable", "required": False, "nullable": False},
+    )
+    deletable: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "deletable", "required": False, "nullable": False},
+    )
+    withholding_tax_rate: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "withholding_tax_rate", "required": False, "nullable": False},
+    )
+    withholding_tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "withholding_tax_amount", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class PurchaseQuickEntry(Model):
+    """PurchaseQuickEntry (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    created_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "created_at", "required": False, "nullable": True},
+    )
+    updated_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": True},
+    )
+    transaction: Transaction | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "transaction", "required": False, "nullable": True},
+    )
+    transaction_type: TransactionType | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "transaction_type", "required": False, "nullable": True},
+    )
+    deleted_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "deleted_at", "required": False, "nullable": True},
+    )
+    analysis_type_categories: list[AnalysisTypeLineItem] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "analysis_type_categories", "required": False, "nullable": False},
+    )
+    quick_entry_type: QuickEntryType | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "quick_entry_type", "required": False, "nullable": True},
+    )
+    contact_name: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact_name", "required": False, "nullable": False},
+    )
+    contact_reference: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact_reference", "required": False, "nullable": False},
+    )
+    contact: Contact | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact", "required": False, "nullable": True},
+    )
+    date: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "date", "required": False, "nullable": True},
+    )
+    due_date: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "due_date", "required": False, "nullable": True},
+    )
+    reference: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reference", "required": False, "nullable": False},
+    )
+    ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "ledger_account", "required": False, "nullable": True},
+    )
+    details: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "details", "required": False, "nullable": False},
+    )
+    net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "net_amount", "required": False, "nullable": False},
+    )
+    tax_rate: TaxRate | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_rate", "required": False, "nullable": True},
+    )
+    tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_amount", "required": False, "nullable": False},
+    )
+    tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_breakdown", "required": False, "nullable": False},
+    )
+    total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_amount", "required": False, "nullable": False},
+    )
+    outstanding_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "outstanding_amount", "required": False, "nullable": False},
+    )
+    currency: Currency | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "currency", "required": False, "nullable": True},
+    )
+    exchange_rate: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "exchange_rate", "required": False, "nullable": False},
+    )
+    inverse_exchange_rate: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "inverse_exchange_rate", "required": False, "nullable": False},
+    )
+    base_currency_net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": False},
+    )
+    base_currency_tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": False},
+    )
+    base_currency_tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_tax_breakdown", "required": False, "nullable": False},
+    )
+    base_currency_total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": False},
+    )
+    base_currency_outstanding_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_outstanding_amount", "required": False, "nullable": False},
+    )
+    status: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "status", "required": False, "nullable": True},
+    )
+    payments_allocations: list[PaymentAllocation] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "payments_allocations", "required": False, "nullable": False},
+    )
+    tax_address_region: AddressRegion | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_address_region", "required": False, "nullable": True},
+    )
+    migrated: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "migrated", "required": False, "nullable": False},
+    )
+    trade_of_asset: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "trade_of_asset", "required": False, "nullable": False},
+    )
+    gst_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "gst_amount", "required": False, "nullable": False},
+    )
+    pst_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "pst_amount", "required": False, "nullable": False},
+    )
+    tax_recoverable: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_recoverable", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class SalesQuoteLineItem(Model):
+    """SalesQuoteLineItem (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    analysis_type_categories: list[AnalysisTypeLineItem] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "analysis_type_categories", "required": False, "nullable": False},
+    )
+    description: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "description", "required": False, "nullable": False},
+    )
+    product: Product | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "product", "required": False, "nullable": True},
+    )
+    service: Service | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "service", "required": False, "nullable": True},
+    )
+    ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "ledger_account", "required": False, "nullable": True},
+    )
+    trade_of_asset: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "trade_of_asset", "required": False, "nullable": False},
+    )
+    quantity: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "quantity", "required": False, "nullable": False},
+    )
+    unit_price: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "unit_price", "required": False, "nullable": False},
+    )
+    net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "net_amount", "required": False, "nullable": False},
+    )
+    tax_rate: TaxRate | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_rate", "required": False, "nullable": True},
+    )
+    tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_amount", "required": False, "nullable": False},
+    )
+    tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_breakdown", "required": False, "nullable": False},
+    )
+    total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_amount", "required": False, "nullable": False},
+    )
+    base_currency_unit_price: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_unit_price", "required": False, "nullable": False},
+    )
+    unit_price_includes_tax: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "unit_price_includes_tax", "required": False, "nullable": False},
+    )
+    base_currency_net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": False},
+    )
+    base_currency_tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": False},
+    )
+    base_currency_tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_tax_breakdown", "required": False, "nullable": False},
+    )
+    base_currency_total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": False},
+    )
+    eu_goods_services_type: EuGoodsServicesType | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "eu_goods_services_type", "required": False, "nullable": True},
+    )
+    discount_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "discount_amount", "required": False, "nullable": False},
+    )
+    base_currency_discount_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_discount_amount", "required": False, "nullable": False},
+    )
+    discount_percentage: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "discount_percentage", "required": False, "nullable": False},
+    )
+    eu_sales_description: EuSalesDescription | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "eu_sales_description", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class SalesEstimate(Model):
+    """SalesEstimate (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    created_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "created_at", "required": False, "nullable": True},
+    )
+    updated_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": True},
+    )
+    links: list[HrefLink] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "links", "required": False, "nullable": False},
+    )
+    editable: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "editable", "required": False, "nullable": False},
+    )
+    vat_reverse_charge: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "vat_reverse_charge", "required": False, "nullable": False},
+    )
+    tax_calculation_method: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_calculation_method", "required": False, "nullable": False},
+    )
+    destination_consignment: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "destination_consignment", "required": False, "nullable": False},
+    )
+    destination_vat_rates_in_use: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "destination_vat_rates_in_use", "required": False, "nullable": False},
+    )
+    contact: Contact | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact", "required": False, "nullable": True},
+    )
+    estimate_number_prefix: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "estimate_number_prefix", "required": False, "nullable": False},
+    )
+    estimate_number: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "estimate_number", "required": False, "nullable": False},
+    )
+    contact_name: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact_name", "required": False, "nullable": False},
+    )
+    contact_reference: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact_reference", "required": False, "nullable": False},
+    )
+    date: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "date", "required": False, "nullable": True},
+    )
+    expiry_date: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "expiry_date", "required": False, "nullable": True},
+    )
+    reference: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reference", "required": False, "nullable": False},
+    )
+    main_address_free_form: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "main_address_free_form", "required": False, "nullable": False},
+    )
+    main_address: ArtefactAddress | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "main_address", "required": False, "nullable": True},
+    )
+    delivery_address_free_form: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "delivery_address_free_form", "required": False, "nullable": False},
+    )
+    delivery_address: ArtefactAddress | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "delivery_address", "required": False, "nullable": True},
+    )
+    notes: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "notes", "required": False, "nullable": False},
+    )
+    terms_and_conditions: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "terms_and_conditions", "required": False, "nullable": False},
+    )
+    shipping_net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "shipping_net_amount", "required": False, "nullable": False},
+    )
+    shipping_tax_rate: TaxRate | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "shipping_tax_rate", "required": False, "nullable": True},
+    )
+    shipping_tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "shipping_tax_amount", "required": False, "nullable": False},
+    )
+    shipping_tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "shipping_tax_breakdown", "required": False, "nullable": False},
+    )
+    shipping_total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "shipping_total_amount", "required": False, "nullable": False},
+    )
+    net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "net_amount", "required": False, "nullable": False},
+    )
+    tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_amount", "required": False, "nullable": False},
+    )
+    total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_amount", "required": False, "nullable": False},
+    )
+    currency: Currency | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "currency", "required": False, "nullable": True},
+    )
+    exchange_rate: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "exchange_rate", "required": False, "nullable": False},
+    )
+    inverse_exchange_rate: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "inverse_exchange_rate", "required": False, "nullable": False},
+    )
+    base_currency_shipping_net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_shipping_net_amount",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    base_currency_shipping_tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_shipping_tax_amount",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    base_currency_shipping_tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_shipping_tax_breakdown",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    base_currency_shipping_total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_shipping_total_amount",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    total_quantity: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_quantity", "required": False, "nullable": False},
+    )
+    total_discount_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_discount_amount", "required": False, "nullable": False},
+    )
+    base_currency_total_discount_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_total_discount_amount",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    base_currency_net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": False},
+    )
+    base_currency_tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": False},
+    )
+    base_currency_total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": False},
+    )
+    payments_allocations_total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "payments_allocations_total_amount",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    payments_allocations_total_discount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "payments_allocations_total_discount",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    total_paid: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_paid", "required": False, "nullable": False},
+    )
+    status: QuoteStatus | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "status", "required": False, "nullable": True},
+    )
+    sent: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sent", "required": False, "nullable": False},
+    )
+    sent_by_email: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sent_by_email", "required": False, "nullable": False},
+    )
+    estimate_lines: list[SalesQuoteLineItem] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "estimate_lines", "required": False, "nullable": False},
+    )
+    tax_analysis: list[ArtefactTaxAnalysis] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_analysis", "required": False, "nullable": False},
+    )
+    detailed_tax_analysis: ArtefactDetailedTaxAnalysis | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "detailed_tax_analysis", "required": False, "nullable": True},
+    )
+    tax_address_region: AddressRegion | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_address_region", "required": False, "nullable": True},
+    )
+    withholding_tax_rate: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "withholding_tax_rate", "required": False, "nullable": False},
+    )
+    withholding_tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "withholding_tax_amount", "required": False, "nullable": False},
+    )
+    base_currency_withholding_tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_withholding_tax_amount",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    profit_analysis: ProfitAnalysis | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "profit_analysis", "required": False, "nullable": True},
+    )
+    tax_reconciled: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_reconciled", "required": False, "nullable": False},
+    )
+    invoice: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "invoice", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class SalesQuickEntry(Model):
+    """SalesQuickEntry (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    created_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "created_at", "required": False, "nullable": True},
+    )
+    updated_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": True},
+    )
+    transaction: Transaction | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "transaction", "required": False, "nullable": True},
+    )
+    transaction_type: TransactionType | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "transaction_type", "required": False, "nullable": True},
+    )
+    deleted_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "deleted_at", "required": False, "nullable": True},
+    )
+    analysis_type_categories: list[AnalysisTypeLineItem] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "analysis_type_categories", "required": False, "nullable": False},
+    )
+    quick_entry_type: QuickEntryType | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "quick_entry_type", "required": False, "nullable": True},
+    )
+    contact_name: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact_name", "required": False, "nullable": False},
+    )
+    contact_reference: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact_reference", "required": False, "nullable": False},
+    )
+    contact: Contact | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact", "required": False, "nullable": True},
+    )
+    date: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "date", "required": False, "nullable": True},
+    )
+    due_date: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "due_date", "required": False, "nullable": True},
+    )
+    reference: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reference", "required": False, "nullable": False},
+    )
+    ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "ledger_account", "required": False, "nullable": True},
+    )
+    details: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "details", "required": False, "nullable": False},
+    )
+    net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "net_amount", "required": False, "nullable": False},
+    )
+    tax_rate: TaxRate | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_rate", "required": False, "nullable": True},
+    )
+    tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_amount", "required": False, "nullable": False},
+    )
+    tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_breakdown", "required": False, "nullable": False},
+    )
+    total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_amount", "required": False, "nullable": False},
+    )
+    outstanding_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "outstanding_amount", "required": False, "nullable": False},
+    )
+    currency: Currency | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "currency", "required": False, "nullable": True},
+    )
+    exchange_rate: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "exchange_rate", "required": False, "nullable": False},
+    )
+    inverse_exchange_rate: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "inverse_exchange_rate", "required": False, "nullable": False},
+    )
+    base_currency_net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": False},
+    )
+    base_currency_tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": False},
+    )
+    base_currency_tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_tax_breakdown", "required": False, "nullable": False},
+    )
+    base_currency_total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": False},
+    )
+    base_currency_outstanding_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_outstanding_amount", "required": False, "nullable": False},
+    )
+    status: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "status", "required": False, "nullable": True},
+    )
+    payments_allocations: list[PaymentAllocation] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "payments_allocations", "required": False, "nullable": False},
+    )
+    tax_address_region: AddressRegion | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_address_region", "required": False, "nullable": True},
+    )
+    migrated: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "migrated", "required": False, "nullable": False},
+    )
+    trade_of_asset: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "trade_of_asset", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class SalesQuote(Model):
+    """SalesQuote (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    created_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "created_at", "required": False, "nullable": True},
+    )
+    updated_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": True},
+    )
+    links: list[HrefLink] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "links", "required": False, "nullable": False},
+    )
+    editable: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "editable", "required": False, "nullable": False},
+    )
+    vat_reverse_charge: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "vat_reverse_charge", "required": False, "nullable": False},
+    )
+    tax_calculation_method: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_calculation_method", "required": False, "nullable": False},
+    )
+    destination_consignment: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "destination_consignment", "required": False, "nullable": False},
+    )
+    destination_vat_rates_in_use: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "destination_vat_rates_in_use", "required": False, "nullable": False},
+    )
+    contact: Contact | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact", "required": False, "nullable": True},
+    )
+    quote_number_prefix: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "quote_number_prefix", "required": False, "nullable": False},
+    )
+    quote_number: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "quote_number", "required": False, "nullable": False},
+    )
+    contact_name: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact_name", "required": False, "nullable": False},
+    )
+    contact_reference: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact_reference", "required": False, "nullable": False},
+    )
+    date: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "date", "required": False, "nullable": True},
+    )
+    expiry_date: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "expiry_date", "required": False, "nullable": True},
+    )
+    reference: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reference", "required": False, "nullable": False},
+    )
+    main_address_free_form: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "main_address_free_form", "required": False, "nullable": False},
+    )
+    main_address: ArtefactAddress | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "main_address", "required": False, "nullable": True},
+    )
+    delivery_address_free_form: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "delivery_address_free_form", "required": False, "nullable": False},
+    )
+    delivery_address: ArtefactAddress | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "delivery_address", "required": False, "nullable": True},
+    )
+    notes: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "notes", "required": False, "nullable": False},
+    )
+    terms_and_conditions: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "terms_and_conditions", "required": False, "nullable": False},
+    )
+    shipping_net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "shipping_net_amount", "required": False, "nullable": False},
+    )
+    shipping_tax_rate: TaxRate | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "shipping_tax_rate", "required": False, "nullable": True},
+    )
+    shipping_tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "shipping_tax_amount", "required": False, "nullable": False},
+    )
+    shipping_tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "shipping_tax_breakdown", "required": False, "nullable": False},
+    )
+    shipping_total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "shipping_total_amount", "required": False, "nullable": False},
+    )
+    net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "net_amount", "required": False, "nullable": False},
+    )
+    tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_amount", "required": False, "nullable": False},
+    )
+    total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_amount", "required": False, "nullable": False},
+    )
+    currency: Currency | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "currency", "required": False, "nullable": True},
+    )
+    exchange_rate: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "exchange_rate", "required": False, "nullable": False},
+    )
+    inverse_exchange_rate: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "inverse_exchange_rate", "required": False, "nullable": False},
+    )
+    base_currency_shipping_net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_shipping_net_amount",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    base_currency_shipping_tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_shipping_tax_amount",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    base_currency_shipping_tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_shipping_tax_breakdown",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    base_currency_shipping_total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_shipping_total_amount",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    total_quantity: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_quantity", "required": False, "nullable": False},
+    )
+    total_discount_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_discount_amount", "required": False, "nullable": False},
+    )
+    base_currency_total_discount_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_total_discount_amount",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    base_currency_net_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": False},
+    )
+    base_currency_tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": False},
+    )
+    base_currency_total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": False},
+    )
+    payments_allocations_total_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "payments_allocations_total_amount",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    payments_allocations_total_discount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "payments_allocations_total_discount",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    total_paid: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_paid", "required": False, "nullable": False},
+    )
+    status: QuoteStatus | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "status", "required": False, "nullable": True},
+    )
+    sent: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sent", "required": False, "nullable": False},
+    )
+    sent_by_email: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sent_by_email", "required": False, "nullable": False},
+    )
+    quote_lines: list[SalesQuoteLineItem] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "quote_lines", "required": False, "nullable": False},
+    )
+    tax_analysis: list[ArtefactTaxAnalysis] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_analysis", "required": False, "nullable": False},
+    )
+    detailed_tax_analysis: ArtefactDetailedTaxAnalysis | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "detailed_tax_analysis", "required": False, "nullable": True},
+    )
+    tax_address_region: AddressRegion | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_address_region", "required": False, "nullable": True},
+    )
+    withholding_tax_rate: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "withholding_tax_rate", "required": False, "nullable": False},
+    )
+    withholding_tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "withholding_tax_amount", "required": False, "nullable": False},
+    )
+    base_currency_withholding_tax_amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_withholding_tax_amount",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    profit_analysis: ProfitAnalysis | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "profit_analysis", "required": False, "nullable": True},
+    )
+    tax_reconciled: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_reconciled", "required": False, "nullable": False},
+    )
+    invoice: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "invoice", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class AnalysisTypeCategoryPage(Model):
+    """AnalysisTypeCategoryPage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[AnalysisTypeCategory] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class AnalysisTypePage(Model):
+    """AnalysisTypePage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[AnalysisType] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class OtherPaymentPage(Model):
+    """OtherPaymentPage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[OtherPayment] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class PurchaseQuickEntryPage(Model):
+    """PurchaseQuickEntryPage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[PurchaseQuickEntry] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class SalesEstimatePage(Model):
+    """SalesEstimatePage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[SalesEstimate] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class SalesQuickEntryPage(Model):
+    """SalesQuickEntryPage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[SalesQuickEntry] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class SalesQuotePage(Model):
+    """SalesQuotePage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[SalesQuote] | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "$items", "required": False, "nullable": False},
     )
