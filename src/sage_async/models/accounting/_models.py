@@ -3553,19 +3553,21 @@ class BankAccountDetailsWrite(Model):
 
 @attrs.define(kw_only=True, repr=False)
 class JournalCodeWrite(Model):
-    """JournalCodeWrite (no description in the spec)."""
+    """
+    French journal code nested in bank account and journal writes.
+    """
 
     name: str | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "name", "required": True, "nullable": False},
+        metadata={"wire": "name", "required": False, "nullable": False},
     )
     code: str | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "code", "required": True, "nullable": False},
+        metadata={"wire": "code", "required": False, "nullable": False},
     )
     journal_code_type_id: str | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "journal_code_type_id", "required": True, "nullable": False},
+        metadata={"wire": "journal_code_type_id", "required": False, "nullable": False},
     )
     control_name: str | Unset = attrs.field(
         default=UNSET,
@@ -6951,11 +6953,11 @@ class OtherPaymentWritePaymentLine(Model):
 
     ledger_account_id: str | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "ledger_account_id", "required": False, "nullable": False},
+        metadata={"wire": "ledger_account_id", "required": True, "nullable": False},
     )
     total_amount: Decimal | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "total_amount", "required": False, "nullable": False},
+        metadata={"wire": "total_amount", "required": True, "nullable": False},
     )
     analysis_type_categories: list[str] | Unset = attrs.field(
         default=UNSET,
@@ -8033,19 +8035,19 @@ class SalesEstimateWriteEstimateLine(Model):
 
     description: str | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "description", "required": False, "nullable": False},
+        metadata={"wire": "description", "required": True, "nullable": False},
     )
     ledger_account_id: str | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "ledger_account_id", "required": False, "nullable": False},
+        metadata={"wire": "ledger_account_id", "required": True, "nullable": False},
     )
     quantity: Decimal | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "quantity", "required": False, "nullable": False},
+        metadata={"wire": "quantity", "required": True, "nullable": False},
     )
     unit_price: Decimal | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "unit_price", "required": False, "nullable": False},
+        metadata={"wire": "unit_price", "required": True, "nullable": False},
     )
     analysis_type_categories: list[str] | Unset = attrs.field(
         default=UNSET,
@@ -8569,19 +8571,19 @@ class SalesQuoteWriteQuoteLine(Model):
 
     description: str | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "description", "required": False, "nullable": False},
+        metadata={"wire": "description", "required": True, "nullable": False},
     )
     ledger_account_id: str | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "ledger_account_id", "required": False, "nullable": False},
+        metadata={"wire": "ledger_account_id", "required": True, "nullable": False},
     )
     quantity: Decimal | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "quantity", "required": False, "nullable": False},
+        metadata={"wire": "quantity", "required": True, "nullable": False},
     )
     unit_price: Decimal | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "unit_price", "required": False, "nullable": False},
+        metadata={"wire": "unit_price", "required": True, "nullable": False},
     )
     analysis_type_categories: list[str] | Unset = attrs.field(
         default=UNSET,
@@ -10150,6 +10152,28 @@ class UnallocatedArtefactPage(Model):
     items: list[UnallocatedArtefact] | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class ContactAllocationArtefact(Model):
+    """
+    One artefact of a contact allocation and the amount allocated to it.
+    """
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    artefact: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "artefact", "required": False, "nullable": True},
+    )
+    amount: Decimal | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "amount", "required": False, "nullable": False},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
@@ -14263,7 +14287,7 @@ class ContactAllocation(Model):
         default=UNSET,
         metadata={"wire": "contact", "required": False, "nullable": True},
     )
-    allocated_artefacts: list[AllocatedArtefact] | Unset = attrs.field(
+    allocated_artefacts: list[ContactAllocationArtefact] | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "allocated_artefacts", "required": False, "nullable": False},
     )
