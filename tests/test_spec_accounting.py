@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 import yaml
+
 from spec_accounting_schema_map import ADDED_SCHEMA_MAP
 
 
@@ -246,7 +247,7 @@ SCHEMA_MAP: dict[str, list[tuple[str, str]]] = {
     "UserWriteRequest": [("ub", "/definitions/putUser")],
     **ADDED_SCHEMA_MAP,
 }
-SCHEMA_MAP["JournalCodeWrite"] = SCHEMA_MAP["JournalCodeWrite"] + _write("JournalCodes", "journal_code")
+SCHEMA_MAP["JournalCodeWrite"] += _write("JournalCodes", "journal_code")
 
 # FACTS.md section 9: every field of the published definitions.StockItem.
 STOCK_ITEM_FIELDS = {
@@ -548,7 +549,8 @@ def test_list_operations_are_paged_and_return_page_schemas(spec: dict[str, Any])
         if info.get("list_shape") == "array":
             # Answers a bare array (tax_determinations): no envelope, no paging metadata.
             schema = op["responses"]["200"]["content"]["application/json"]["schema"]
-            if schema != {"type": "array", "items": {"$ref": f"#/components/schemas/{info['model']}"}}:
+            model_ref = {"$ref": f"#/components/schemas/{info['model']}"}
+            if schema != {"type": "array", "items": model_ref}:
                 problems.append((path, "list_shape array but 200 is not an array of the model"))
             continue
         refs = {p.get("$ref") for p in op.get("parameters", [])}
@@ -866,8 +868,10 @@ def test_special_actions_and_voids_are_declared(spec) -> None:
     for path, item in collections(spec).items():
         info = item["x-sage-resource"]
         for action in info.get("actions", []):
-            op = spec["paths"].get(f"{path}/{{key}}/{action['name']}", {}).get(
-                action["method"].lower()
+            op = (
+                spec["paths"]
+                .get(f"{path}/{{key}}/{action['name']}", {})
+                .get(action["method"].lower())
             )
             if op is None:
                 problems.append((path, action["name"], "no such operation"))
