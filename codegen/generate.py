@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from split import index_module, reexport_module, split
 
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -163,6 +164,7 @@ def query_params(spec: dict[str, Any], item: dict[str, Any]) -> list[str]:
 def resource_table(spec: dict[str, Any], spec_name: str) -> str:
     """Render ``_resources.py`` from the ``x-sage-resource`` extensions of the spec's paths."""
     rows = []
+    names: list[str] = []
     for path, item in sorted(spec.get("paths", {}).items()):
         info = item.get("x-sage-resource")
         if not info:
@@ -174,16 +176,17 @@ def resource_table(spec: dict[str, Any], spec_name: str) -> str:
         write = info.get("write_model")
         actions = "".join(
             f"Action({a['name']!r}, {a['method']!r}, "
-            f"{'None' if a['returns'] == 'binary' else '_models.' + a['returns']}), "
+            f"{'None' if a['returns'] == 'binary' else '_m(' + repr(a['returns']) + ')'}), "
             for a in info.get("actions", [])
         )
         operations = ", ".join(repr(op) for op in sorted(info["operations"]))
         rows.append(
-            f"    {info['name']!r}: ResourceSpec(\n"
+            f"def _{info['name']}() -> ResourceSpec:\n"
+            f"    return ResourceSpec(\n"
             f"        name={info['name']!r},\n"
             f"        path={path!r},\n"
-            f"        model=_models.{info['model']},\n"
-            f"        write_model={'_models.' + write if write else None},\n"
+            f"        model=_m({info['model']!r}),\n"
+            f"        write_model={'_m(' + repr(write) + ')' if write else None},\n"
             f"        wrap_key={info.get('wrap_key')!r},\n"
             f"        id_type={info['id_type']!r},\n"
             f"        operations=frozenset({{{operations}}}),\n"
@@ -193,18 +196,21 @@ def resource_table(spec: dict[str, Any], spec_name: str) -> str:
             f"        actions=({actions}),\n"
             f"        list_shape={info.get('list_shape', 'envelope')!r},\n"
             f"        get_params={tuple(get_params)!r},\n"
-            "    ),\n"
+            "    )\n\n\n"
         )
+        names.append(info["name"])
     return (
         HEADER.format(spec=spec_name)
         + '"""The resources of the API: paths, models and operations."""\n\n'
         + "from __future__ import annotations\n\n"
-        + "from sage_async._resource_spec import Action, ResourceSpec\n\n"
-        + "from . import _models\n\n\n"
-        + '__all__ = ["RESOURCES"]\n\n'
-        + "RESOURCES: dict[str, ResourceSpec] = {\n"
+        + "from sage_async._resource_spec import Action, ResourceSpec, ResourceTable\n\n"
+        + "from ._index import model as _m\n\n\n"
+        + '__all__ = ["RESOURCES"]\n\n\n'
         + "".join(rows)
-        + "}\n"
+        + "# Each row is built (and its models imported) on first access.\n"
+        + "RESOURCES = ResourceTable({\n"
+        + "".join(f"    {name!r}: _{name},\n" for name in names)
+        + "})\n"
     )
 
 
@@ -244,18 +250,16 @@ def accessors(spec: dict[str, Any], spec_name: str, api: str) -> str:
     )
 
 
-def package_init(models_source: str, spec_name: str, api: str) -> str:
-    """Render the package ``__init__`` re-exporting every model class and the resource table."""
-    classes = sorted(re.findall(r"^class (\w+)\(Model\):", models_source, re.MULTILINE))
-    imports = "".join(f"    {name},\n" for name in classes)
-    exported = "".join(f'    "{name}",\n' for name in [*classes, "RESOURCES"])
-    return (
-        HEADER.format(spec=spec_name)
-        + f'"""Generated attrs models of the {api} API (from ``{spec_name}``)."""\n\n'
-        + f"from ._models import (\n{imports})\n"
-        + "from ._resources import RESOURCES\n\n\n"
-        + f"__all__ = [\n{exported}]\n"
+def package_init(module_of: dict[str, str], spec_name: str, api: str) -> str:
+    """Render the package ``__init__``: every model (loaded on first use) and ``RESOURCES``."""
+    text = reexport_module(
+        module_of,
+        HEADER.format(spec=spec_name),
+        f"Generated attrs models of the {api} API, loaded on first use.",
     )
+    resources = "from . import _index\nfrom ._resources import RESOURCES\n"
+    text = text.replace("from . import _index\n", resources)
+    return text.replace("__all__ = [\n", '__all__ = [\n    "RESOURCES",\n')
 
 
 def generate(out_root: Path) -> list[Path]:
@@ -268,11 +272,20 @@ def generate(out_root: Path) -> list[Path]:
         package.mkdir(parents=True, exist_ok=True)
         models = fix_module(run_datamodel_codegen(spec_path, spec, package), spec_name)
         models = mark_open(models, open_patterns(spec))
-        files = {
-            "_models.py": models,
+        header = HEADER.format(spec=spec_name)
+        infos = [item["x-sage-resource"] for _, item in sorted(spec.get("paths", {}).items())
+                 if "x-sage-resource" in item]  # fmt: skip
+        files, module_of = split(models, infos, header)
+        for old in package.glob("_g_*.py"):
+            old.unlink()
+        files |= {
+            "_index.py": index_module(module_of, header),
+            "_models.py": reexport_module(
+                module_of, header, "Every generated model of the API (each loads on first use)."
+            ),
             "_resources.py": resource_table(spec, spec_name),
             "_accessors.py": accessors(spec, spec_name, api),
-            "__init__.py": package_init(models, spec_name, api),
+            "__init__.py": package_init(module_of, spec_name, api),
         }
         for name, text in files.items():
             (package / name).write_text(text)
@@ -290,7 +303,11 @@ def check() -> int:
     """Generate into a temporary folder and compare with the committed files."""
     with tempfile.TemporaryDirectory() as tmp:
         fresh = generate(Path(tmp))
-        stale = []
+        stale = [
+            path
+            for path in MODELS.glob("*/_g_*.py")
+            if not (Path(tmp) / path.relative_to(MODELS)).exists()
+        ]
         for path in fresh:
             committed = MODELS / path.relative_to(tmp)
             new = path.read_text()
@@ -318,7 +335,11 @@ def main() -> int:
     if args.check:
         return check()
     with tempfile.TemporaryDirectory() as tmp:
-        for path in generate(Path(tmp)):
+        fresh = generate(Path(tmp))
+        for old in MODELS.glob("*/_g_*.py"):
+            if not (Path(tmp) / old.relative_to(MODELS)).exists():
+                old.unlink()
+        for path in fresh:
             target = MODELS / path.relative_to(tmp)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, target)

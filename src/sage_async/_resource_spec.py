@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
 from typing import Literal
 
 import attrs
 
 
-__all__ = ["Action", "Operation", "ResourceSpec"]
+__all__ = ["Action", "Operation", "ResourceSpec", "ResourceTable"]
 
 Operation = Literal["list", "get", "create", "update", "delete"]
 
@@ -74,3 +75,39 @@ class ResourceSpec:
     def action(self, name: str) -> Action | None:
         """Return the special action called ``name``, or ``None`` when the resource has none."""
         return next((action for action in self.actions if action.name == name), None)
+
+
+class ResourceTable(Mapping[str, ResourceSpec]):
+    """
+    The generated ``RESOURCES`` table: each row is built on first access.
+
+    Building a row imports the modules of its models, so that loading a client and one resource
+    does not load every model of the API (the generated packages split models per resource).
+
+    Args:
+        builders: one function per resource name returning its :class:`ResourceSpec`.
+    """
+
+    __slots__ = ("_builders", "_built")
+
+    def __init__(self, builders: Mapping[str, Callable[[], ResourceSpec]]) -> None:
+        self._builders = dict(builders)
+        self._built: dict[str, ResourceSpec] = {}
+
+    def __getitem__(self, name: str) -> ResourceSpec:
+        spec = self._built.get(name)
+        if spec is None:
+            spec = self._built[name] = self._builders[name]()
+        return spec
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._builders)
+
+    def __len__(self) -> int:
+        return len(self._builders)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._builders
+
+    def __repr__(self) -> str:
+        return f"ResourceTable({sorted(self._builders)!r})"

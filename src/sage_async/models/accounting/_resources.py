@@ -4,18 +4,19 @@
 
 from __future__ import annotations
 
-from sage_async._resource_spec import Action, ResourceSpec
+from sage_async._resource_spec import Action, ResourceSpec, ResourceTable
 
-from . import _models
+from ._index import model as _m
 
 
 __all__ = ["RESOURCES"]
 
-RESOURCES: dict[str, ResourceSpec] = {
-    "address_regions": ResourceSpec(
+
+def _address_regions() -> ResourceSpec:
+    return ResourceSpec(
         name="address_regions",
         path="/address_regions",
-        model=_models.AddressRegion,
+        model=_m("AddressRegion"),
         write_model=None,
         wrap_key=None,
         id_type="string",
@@ -26,11 +27,14 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("attributes",),
-    ),
-    "address_types": ResourceSpec(
+    )
+
+
+def _address_types() -> ResourceSpec:
+    return ResourceSpec(
         name="address_types",
         path="/address_types",
-        model=_models.AddressType,
+        model=_m("AddressType"),
         write_model=None,
         wrap_key=None,
         id_type="string",
@@ -41,12 +45,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("attributes",),
-    ),
-    "addresses": ResourceSpec(
+    )
+
+
+def _addresses() -> ResourceSpec:
+    return ResourceSpec(
         name="addresses",
         path="/addresses",
-        model=_models.Address,
-        write_model=_models.AddressWrite,
+        model=_m("Address"),
+        write_model=_m("AddressWrite"),
         wrap_key="address",
         id_type="string",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -64,12 +71,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("nested_attributes", "attributes"),
-    ),
-    "analysis_type_categories": ResourceSpec(
+    )
+
+
+def _analysis_type_categories() -> ResourceSpec:
+    return ResourceSpec(
         name="analysis_type_categories",
         path="/analysis_type_categories",
-        model=_models.AnalysisTypeCategory,
-        write_model=_models.AnalysisTypeCategoryWrite,
+        model=_m("AnalysisTypeCategory"),
+        write_model=_m("AnalysisTypeCategoryWrite"),
         wrap_key="analysis_type_category",
         id_type="string",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -85,12 +95,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("attributes",),
-    ),
-    "analysis_types": ResourceSpec(
+    )
+
+
+def _analysis_types() -> ResourceSpec:
+    return ResourceSpec(
         name="analysis_types",
         path="/analysis_types",
-        model=_models.AnalysisType,
-        write_model=_models.AnalysisTypeWrite,
+        model=_m("AnalysisType"),
+        write_model=_m("AnalysisTypeWrite"),
         wrap_key="analysis_type",
         id_type="string",
         operations=frozenset({"get", "list", "update"}),
@@ -107,11 +120,14 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("attributes",),
-    ),
-    "artefact_statuses": ResourceSpec(
+    )
+
+
+def _artefact_statuses() -> ResourceSpec:
+    return ResourceSpec(
         name="artefact_statuses",
         path="/artefact_statuses",
-        model=_models.ArtefactStatus,
+        model=_m("ArtefactStatus"),
         write_model=None,
         wrap_key=None,
         id_type="string",
@@ -122,11 +138,14 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("attributes",),
-    ),
-    "attachment_context_types": ResourceSpec(
+    )
+
+
+def _attachment_context_types() -> ResourceSpec:
+    return ResourceSpec(
         name="attachment_context_types",
         path="/attachment_context_types",
-        model=_models.AttachmentContextType,
+        model=_m("AttachmentContextType"),
         write_model=None,
         wrap_key=None,
         id_type="string",
@@ -137,12 +156,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("attributes",),
-    ),
-    "attachments": ResourceSpec(
+    )
+
+
+def _attachments() -> ResourceSpec:
+    return ResourceSpec(
         name="attachments",
         path="/attachments",
-        model=_models.Attachment,
-        write_model=_models.AttachmentWrite,
+        model=_m("Attachment"),
+        write_model=_m("AttachmentWrite"),
         wrap_key="attachment",
         id_type="string",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -162,11 +184,14 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(Action("file", "GET", None),),
         list_shape="envelope",
         get_params=("attributes",),
-    ),
-    "bank_account_types": ResourceSpec(
+    )
+
+
+def _bank_account_types() -> ResourceSpec:
+    return ResourceSpec(
         name="bank_account_types",
         path="/bank_account_types",
-        model=_models.BankAccountType,
+        model=_m("BankAccountType"),
         write_model=None,
         wrap_key=None,
         id_type="string",
@@ -177,12 +202,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("attributes",),
-    ),
-    "bank_accounts": ResourceSpec(
+    )
+
+
+def _bank_accounts() -> ResourceSpec:
+    return ResourceSpec(
         name="bank_accounts",
         path="/bank_accounts",
-        model=_models.BankAccount,
-        write_model=_models.BankAccountWrite,
+        model=_m("BankAccount"),
+        write_model=_m("BankAccountWrite"),
         wrap_key="bank_account",
         id_type="string",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -199,15 +227,18 @@ RESOURCES: dict[str, ResourceSpec] = {
         ),
         singleton=False,
         void=False,
-        actions=(Action("bank_feed", "GET", _models.Link),),
+        actions=(Action("bank_feed", "GET", _m("Link")),),
         list_shape="envelope",
         get_params=("nested_attributes", "attributes"),
-    ),
-    "bank_deposits": ResourceSpec(
+    )
+
+
+def _bank_deposits() -> ResourceSpec:
+    return ResourceSpec(
         name="bank_deposits",
         path="/bank_deposits",
-        model=_models.BankDeposit,
-        write_model=_models.BankDepositWrite,
+        model=_m("BankDeposit"),
+        write_model=_m("BankDepositWrite"),
         wrap_key="bank_deposit",
         id_type="string",
         operations=frozenset({"create", "delete", "get", "list"}),
@@ -226,12 +257,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("nested_attributes", "attributes"),
-    ),
-    "bank_opening_balances": ResourceSpec(
+    )
+
+
+def _bank_opening_balances() -> ResourceSpec:
+    return ResourceSpec(
         name="bank_opening_balances",
         path="/bank_opening_balances",
-        model=_models.BankOpeningBalance,
-        write_model=_models.BankOpeningBalanceWrite,
+        model=_m("BankOpeningBalance"),
+        write_model=_m("BankOpeningBalanceWrite"),
         wrap_key="bank_opening_balance",
         id_type="string",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -247,12 +281,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("attributes",),
-    ),
-    "bank_reconciliations": ResourceSpec(
+    )
+
+
+def _bank_reconciliations() -> ResourceSpec:
+    return ResourceSpec(
         name="bank_reconciliations",
         path="/bank_reconciliations",
-        model=_models.BankReconciliation,
-        write_model=_models.BankReconciliationWrite,
+        model=_m("BankReconciliation"),
+        write_model=_m("BankReconciliationWrite"),
         wrap_key="bank_reconciliation",
         id_type="string",
         operations=frozenset({"create", "get", "list", "update"}),
@@ -268,12 +305,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("attributes",),
-    ),
-    "bank_transfers": ResourceSpec(
+    )
+
+
+def _bank_transfers() -> ResourceSpec:
+    return ResourceSpec(
         name="bank_transfers",
         path="/bank_transfers",
-        model=_models.BankTransfer,
-        write_model=_models.BankTransferWrite,
+        model=_m("BankTransfer"),
+        write_model=_m("BankTransferWrite"),
         wrap_key="bank_transfer",
         id_type="string",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -292,11 +332,14 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("nested_attributes", "attributes"),
-    ),
-    "business_activity_types": ResourceSpec(
+    )
+
+
+def _business_activity_types() -> ResourceSpec:
+    return ResourceSpec(
         name="business_activity_types",
         path="/business_activity_types",
-        model=_models.BusinessActivityType,
+        model=_m("BusinessActivityType"),
         write_model=None,
         wrap_key=None,
         id_type="string",
@@ -307,12 +350,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("attributes",),
-    ),
-    "business_exchange_rates": ResourceSpec(
+    )
+
+
+def _business_exchange_rates() -> ResourceSpec:
+    return ResourceSpec(
         name="business_exchange_rates",
         path="/business_exchange_rates",
-        model=_models.BusinessExchangeRate,
-        write_model=_models.BusinessExchangeRateWrite,
+        model=_m("BusinessExchangeRate"),
+        write_model=_m("BusinessExchangeRateWrite"),
         wrap_key="business_exchange_rate",
         id_type="string",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -322,12 +368,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("attributes",),
-    ),
-    "business_settings": ResourceSpec(
+    )
+
+
+def _business_settings() -> ResourceSpec:
+    return ResourceSpec(
         name="business_settings",
         path="/business_settings",
-        model=_models.BusinessSettings,
-        write_model=_models.BusinessSettingsWrite,
+        model=_m("BusinessSettings"),
+        write_model=_m("BusinessSettingsWrite"),
         wrap_key="business_settings",
         id_type="string",
         operations=frozenset({"get", "update"}),
@@ -337,11 +386,14 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=(),
-    ),
-    "business_types": ResourceSpec(
+    )
+
+
+def _business_types() -> ResourceSpec:
+    return ResourceSpec(
         name="business_types",
         path="/business_types",
-        model=_models.BusinessType,
+        model=_m("BusinessType"),
         write_model=None,
         wrap_key=None,
         id_type="string",
@@ -352,12 +404,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("attributes",),
-    ),
-    "businesses": ResourceSpec(
+    )
+
+
+def _businesses() -> ResourceSpec:
+    return ResourceSpec(
         name="businesses",
         path="/businesses",
-        model=_models.Business,
-        write_model=_models.BusinessWrite,
+        model=_m("Business"),
+        write_model=_m("BusinessWrite"),
         wrap_key="business",
         id_type="string",
         operations=frozenset({"get", "list", "update"}),
@@ -367,11 +422,14 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=(),
-    ),
-    "catalog_item_types": ResourceSpec(
+    )
+
+
+def _catalog_item_types() -> ResourceSpec:
+    return ResourceSpec(
         name="catalog_item_types",
         path="/catalog_item_types",
-        model=_models.CatalogItemType,
+        model=_m("CatalogItemType"),
         write_model=None,
         wrap_key=None,
         id_type="string",
@@ -382,12 +440,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("attributes",),
-    ),
-    "cis_settings": ResourceSpec(
+    )
+
+
+def _cis_settings() -> ResourceSpec:
+    return ResourceSpec(
         name="cis_settings",
         path="/cis_settings",
-        model=_models.CisSettings,
-        write_model=_models.CisSettingsWrite,
+        model=_m("CisSettings"),
+        write_model=_m("CisSettingsWrite"),
         wrap_key="cis_settings",
         id_type="string",
         operations=frozenset({"get", "update"}),
@@ -397,11 +458,14 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=(),
-    ),
-    "coa_accounts": ResourceSpec(
+    )
+
+
+def _coa_accounts() -> ResourceSpec:
+    return ResourceSpec(
         name="coa_accounts",
         path="/coa_accounts",
-        model=_models.CoaAccount,
+        model=_m("CoaAccount"),
         write_model=None,
         wrap_key=None,
         id_type="string",
@@ -418,11 +482,14 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("attributes",),
-    ),
-    "coa_templates": ResourceSpec(
+    )
+
+
+def _coa_templates() -> ResourceSpec:
+    return ResourceSpec(
         name="coa_templates",
         path="/coa_templates",
-        model=_models.CoaTemplate,
+        model=_m("CoaTemplate"),
         write_model=None,
         wrap_key=None,
         id_type="string",
@@ -433,12 +500,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("attributes",),
-    ),
-    "contact_allocations": ResourceSpec(
+    )
+
+
+def _contact_allocations() -> ResourceSpec:
+    return ResourceSpec(
         name="contact_allocations",
         path="/contact_allocations",
-        model=_models.ContactAllocation,
-        write_model=_models.ContactAllocationWrite,
+        model=_m("ContactAllocation"),
+        write_model=_m("ContactAllocationWrite"),
         wrap_key="contact_allocation",
         id_type="string",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -457,11 +527,14 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("attributes",),
-    ),
-    "contact_opening_balance_types": ResourceSpec(
+    )
+
+
+def _contact_opening_balance_types() -> ResourceSpec:
+    return ResourceSpec(
         name="contact_opening_balance_types",
         path="/contact_opening_balance_types",
-        model=_models.ContactOpeningBalanceType,
+        model=_m("ContactOpeningBalanceType"),
         write_model=None,
         wrap_key=None,
         id_type="string",
@@ -472,12 +545,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("attributes",),
-    ),
-    "contact_opening_balances": ResourceSpec(
+    )
+
+
+def _contact_opening_balances() -> ResourceSpec:
+    return ResourceSpec(
         name="contact_opening_balances",
         path="/contact_opening_balances",
-        model=_models.ContactOpeningBalance,
-        write_model=_models.ContactOpeningBalanceWrite,
+        model=_m("ContactOpeningBalance"),
+        write_model=_m("ContactOpeningBalanceWrite"),
         wrap_key="contact_opening_balance",
         id_type="string",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -495,12 +571,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("attributes",),
-    ),
-    "contact_payments": ResourceSpec(
+    )
+
+
+def _contact_payments() -> ResourceSpec:
+    return ResourceSpec(
         name="contact_payments",
         path="/contact_payments",
-        model=_models.ContactPayment,
-        write_model=_models.ContactPaymentWrite,
+        model=_m("ContactPayment"),
+        write_model=_m("ContactPaymentWrite"),
         wrap_key="contact_payment",
         id_type="string",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -522,11 +601,14 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("attributes",),
-    ),
-    "contact_person_types": ResourceSpec(
+    )
+
+
+def _contact_person_types() -> ResourceSpec:
+    return ResourceSpec(
         name="contact_person_types",
         path="/contact_person_types",
-        model=_models.ContactPersonType,
+        model=_m("ContactPersonType"),
         write_model=None,
         wrap_key=None,
         id_type="string",
@@ -537,12 +619,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("attributes",),
-    ),
-    "contact_persons": ResourceSpec(
+    )
+
+
+def _contact_persons() -> ResourceSpec:
+    return ResourceSpec(
         name="contact_persons",
         path="/contact_persons",
-        model=_models.ContactPerson,
-        write_model=_models.ContactPersonWrite,
+        model=_m("ContactPerson"),
+        write_model=_m("ContactPersonWrite"),
         wrap_key="contact_person",
         id_type="string",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -560,11 +645,14 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("nested_attributes", "attributes"),
-    ),
-    "contact_types": ResourceSpec(
+    )
+
+
+def _contact_types() -> ResourceSpec:
+    return ResourceSpec(
         name="contact_types",
         path="/contact_types",
-        model=_models.ContactType,
+        model=_m("ContactType"),
         write_model=None,
         wrap_key=None,
         id_type="string",
@@ -575,12 +663,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("attributes",),
-    ),
-    "contacts": ResourceSpec(
+    )
+
+
+def _contacts() -> ResourceSpec:
+    return ResourceSpec(
         name="contacts",
         path="/contacts",
-        model=_models.Contact,
-        write_model=_models.ContactWrite,
+        model=_m("Contact"),
+        write_model=_m("ContactWrite"),
         wrap_key="contact",
         id_type="string",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -611,11 +702,14 @@ RESOURCES: dict[str, ResourceSpec] = {
             "show_unfinished_recurring_invoices_status",
             "attributes",
         ),
-    ),
-    "corrective_reason_codes": ResourceSpec(
+    )
+
+
+def _corrective_reason_codes() -> ResourceSpec:
+    return ResourceSpec(
         name="corrective_reason_codes",
         path="/corrective_reason_codes",
-        model=_models.CorrectiveReasonCode,
+        model=_m("CorrectiveReasonCode"),
         write_model=None,
         wrap_key=None,
         id_type="string",
@@ -626,11 +720,14 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("attributes",),
-    ),
-    "countries": ResourceSpec(
+    )
+
+
+def _countries() -> ResourceSpec:
+    return ResourceSpec(
         name="countries",
         path="/countries",
-        model=_models.Country,
+        model=_m("Country"),
         write_model=None,
         wrap_key=None,
         id_type="string",
@@ -641,11 +738,14 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("attributes",),
-    ),
-    "countries_of_registration": ResourceSpec(
+    )
+
+
+def _countries_of_registration() -> ResourceSpec:
+    return ResourceSpec(
         name="countries_of_registration",
         path="/countries_of_registration",
-        model=_models.CountryOfRegistration,
+        model=_m("CountryOfRegistration"),
         write_model=None,
         wrap_key=None,
         id_type="string",
@@ -656,11 +756,14 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("attributes",),
-    ),
-    "country_groups": ResourceSpec(
+    )
+
+
+def _country_groups() -> ResourceSpec:
+    return ResourceSpec(
         name="country_groups",
         path="/country_groups",
-        model=_models.CountryGroup,
+        model=_m("CountryGroup"),
         write_model=None,
         wrap_key=None,
         id_type="string",
@@ -671,11 +774,14 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("attributes",),
-    ),
-    "currencies": ResourceSpec(
+    )
+
+
+def _currencies() -> ResourceSpec:
+    return ResourceSpec(
         name="currencies",
         path="/currencies",
-        model=_models.Currency,
+        model=_m("Currency"),
         write_model=None,
         wrap_key=None,
         id_type="string",
@@ -686,12 +792,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("attributes",),
-    ),
-    "datev_settings": ResourceSpec(
+    )
+
+
+def _datev_settings() -> ResourceSpec:
+    return ResourceSpec(
         name="datev_settings",
         path="/datev_settings",
-        model=_models.DatevSettings,
-        write_model=_models.DatevSettingsWrite,
+        model=_m("DatevSettings"),
+        write_model=_m("DatevSettingsWrite"),
         wrap_key="datev_settings",
         id_type="string",
         operations=frozenset({"get", "update"}),
@@ -701,12 +810,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=(),
-    ),
-    "email_settings": ResourceSpec(
+    )
+
+
+def _email_settings() -> ResourceSpec:
+    return ResourceSpec(
         name="email_settings",
         path="/email_settings",
-        model=_models.EmailSettings,
-        write_model=_models.EmailSettingsWrite,
+        model=_m("EmailSettings"),
+        write_model=_m("EmailSettingsWrite"),
         wrap_key="email_settings",
         id_type="string",
         operations=frozenset({"get", "update"}),
@@ -716,11 +828,14 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=(),
-    ),
-    "eu_goods_services_types": ResourceSpec(
+    )
+
+
+def _eu_goods_services_types() -> ResourceSpec:
+    return ResourceSpec(
         name="eu_goods_services_types",
         path="/eu_goods_services_types",
-        model=_models.EuGoodsServicesType,
+        model=_m("EuGoodsServicesType"),
         write_model=None,
         wrap_key=None,
         id_type="string",
@@ -731,11 +846,14 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("attributes",),
-    ),
-    "eu_sales_descriptions": ResourceSpec(
+    )
+
+
+def _eu_sales_descriptions() -> ResourceSpec:
+    return ResourceSpec(
         name="eu_sales_descriptions",
         path="/eu_sales_descriptions",
-        model=_models.EuSalesDescription,
+        model=_m("EuSalesDescription"),
         write_model=None,
         wrap_key=None,
         id_type="string",
@@ -746,11 +864,14 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("attributes",),
-    ),
-    "exchange_rates": ResourceSpec(
+    )
+
+
+def _exchange_rates() -> ResourceSpec:
+    return ResourceSpec(
         name="exchange_rates",
         path="/exchange_rates",
-        model=_models.ExchangeRate,
+        model=_m("ExchangeRate"),
         write_model=None,
         wrap_key=None,
         id_type="string",
@@ -761,12 +882,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("attributes",),
-    ),
-    "financial_settings": ResourceSpec(
+    )
+
+
+def _financial_settings() -> ResourceSpec:
+    return ResourceSpec(
         name="financial_settings",
         path="/financial_settings",
-        model=_models.FinancialSettings,
-        write_model=_models.FinancialSettingsWrite,
+        model=_m("FinancialSettings"),
+        write_model=_m("FinancialSettingsWrite"),
         wrap_key="financial_settings",
         id_type="string",
         operations=frozenset({"get", "update"}),
@@ -776,12 +900,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=(),
-    ),
-    "hosted_artefact_payment_settings": ResourceSpec(
+    )
+
+
+def _hosted_artefact_payment_settings() -> ResourceSpec:
+    return ResourceSpec(
         name="hosted_artefact_payment_settings",
         path="/hosted_artefact_payment_settings",
-        model=_models.HostedArtefactPaymentSetting,
-        write_model=_models.HostedArtefactPaymentSettingWrite,
+        model=_m("HostedArtefactPaymentSetting"),
+        write_model=_m("HostedArtefactPaymentSettingWrite"),
         wrap_key="hosted_artefact_payment_setting",
         id_type="string",
         operations=frozenset({"create", "delete", "get", "list"}),
@@ -791,12 +918,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("attributes",),
-    ),
-    "invoice_settings": ResourceSpec(
+    )
+
+
+def _invoice_settings() -> ResourceSpec:
+    return ResourceSpec(
         name="invoice_settings",
         path="/invoice_settings",
-        model=_models.InvoiceSettings,
-        write_model=_models.InvoiceSettingsWrite,
+        model=_m("InvoiceSettings"),
+        write_model=_m("InvoiceSettingsWrite"),
         wrap_key="invoice_settings",
         id_type="string",
         operations=frozenset({"get", "update"}),
@@ -806,11 +936,14 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=(),
-    ),
-    "journal_code_types": ResourceSpec(
+    )
+
+
+def _journal_code_types() -> ResourceSpec:
+    return ResourceSpec(
         name="journal_code_types",
         path="/journal_code_types",
-        model=_models.JournalCodeType,
+        model=_m("JournalCodeType"),
         write_model=None,
         wrap_key=None,
         id_type="string",
@@ -821,12 +954,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("attributes",),
-    ),
-    "journal_codes": ResourceSpec(
+    )
+
+
+def _journal_codes() -> ResourceSpec:
+    return ResourceSpec(
         name="journal_codes",
         path="/journal_codes",
-        model=_models.JournalCode,
-        write_model=_models.JournalCodeWrite,
+        model=_m("JournalCode"),
+        write_model=_m("JournalCodeWrite"),
         wrap_key="journal_code",
         id_type="string",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -836,12 +972,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("attributes",),
-    ),
-    "journals": ResourceSpec(
+    )
+
+
+def _journals() -> ResourceSpec:
+    return ResourceSpec(
         name="journals",
         path="/journals",
-        model=_models.Journal,
-        write_model=_models.JournalWrite,
+        model=_m("Journal"),
+        write_model=_m("JournalWrite"),
         wrap_key="journal",
         id_type="string",
         operations=frozenset({"create", "delete", "get", "list"}),
@@ -854,14 +993,17 @@ RESOURCES: dict[str, ResourceSpec] = {
         ),
         singleton=False,
         void=False,
-        actions=(Action("reissue", "POST", _models.Journal),),
+        actions=(Action("reissue", "POST", _m("Journal")),),
         list_shape="envelope",
         get_params=("nested_attributes", "show_analysis_types", "attributes"),
-    ),
-    "ledger_account_classifications": ResourceSpec(
+    )
+
+
+def _ledger_account_classifications() -> ResourceSpec:
+    return ResourceSpec(
         name="ledger_account_classifications",
         path="/ledger_account_classifications",
-        model=_models.LedgerAccountClassification,
+        model=_m("LedgerAccountClassification"),
         write_model=None,
         wrap_key=None,
         id_type="string",
@@ -872,12 +1014,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("attributes",),
-    ),
-    "ledger_account_opening_balances": ResourceSpec(
+    )
+
+
+def _ledger_account_opening_balances() -> ResourceSpec:
+    return ResourceSpec(
         name="ledger_account_opening_balances",
         path="/ledger_account_opening_balances",
-        model=_models.LedgerAccountOpeningBalance,
-        write_model=_models.LedgerAccountOpeningBalanceWrite,
+        model=_m("LedgerAccountOpeningBalance"),
+        write_model=_m("LedgerAccountOpeningBalanceWrite"),
         wrap_key="ledger_account_opening_balance",
         id_type="string",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -887,11 +1032,14 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("attributes",),
-    ),
-    "ledger_account_types": ResourceSpec(
+    )
+
+
+def _ledger_account_types() -> ResourceSpec:
+    return ResourceSpec(
         name="ledger_account_types",
         path="/ledger_account_types",
-        model=_models.LedgerAccountType,
+        model=_m("LedgerAccountType"),
         write_model=None,
         wrap_key=None,
         id_type="string",
@@ -902,12 +1050,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("attributes",),
-    ),
-    "ledger_accounts": ResourceSpec(
+    )
+
+
+def _ledger_accounts() -> ResourceSpec:
+    return ResourceSpec(
         name="ledger_accounts",
         path="/ledger_accounts",
-        model=_models.LedgerAccount,
-        write_model=_models.LedgerAccountWrite,
+        model=_m("LedgerAccount"),
+        write_model=_m("LedgerAccountWrite"),
         wrap_key="ledger_account",
         id_type="string",
         operations=frozenset({"create", "get", "list", "update"}),
@@ -942,11 +1093,14 @@ RESOURCES: dict[str, ResourceSpec] = {
             "to_date",
             "attributes",
         ),
-    ),
-    "ledger_entries": ResourceSpec(
+    )
+
+
+def _ledger_entries() -> ResourceSpec:
+    return ResourceSpec(
         name="ledger_entries",
         path="/ledger_entries",
-        model=_models.LedgerEntry,
+        model=_m("LedgerEntry"),
         write_model=None,
         wrap_key=None,
         id_type="string",
@@ -968,11 +1122,14 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("nested_attributes", "attributes"),
-    ),
-    "legal_form_types": ResourceSpec(
+    )
+
+
+def _legal_form_types() -> ResourceSpec:
+    return ResourceSpec(
         name="legal_form_types",
         path="/legal_form_types",
-        model=_models.LegalFormType,
+        model=_m("LegalFormType"),
         write_model=None,
         wrap_key=None,
         id_type="string",
@@ -983,11 +1140,14 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("attributes",),
-    ),
-    "live_exchange_rates": ResourceSpec(
+    )
+
+
+def _live_exchange_rates() -> ResourceSpec:
+    return ResourceSpec(
         name="live_exchange_rates",
         path="/live_exchange_rates",
-        model=_models.LiveExchangeRate,
+        model=_m("LiveExchangeRate"),
         write_model=None,
         wrap_key=None,
         id_type="string",
@@ -998,12 +1158,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("attributes",),
-    ),
-    "migration_tax_returns": ResourceSpec(
+    )
+
+
+def _migration_tax_returns() -> ResourceSpec:
+    return ResourceSpec(
         name="migration_tax_returns",
         path="/migration_tax_returns",
-        model=_models.MigrationTaxReturn,
-        write_model=_models.MigrationTaxReturnWrite,
+        model=_m("MigrationTaxReturn"),
+        write_model=_m("MigrationTaxReturnWrite"),
         wrap_key="migration_tax_return",
         id_type="string",
         operations=frozenset({"create", "get", "list"}),
@@ -1013,12 +1176,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("attributes",),
-    ),
-    "migrations": ResourceSpec(
+    )
+
+
+def _migrations() -> ResourceSpec:
+    return ResourceSpec(
         name="migrations",
         path="/migrations",
-        model=_models.Migration,
-        write_model=_models.MigrationWrite,
+        model=_m("Migration"),
+        write_model=_m("MigrationWrite"),
         wrap_key="migrations",
         id_type="string",
         operations=frozenset({"get", "update"}),
@@ -1028,12 +1194,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=(),
-    ),
-    "opening_balance_journals": ResourceSpec(
+    )
+
+
+def _opening_balance_journals() -> ResourceSpec:
+    return ResourceSpec(
         name="opening_balance_journals",
         path="/opening_balance_journals",
-        model=_models.OpeningBalanceJournal,
-        write_model=_models.OpeningBalanceJournalWrite,
+        model=_m("OpeningBalanceJournal"),
+        write_model=_m("OpeningBalanceJournalWrite"),
         wrap_key="opening_balance_journal",
         id_type="string",
         operations=frozenset({"create", "delete", "get", "list"}),
@@ -1043,12 +1212,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("attributes",),
-    ),
-    "other_payments": ResourceSpec(
+    )
+
+
+def _other_payments() -> ResourceSpec:
+    return ResourceSpec(
         name="other_payments",
         path="/other_payments",
-        model=_models.OtherPayment,
-        write_model=_models.OtherPaymentWrite,
+        model=_m("OtherPayment"),
+        write_model=_m("OtherPaymentWrite"),
         wrap_key="other_payment",
         id_type="string",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -1071,11 +1243,14 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("nested_attributes", "show_analysis_types", "attributes"),
-    ),
-    "payment_methods": ResourceSpec(
+    )
+
+
+def _payment_methods() -> ResourceSpec:
+    return ResourceSpec(
         name="payment_methods",
         path="/payment_methods",
-        model=_models.PaymentMethod,
+        model=_m("PaymentMethod"),
         write_model=None,
         wrap_key=None,
         id_type="string",
@@ -1086,12 +1261,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("attributes",),
-    ),
-    "product_sales_price_types": ResourceSpec(
+    )
+
+
+def _product_sales_price_types() -> ResourceSpec:
+    return ResourceSpec(
         name="product_sales_price_types",
         path="/product_sales_price_types",
-        model=_models.ProductSalesPriceType,
-        write_model=_models.ProductSalesPriceTypeWrite,
+        model=_m("ProductSalesPriceType"),
+        write_model=_m("ProductSalesPriceTypeWrite"),
         wrap_key="product_sales_price_type",
         id_type="string",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -1101,12 +1279,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("attributes",),
-    ),
-    "products": ResourceSpec(
+    )
+
+
+def _products() -> ResourceSpec:
+    return ResourceSpec(
         name="products",
         path="/products",
-        model=_models.Product,
-        write_model=_models.ProductWrite,
+        model=_m("Product"),
+        write_model=_m("ProductWrite"),
         wrap_key="product",
         id_type="string",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -1124,12 +1305,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("attributes",),
-    ),
-    "purchase_corrective_invoices": ResourceSpec(
+    )
+
+
+def _purchase_corrective_invoices() -> ResourceSpec:
+    return ResourceSpec(
         name="purchase_corrective_invoices",
         path="/purchase_corrective_invoices",
-        model=_models.PurchaseCorrectiveInvoice,
-        write_model=_models.PurchaseCorrectiveInvoiceWrite,
+        model=_m("PurchaseCorrectiveInvoice"),
+        write_model=_m("PurchaseCorrectiveInvoiceWrite"),
         wrap_key="purchase_corrective_invoice",
         id_type="string",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -1158,12 +1342,15 @@ RESOURCES: dict[str, ResourceSpec] = {
             "show_analysis_types",
             "attributes",
         ),
-    ),
-    "purchase_credit_notes": ResourceSpec(
+    )
+
+
+def _purchase_credit_notes() -> ResourceSpec:
+    return ResourceSpec(
         name="purchase_credit_notes",
         path="/purchase_credit_notes",
-        model=_models.PurchaseCreditNote,
-        write_model=_models.PurchaseCreditNoteWrite,
+        model=_m("PurchaseCreditNote"),
+        write_model=_m("PurchaseCreditNoteWrite"),
         wrap_key="purchase_credit_note",
         id_type="string",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -1184,7 +1371,7 @@ RESOURCES: dict[str, ResourceSpec] = {
         ),
         singleton=False,
         void=False,
-        actions=(Action("release", "POST", _models.PurchaseCreditNote),),
+        actions=(Action("release", "POST", _m("PurchaseCreditNote")),),
         list_shape="envelope",
         get_params=(
             "show_payments_allocations",
@@ -1192,12 +1379,15 @@ RESOURCES: dict[str, ResourceSpec] = {
             "show_analysis_types",
             "attributes",
         ),
-    ),
-    "purchase_invoices": ResourceSpec(
+    )
+
+
+def _purchase_invoices() -> ResourceSpec:
+    return ResourceSpec(
         name="purchase_invoices",
         path="/purchase_invoices",
-        model=_models.PurchaseInvoice,
-        write_model=_models.PurchaseInvoiceWrite,
+        model=_m("PurchaseInvoice"),
+        write_model=_m("PurchaseInvoiceWrite"),
         wrap_key="purchase_invoice",
         id_type="string",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -1218,7 +1408,7 @@ RESOURCES: dict[str, ResourceSpec] = {
         ),
         singleton=False,
         void=False,
-        actions=(Action("release", "POST", _models.PurchaseInvoice),),
+        actions=(Action("release", "POST", _m("PurchaseInvoice")),),
         list_shape="envelope",
         get_params=(
             "show_payments_allocations",
@@ -1227,12 +1417,15 @@ RESOURCES: dict[str, ResourceSpec] = {
             "show_analysis_types",
             "attributes",
         ),
-    ),
-    "purchase_quick_entries": ResourceSpec(
+    )
+
+
+def _purchase_quick_entries() -> ResourceSpec:
+    return ResourceSpec(
         name="purchase_quick_entries",
         path="/purchase_quick_entries",
-        model=_models.PurchaseQuickEntry,
-        write_model=_models.PurchaseQuickEntryWrite,
+        model=_m("PurchaseQuickEntry"),
+        write_model=_m("PurchaseQuickEntryWrite"),
         wrap_key="purchase_quick_entry",
         id_type="string",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -1261,11 +1454,14 @@ RESOURCES: dict[str, ResourceSpec] = {
             "show_analysis_types",
             "attributes",
         ),
-    ),
-    "quick_entry_types": ResourceSpec(
+    )
+
+
+def _quick_entry_types() -> ResourceSpec:
+    return ResourceSpec(
         name="quick_entry_types",
         path="/quick_entry_types",
-        model=_models.QuickEntryType,
+        model=_m("QuickEntryType"),
         write_model=None,
         wrap_key=None,
         id_type="string",
@@ -1276,12 +1472,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("attributes",),
-    ),
-    "sales_corrective_invoices": ResourceSpec(
+    )
+
+
+def _sales_corrective_invoices() -> ResourceSpec:
+    return ResourceSpec(
         name="sales_corrective_invoices",
         path="/sales_corrective_invoices",
-        model=_models.SalesCorrectiveInvoice,
-        write_model=_models.SalesCorrectiveInvoiceWrite,
+        model=_m("SalesCorrectiveInvoice"),
+        write_model=_m("SalesCorrectiveInvoiceWrite"),
         wrap_key="sales_corrective_invoice",
         id_type="string",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -1311,12 +1510,15 @@ RESOURCES: dict[str, ResourceSpec] = {
             "show_analysis_types",
             "attributes",
         ),
-    ),
-    "sales_credit_notes": ResourceSpec(
+    )
+
+
+def _sales_credit_notes() -> ResourceSpec:
+    return ResourceSpec(
         name="sales_credit_notes",
         path="/sales_credit_notes",
-        model=_models.SalesCreditNote,
-        write_model=_models.SalesCreditNoteWrite,
+        model=_m("SalesCreditNote"),
+        write_model=_m("SalesCreditNoteWrite"),
         wrap_key="sales_credit_note",
         id_type="string",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -1337,7 +1539,7 @@ RESOURCES: dict[str, ResourceSpec] = {
         ),
         singleton=False,
         void=True,
-        actions=(Action("release", "POST", _models.SalesCreditNote),),
+        actions=(Action("release", "POST", _m("SalesCreditNote")),),
         list_shape="envelope",
         get_params=(
             "show_payments_allocations",
@@ -1346,12 +1548,15 @@ RESOURCES: dict[str, ResourceSpec] = {
             "show_analysis_types",
             "attributes",
         ),
-    ),
-    "sales_estimates": ResourceSpec(
+    )
+
+
+def _sales_estimates() -> ResourceSpec:
+    return ResourceSpec(
         name="sales_estimates",
         path="/sales_estimates",
-        model=_models.SalesEstimate,
-        write_model=_models.SalesEstimateWrite,
+        model=_m("SalesEstimate"),
+        write_model=_m("SalesEstimateWrite"),
         wrap_key="sales_estimate",
         id_type="string",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -1372,12 +1577,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("nested_attributes", "attributes"),
-    ),
-    "sales_invoices": ResourceSpec(
+    )
+
+
+def _sales_invoices() -> ResourceSpec:
+    return ResourceSpec(
         name="sales_invoices",
         path="/sales_invoices",
-        model=_models.SalesInvoice,
-        write_model=_models.SalesInvoiceWrite,
+        model=_m("SalesInvoice"),
+        write_model=_m("SalesInvoiceWrite"),
         wrap_key="sales_invoice",
         id_type="string",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -1398,7 +1606,7 @@ RESOURCES: dict[str, ResourceSpec] = {
         ),
         singleton=False,
         void=True,
-        actions=(Action("release", "POST", _models.SalesInvoice),),
+        actions=(Action("release", "POST", _m("SalesInvoice")),),
         list_shape="envelope",
         get_params=(
             "show_payments_allocations",
@@ -1409,12 +1617,15 @@ RESOURCES: dict[str, ResourceSpec] = {
             "show_analysis_types",
             "attributes",
         ),
-    ),
-    "sales_quick_entries": ResourceSpec(
+    )
+
+
+def _sales_quick_entries() -> ResourceSpec:
+    return ResourceSpec(
         name="sales_quick_entries",
         path="/sales_quick_entries",
-        model=_models.SalesQuickEntry,
-        write_model=_models.SalesQuickEntryWrite,
+        model=_m("SalesQuickEntry"),
+        write_model=_m("SalesQuickEntryWrite"),
         wrap_key="sales_quick_entry",
         id_type="string",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -1443,12 +1654,15 @@ RESOURCES: dict[str, ResourceSpec] = {
             "show_analysis_types",
             "attributes",
         ),
-    ),
-    "sales_quotes": ResourceSpec(
+    )
+
+
+def _sales_quotes() -> ResourceSpec:
+    return ResourceSpec(
         name="sales_quotes",
         path="/sales_quotes",
-        model=_models.SalesQuote,
-        write_model=_models.SalesQuoteWrite,
+        model=_m("SalesQuote"),
+        write_model=_m("SalesQuoteWrite"),
         wrap_key="sales_quote",
         id_type="string",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -1470,12 +1684,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("nested_attributes", "attributes"),
-    ),
-    "service_rate_types": ResourceSpec(
+    )
+
+
+def _service_rate_types() -> ResourceSpec:
+    return ResourceSpec(
         name="service_rate_types",
         path="/service_rate_types",
-        model=_models.ServiceRateType,
-        write_model=_models.ServiceRateTypeWrite,
+        model=_m("ServiceRateType"),
+        write_model=_m("ServiceRateTypeWrite"),
         wrap_key="service_rate_type",
         id_type="string",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -1485,12 +1702,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("attributes",),
-    ),
-    "services": ResourceSpec(
+    )
+
+
+def _services() -> ResourceSpec:
+    return ResourceSpec(
         name="services",
         path="/services",
-        model=_models.Service,
-        write_model=_models.ServiceWrite,
+        model=_m("Service"),
+        write_model=_m("ServiceWrite"),
         wrap_key="service",
         id_type="string",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -1508,12 +1728,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("attributes",),
-    ),
-    "stock_items": ResourceSpec(
+    )
+
+
+def _stock_items() -> ResourceSpec:
+    return ResourceSpec(
         name="stock_items",
         path="/stock_items",
-        model=_models.StockItem,
-        write_model=_models.StockItemWrite,
+        model=_m("StockItem"),
+        write_model=_m("StockItemWrite"),
         wrap_key="stock_item",
         id_type="string",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -1534,12 +1757,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("show_legacy_id", "attributes"),
-    ),
-    "stock_movements": ResourceSpec(
+    )
+
+
+def _stock_movements() -> ResourceSpec:
+    return ResourceSpec(
         name="stock_movements",
         path="/stock_movements",
-        model=_models.StockMovement,
-        write_model=_models.StockMovementWrite,
+        model=_m("StockMovement"),
+        write_model=_m("StockMovementWrite"),
         wrap_key="stock_movement",
         id_type="string",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -1557,11 +1783,14 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("attributes",),
-    ),
-    "tax_determinations": ResourceSpec(
+    )
+
+
+def _tax_determinations() -> ResourceSpec:
+    return ResourceSpec(
         name="tax_determinations",
         path="/tax_determinations",
-        model=_models.TaxRate,
+        model=_m("TaxRate"),
         write_model=None,
         wrap_key=None,
         id_type="string",
@@ -1588,11 +1817,14 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="array",
         get_params=(),
-    ),
-    "tax_offices": ResourceSpec(
+    )
+
+
+def _tax_offices() -> ResourceSpec:
+    return ResourceSpec(
         name="tax_offices",
         path="/tax_offices",
-        model=_models.TaxOffice,
+        model=_m("TaxOffice"),
         write_model=None,
         wrap_key=None,
         id_type="string",
@@ -1603,12 +1835,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("attributes",),
-    ),
-    "tax_profiles": ResourceSpec(
+    )
+
+
+def _tax_profiles() -> ResourceSpec:
+    return ResourceSpec(
         name="tax_profiles",
         path="/tax_profiles",
-        model=_models.TaxProfile,
-        write_model=_models.TaxProfileWrite,
+        model=_m("TaxProfile"),
+        write_model=_m("TaxProfileWrite"),
         wrap_key="tax_profile",
         id_type="string",
         operations=frozenset({"get", "list", "update"}),
@@ -1618,12 +1853,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("attributes",),
-    ),
-    "tax_rates": ResourceSpec(
+    )
+
+
+def _tax_rates() -> ResourceSpec:
+    return ResourceSpec(
         name="tax_rates",
         path="/tax_rates",
-        model=_models.TaxRate,
-        write_model=_models.TaxRateWrite,
+        model=_m("TaxRate"),
+        write_model=_m("TaxRateWrite"),
         wrap_key="tax_rate",
         id_type="string",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -1644,11 +1882,14 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("date", "attributes"),
-    ),
-    "tax_return_frequencies": ResourceSpec(
+    )
+
+
+def _tax_return_frequencies() -> ResourceSpec:
+    return ResourceSpec(
         name="tax_return_frequencies",
         path="/tax_return_frequencies",
-        model=_models.TaxReturnFrequency,
+        model=_m("TaxReturnFrequency"),
         write_model=None,
         wrap_key=None,
         id_type="string",
@@ -1659,11 +1900,14 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("attributes",),
-    ),
-    "tax_schemes": ResourceSpec(
+    )
+
+
+def _tax_schemes() -> ResourceSpec:
+    return ResourceSpec(
         name="tax_schemes",
         path="/tax_schemes",
-        model=_models.TaxScheme,
+        model=_m("TaxScheme"),
         write_model=None,
         wrap_key=None,
         id_type="string",
@@ -1674,11 +1918,14 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("attributes",),
-    ),
-    "tax_types": ResourceSpec(
+    )
+
+
+def _tax_types() -> ResourceSpec:
+    return ResourceSpec(
         name="tax_types",
         path="/tax_types",
-        model=_models.TaxType,
+        model=_m("TaxType"),
         write_model=None,
         wrap_key=None,
         id_type="string",
@@ -1689,11 +1936,14 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("attributes",),
-    ),
-    "transaction_types": ResourceSpec(
+    )
+
+
+def _transaction_types() -> ResourceSpec:
+    return ResourceSpec(
         name="transaction_types",
         path="/transaction_types",
-        model=_models.TransactionType,
+        model=_m("TransactionType"),
         write_model=None,
         wrap_key=None,
         id_type="string",
@@ -1704,11 +1954,14 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("attributes",),
-    ),
-    "transactions": ResourceSpec(
+    )
+
+
+def _transactions() -> ResourceSpec:
+    return ResourceSpec(
         name="transactions",
         path="/transactions",
-        model=_models.Transaction,
+        model=_m("Transaction"),
         write_model=None,
         wrap_key=None,
         id_type="string",
@@ -1730,11 +1983,14 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("expand_origin", "attributes"),
-    ),
-    "unallocated_artefacts": ResourceSpec(
+    )
+
+
+def _unallocated_artefacts() -> ResourceSpec:
+    return ResourceSpec(
         name="unallocated_artefacts",
         path="/unallocated_artefacts",
-        model=_models.UnallocatedArtefact,
+        model=_m("UnallocatedArtefact"),
         write_model=None,
         wrap_key=None,
         id_type="string",
@@ -1745,12 +2001,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=("attributes",),
-    ),
-    "user": ResourceSpec(
+    )
+
+
+def _user() -> ResourceSpec:
+    return ResourceSpec(
         name="user",
         path="/user",
-        model=_models.User,
-        write_model=_models.UserWrite,
+        model=_m("User"),
+        write_model=_m("UserWrite"),
         wrap_key="user",
         id_type="string",
         operations=frozenset({"get", "update"}),
@@ -1760,5 +2019,98 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=(),
-    ),
-}
+    )
+
+
+# Each row is built (and its models imported) on first access.
+RESOURCES = ResourceTable(
+    {
+        "address_regions": _address_regions,
+        "address_types": _address_types,
+        "addresses": _addresses,
+        "analysis_type_categories": _analysis_type_categories,
+        "analysis_types": _analysis_types,
+        "artefact_statuses": _artefact_statuses,
+        "attachment_context_types": _attachment_context_types,
+        "attachments": _attachments,
+        "bank_account_types": _bank_account_types,
+        "bank_accounts": _bank_accounts,
+        "bank_deposits": _bank_deposits,
+        "bank_opening_balances": _bank_opening_balances,
+        "bank_reconciliations": _bank_reconciliations,
+        "bank_transfers": _bank_transfers,
+        "business_activity_types": _business_activity_types,
+        "business_exchange_rates": _business_exchange_rates,
+        "business_settings": _business_settings,
+        "business_types": _business_types,
+        "businesses": _businesses,
+        "catalog_item_types": _catalog_item_types,
+        "cis_settings": _cis_settings,
+        "coa_accounts": _coa_accounts,
+        "coa_templates": _coa_templates,
+        "contact_allocations": _contact_allocations,
+        "contact_opening_balance_types": _contact_opening_balance_types,
+        "contact_opening_balances": _contact_opening_balances,
+        "contact_payments": _contact_payments,
+        "contact_person_types": _contact_person_types,
+        "contact_persons": _contact_persons,
+        "contact_types": _contact_types,
+        "contacts": _contacts,
+        "corrective_reason_codes": _corrective_reason_codes,
+        "countries": _countries,
+        "countries_of_registration": _countries_of_registration,
+        "country_groups": _country_groups,
+        "currencies": _currencies,
+        "datev_settings": _datev_settings,
+        "email_settings": _email_settings,
+        "eu_goods_services_types": _eu_goods_services_types,
+        "eu_sales_descriptions": _eu_sales_descriptions,
+        "exchange_rates": _exchange_rates,
+        "financial_settings": _financial_settings,
+        "hosted_artefact_payment_settings": _hosted_artefact_payment_settings,
+        "invoice_settings": _invoice_settings,
+        "journal_code_types": _journal_code_types,
+        "journal_codes": _journal_codes,
+        "journals": _journals,
+        "ledger_account_classifications": _ledger_account_classifications,
+        "ledger_account_opening_balances": _ledger_account_opening_balances,
+        "ledger_account_types": _ledger_account_types,
+        "ledger_accounts": _ledger_accounts,
+        "ledger_entries": _ledger_entries,
+        "legal_form_types": _legal_form_types,
+        "live_exchange_rates": _live_exchange_rates,
+        "migration_tax_returns": _migration_tax_returns,
+        "migrations": _migrations,
+        "opening_balance_journals": _opening_balance_journals,
+        "other_payments": _other_payments,
+        "payment_methods": _payment_methods,
+        "product_sales_price_types": _product_sales_price_types,
+        "products": _products,
+        "purchase_corrective_invoices": _purchase_corrective_invoices,
+        "purchase_credit_notes": _purchase_credit_notes,
+        "purchase_invoices": _purchase_invoices,
+        "purchase_quick_entries": _purchase_quick_entries,
+        "quick_entry_types": _quick_entry_types,
+        "sales_corrective_invoices": _sales_corrective_invoices,
+        "sales_credit_notes": _sales_credit_notes,
+        "sales_estimates": _sales_estimates,
+        "sales_invoices": _sales_invoices,
+        "sales_quick_entries": _sales_quick_entries,
+        "sales_quotes": _sales_quotes,
+        "service_rate_types": _service_rate_types,
+        "services": _services,
+        "stock_items": _stock_items,
+        "stock_movements": _stock_movements,
+        "tax_determinations": _tax_determinations,
+        "tax_offices": _tax_offices,
+        "tax_profiles": _tax_profiles,
+        "tax_rates": _tax_rates,
+        "tax_return_frequencies": _tax_return_frequencies,
+        "tax_schemes": _tax_schemes,
+        "tax_types": _tax_types,
+        "transaction_types": _transaction_types,
+        "transactions": _transactions,
+        "unallocated_artefacts": _unallocated_artefacts,
+        "user": _user,
+    }
+)

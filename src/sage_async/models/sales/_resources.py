@@ -4,19 +4,20 @@
 
 from __future__ import annotations
 
-from sage_async._resource_spec import ResourceSpec
+from sage_async._resource_spec import ResourceSpec, ResourceTable
 
-from . import _models
+from ._index import model as _m
 
 
 __all__ = ["RESOURCES"]
 
-RESOURCES: dict[str, ResourceSpec] = {
-    "account_addresses": ResourceSpec(
+
+def _account_addresses() -> ResourceSpec:
+    return ResourceSpec(
         name="account_addresses",
         path="/accountAddresses",
-        model=_models.AccountAddress,
-        write_model=_models.AccountAddressWrite,
+        model=_m("AccountAddress"),
+        write_model=_m("AccountAddressWrite"),
         wrap_key=None,
         id_type="integer",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -26,12 +27,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=(),
-    ),
-    "account_segments": ResourceSpec(
+    )
+
+
+def _account_segments() -> ResourceSpec:
+    return ResourceSpec(
         name="account_segments",
         path="/accountSegments",
-        model=_models.AccountSegment,
-        write_model=_models.AccountSegmentWrite,
+        model=_m("AccountSegment"),
+        write_model=_m("AccountSegmentWrite"),
         wrap_key=None,
         id_type="integer",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -41,12 +45,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=(),
-    ),
-    "account_statuses": ResourceSpec(
+    )
+
+
+def _account_statuses() -> ResourceSpec:
+    return ResourceSpec(
         name="account_statuses",
         path="/accountStatuses",
-        model=_models.AccountStatus,
-        write_model=_models.AccountStatusWrite,
+        model=_m("AccountStatus"),
+        write_model=_m("AccountStatusWrite"),
         wrap_key=None,
         id_type="integer",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -56,12 +63,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=(),
-    ),
-    "account_types": ResourceSpec(
+    )
+
+
+def _account_types() -> ResourceSpec:
+    return ResourceSpec(
         name="account_types",
         path="/accountTypes",
-        model=_models.AccountType,
-        write_model=_models.AccountTypeWrite,
+        model=_m("AccountType"),
+        write_model=_m("AccountTypeWrite"),
         wrap_key=None,
         id_type="integer",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -71,12 +81,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=(),
-    ),
-    "accounts": ResourceSpec(
+    )
+
+
+def _accounts() -> ResourceSpec:
+    return ResourceSpec(
         name="accounts",
         path="/accounts",
-        model=_models.Account,
-        write_model=_models.AccountWrite,
+        model=_m("Account"),
+        write_model=_m("AccountWrite"),
         wrap_key=None,
         id_type="integer",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -86,12 +99,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=(),
-    ),
-    "accounts_related": ResourceSpec(
+    )
+
+
+def _accounts_related() -> ResourceSpec:
+    return ResourceSpec(
         name="accounts_related",
         path="/accountsRelated",
-        model=_models.AccountRelated,
-        write_model=_models.AccountRelatedWrite,
+        model=_m("AccountRelated"),
+        write_model=_m("AccountRelatedWrite"),
         wrap_key=None,
         id_type="integer",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -101,12 +117,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=(),
-    ),
-    "accounts_relations": ResourceSpec(
+    )
+
+
+def _accounts_relations() -> ResourceSpec:
+    return ResourceSpec(
         name="accounts_relations",
         path="/accountsRelations",
-        model=_models.AccountRelation,
-        write_model=_models.AccountRelationWrite,
+        model=_m("AccountRelation"),
+        write_model=_m("AccountRelationWrite"),
         wrap_key=None,
         id_type="integer",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -116,12 +135,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=(),
-    ),
-    "activities": ResourceSpec(
+    )
+
+
+def _activities() -> ResourceSpec:
+    return ResourceSpec(
         name="activities",
         path="/activities",
-        model=_models.Activity,
-        write_model=_models.ActivityWrite,
+        model=_m("Activity"),
+        write_model=_m("ActivityWrite"),
         wrap_key=None,
         id_type="integer",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -131,12 +153,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=(),
-    ),
-    "activity_types": ResourceSpec(
+    )
+
+
+def _activity_types() -> ResourceSpec:
+    return ResourceSpec(
         name="activity_types",
         path="/activityTypes",
-        model=_models.ActivityType,
-        write_model=_models.ActivityTypeWrite,
+        model=_m("ActivityType"),
+        write_model=_m("ActivityTypeWrite"),
         wrap_key=None,
         id_type="integer",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -146,12 +171,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=(),
-    ),
-    "branches": ResourceSpec(
+    )
+
+
+def _branches() -> ResourceSpec:
+    return ResourceSpec(
         name="branches",
         path="/branches",
-        model=_models.Branch,
-        write_model=_models.BranchWrite,
+        model=_m("Branch"),
+        write_model=_m("BranchWrite"),
         wrap_key=None,
         id_type="integer",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -161,11 +189,14 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=(),
-    ),
-    "calls": ResourceSpec(
+    )
+
+
+def _calls() -> ResourceSpec:
+    return ResourceSpec(
         name="calls",
         path="/calls",
-        model=_models.Call,
+        model=_m("Call"),
         write_model=None,
         wrap_key=None,
         id_type="integer",
@@ -176,11 +207,14 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=(),
-    ),
-    "campaigns": ResourceSpec(
+    )
+
+
+def _campaigns() -> ResourceSpec:
+    return ResourceSpec(
         name="campaigns",
         path="/campaigns",
-        model=_models.Campaign,
+        model=_m("Campaign"),
         write_model=None,
         wrap_key=None,
         id_type="integer",
@@ -191,12 +225,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=(),
-    ),
-    "contact_types": ResourceSpec(
+    )
+
+
+def _contact_types() -> ResourceSpec:
+    return ResourceSpec(
         name="contact_types",
         path="/contactTypes",
-        model=_models.ContactType,
-        write_model=_models.ContactTypeWrite,
+        model=_m("ContactType"),
+        write_model=_m("ContactTypeWrite"),
         wrap_key=None,
         id_type="integer",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -206,12 +243,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=(),
-    ),
-    "contacts": ResourceSpec(
+    )
+
+
+def _contacts() -> ResourceSpec:
+    return ResourceSpec(
         name="contacts",
         path="/contacts",
-        model=_models.Contact,
-        write_model=_models.ContactWrite,
+        model=_m("Contact"),
+        write_model=_m("ContactWrite"),
         wrap_key=None,
         id_type="integer",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -221,12 +261,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=(),
-    ),
-    "countries": ResourceSpec(
+    )
+
+
+def _countries() -> ResourceSpec:
+    return ResourceSpec(
         name="countries",
         path="/countries",
-        model=_models.Country,
-        write_model=_models.CountryWrite,
+        model=_m("Country"),
+        write_model=_m("CountryWrite"),
         wrap_key=None,
         id_type="integer",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -236,12 +279,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=(),
-    ),
-    "currencies": ResourceSpec(
+    )
+
+
+def _currencies() -> ResourceSpec:
+    return ResourceSpec(
         name="currencies",
         path="/currencies",
-        model=_models.Currency,
-        write_model=_models.CurrencyWrite,
+        model=_m("Currency"),
+        write_model=_m("CurrencyWrite"),
         wrap_key=None,
         id_type="integer",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -251,11 +297,14 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=(),
-    ),
-    "documents": ResourceSpec(
+    )
+
+
+def _documents() -> ResourceSpec:
+    return ResourceSpec(
         name="documents",
         path="/documents",
-        model=_models.Document,
+        model=_m("Document"),
         write_model=None,
         wrap_key=None,
         id_type="integer",
@@ -266,11 +315,14 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=(),
-    ),
-    "emails": ResourceSpec(
+    )
+
+
+def _emails() -> ResourceSpec:
+    return ResourceSpec(
         name="emails",
         path="/emails",
-        model=_models.Email,
+        model=_m("Email"),
         write_model=None,
         wrap_key=None,
         id_type="integer",
@@ -281,12 +333,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=(),
-    ),
-    "hooks": ResourceSpec(
+    )
+
+
+def _hooks() -> ResourceSpec:
+    return ResourceSpec(
         name="hooks",
         path="/hooks",
-        model=_models.Hook,
-        write_model=_models.HookWrite,
+        model=_m("Hook"),
+        write_model=_m("HookWrite"),
         wrap_key=None,
         id_type="integer",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -296,12 +351,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=(),
-    ),
-    "opportunities": ResourceSpec(
+    )
+
+
+def _opportunities() -> ResourceSpec:
+    return ResourceSpec(
         name="opportunities",
         path="/opportunities",
-        model=_models.Opportunity,
-        write_model=_models.OpportunityWrite,
+        model=_m("Opportunity"),
+        write_model=_m("OpportunityWrite"),
         wrap_key=None,
         id_type="integer",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -311,12 +369,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=(),
-    ),
-    "opportunity_statuses": ResourceSpec(
+    )
+
+
+def _opportunity_statuses() -> ResourceSpec:
+    return ResourceSpec(
         name="opportunity_statuses",
         path="/opportunityStatuses",
-        model=_models.OpportunityStatus,
-        write_model=_models.OpportunityStatusWrite,
+        model=_m("OpportunityStatus"),
+        write_model=_m("OpportunityStatusWrite"),
         wrap_key=None,
         id_type="integer",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -326,12 +387,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=(),
-    ),
-    "opportunity_types": ResourceSpec(
+    )
+
+
+def _opportunity_types() -> ResourceSpec:
+    return ResourceSpec(
         name="opportunity_types",
         path="/opportunityTypes",
-        model=_models.OpportunityType,
-        write_model=_models.OpportunityTypeWrite,
+        model=_m("OpportunityType"),
+        write_model=_m("OpportunityTypeWrite"),
         wrap_key=None,
         id_type="integer",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -341,12 +405,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=(),
-    ),
-    "order_types": ResourceSpec(
+    )
+
+
+def _order_types() -> ResourceSpec:
+    return ResourceSpec(
         name="order_types",
         path="/orderTypes",
-        model=_models.OrderType,
-        write_model=_models.OrderTypeWrite,
+        model=_m("OrderType"),
+        write_model=_m("OrderTypeWrite"),
         wrap_key=None,
         id_type="integer",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -356,12 +423,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=(),
-    ),
-    "product_categories": ResourceSpec(
+    )
+
+
+def _product_categories() -> ResourceSpec:
+    return ResourceSpec(
         name="product_categories",
         path="/productCategories",
-        model=_models.ProductCategory,
-        write_model=_models.ProductCategoryWrite,
+        model=_m("ProductCategory"),
+        write_model=_m("ProductCategoryWrite"),
         wrap_key=None,
         id_type="integer",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -371,12 +441,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=(),
-    ),
-    "product_families": ResourceSpec(
+    )
+
+
+def _product_families() -> ResourceSpec:
+    return ResourceSpec(
         name="product_families",
         path="/productFamilies",
-        model=_models.ProductFamily,
-        write_model=_models.ProductFamilyWrite,
+        model=_m("ProductFamily"),
+        write_model=_m("ProductFamilyWrite"),
         wrap_key=None,
         id_type="integer",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -386,12 +459,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=(),
-    ),
-    "product_rates": ResourceSpec(
+    )
+
+
+def _product_rates() -> ResourceSpec:
+    return ResourceSpec(
         name="product_rates",
         path="/productRates",
-        model=_models.ProductRate,
-        write_model=_models.ProductRateWrite,
+        model=_m("ProductRate"),
+        write_model=_m("ProductRateWrite"),
         wrap_key=None,
         id_type="integer",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -401,12 +477,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=(),
-    ),
-    "products": ResourceSpec(
+    )
+
+
+def _products() -> ResourceSpec:
+    return ResourceSpec(
         name="products",
         path="/products",
-        model=_models.Product,
-        write_model=_models.ProductWrite,
+        model=_m("Product"),
+        write_model=_m("ProductWrite"),
         wrap_key=None,
         id_type="integer",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -416,12 +495,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=(),
-    ),
-    "rates": ResourceSpec(
+    )
+
+
+def _rates() -> ResourceSpec:
+    return ResourceSpec(
         name="rates",
         path="/rates",
-        model=_models.Rate,
-        write_model=_models.RateWrite,
+        model=_m("Rate"),
+        write_model=_m("RateWrite"),
         wrap_key=None,
         id_type="integer",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -431,11 +513,14 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=(),
-    ),
-    "roles": ResourceSpec(
+    )
+
+
+def _roles() -> ResourceSpec:
+    return ResourceSpec(
         name="roles",
         path="/roles",
-        model=_models.Role,
+        model=_m("Role"),
         write_model=None,
         wrap_key=None,
         id_type="integer",
@@ -446,12 +531,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=(),
-    ),
-    "sales": ResourceSpec(
+    )
+
+
+def _sales() -> ResourceSpec:
+    return ResourceSpec(
         name="sales",
         path="/sales",
-        model=_models.Sale,
-        write_model=_models.SaleWrite,
+        model=_m("Sale"),
+        write_model=_m("SaleWrite"),
         wrap_key=None,
         id_type="integer",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -461,12 +549,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=(),
-    ),
-    "sales_order_statuses": ResourceSpec(
+    )
+
+
+def _sales_order_statuses() -> ResourceSpec:
+    return ResourceSpec(
         name="sales_order_statuses",
         path="/salesorderStatuses",
-        model=_models.SalesOrderStatus,
-        write_model=_models.SalesOrderStatusWrite,
+        model=_m("SalesOrderStatus"),
+        write_model=_m("SalesOrderStatusWrite"),
         wrap_key=None,
         id_type="integer",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -476,12 +567,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=(),
-    ),
-    "sales_orders": ResourceSpec(
+    )
+
+
+def _sales_orders() -> ResourceSpec:
+    return ResourceSpec(
         name="sales_orders",
         path="/salesorders",
-        model=_models.SalesOrder,
-        write_model=_models.SalesOrderWrite,
+        model=_m("SalesOrder"),
+        write_model=_m("SalesOrderWrite"),
         wrap_key=None,
         id_type="integer",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -491,12 +585,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=(),
-    ),
-    "sales_orders_lines": ResourceSpec(
+    )
+
+
+def _sales_orders_lines() -> ResourceSpec:
+    return ResourceSpec(
         name="sales_orders_lines",
         path="/salesordersLines",
-        model=_models.SalesOrderLine,
-        write_model=_models.SalesOrderLineWrite,
+        model=_m("SalesOrderLine"),
+        write_model=_m("SalesOrderLineWrite"),
         wrap_key=None,
         id_type="integer",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -506,12 +603,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=(),
-    ),
-    "timezones": ResourceSpec(
+    )
+
+
+def _timezones() -> ResourceSpec:
+    return ResourceSpec(
         name="timezones",
         path="/timezones",
-        model=_models.Timezone,
-        write_model=_models.TimezoneWrite,
+        model=_m("Timezone"),
+        write_model=_m("TimezoneWrite"),
         wrap_key=None,
         id_type="integer",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -521,11 +621,14 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=(),
-    ),
-    "user_types": ResourceSpec(
+    )
+
+
+def _user_types() -> ResourceSpec:
+    return ResourceSpec(
         name="user_types",
         path="/userTypes",
-        model=_models.UserType,
+        model=_m("UserType"),
         write_model=None,
         wrap_key=None,
         id_type="integer",
@@ -536,12 +639,15 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=(),
-    ),
-    "users": ResourceSpec(
+    )
+
+
+def _users() -> ResourceSpec:
+    return ResourceSpec(
         name="users",
         path="/users",
-        model=_models.User,
-        write_model=_models.UserWrite,
+        model=_m("User"),
+        write_model=_m("UserWrite"),
         wrap_key=None,
         id_type="integer",
         operations=frozenset({"create", "get", "list", "update"}),
@@ -551,5 +657,47 @@ RESOURCES: dict[str, ResourceSpec] = {
         actions=(),
         list_shape="envelope",
         get_params=(),
-    ),
-}
+    )
+
+
+# Each row is built (and its models imported) on first access.
+RESOURCES = ResourceTable(
+    {
+        "account_addresses": _account_addresses,
+        "account_segments": _account_segments,
+        "account_statuses": _account_statuses,
+        "account_types": _account_types,
+        "accounts": _accounts,
+        "accounts_related": _accounts_related,
+        "accounts_relations": _accounts_relations,
+        "activities": _activities,
+        "activity_types": _activity_types,
+        "branches": _branches,
+        "calls": _calls,
+        "campaigns": _campaigns,
+        "contact_types": _contact_types,
+        "contacts": _contacts,
+        "countries": _countries,
+        "currencies": _currencies,
+        "documents": _documents,
+        "emails": _emails,
+        "hooks": _hooks,
+        "opportunities": _opportunities,
+        "opportunity_statuses": _opportunity_statuses,
+        "opportunity_types": _opportunity_types,
+        "order_types": _order_types,
+        "product_categories": _product_categories,
+        "product_families": _product_families,
+        "product_rates": _product_rates,
+        "products": _products,
+        "rates": _rates,
+        "roles": _roles,
+        "sales": _sales,
+        "sales_order_statuses": _sales_order_statuses,
+        "sales_orders": _sales_orders,
+        "sales_orders_lines": _sales_orders_lines,
+        "timezones": _timezones,
+        "user_types": _user_types,
+        "users": _users,
+    }
+)
