@@ -101,6 +101,8 @@ class AccountingResource(Resource[M, W]):
     async def fetch_page(self, params: Mapping[str, str], *, raw: bool) -> Page[M]:
         """Fetch the page described by already-rendered ``params`` (the paginator's entry)."""
         data = await self._client.request("GET", self.spec.path, params=params)
+        if self.spec.list_shape == "array" and isinstance(data, list):
+            data = {"$items": data, "$next": None}  # e.g. tax_determinations: one bare array
         if not isinstance(data, Mapping) or not isinstance(data.get("$items"), list):
             raise InvalidParameterError(f"{self.name}: expected an $items envelope")
         items = data["$items"]
