@@ -151,14 +151,40 @@ def resolve(spec: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
     return dict(target)
 
 
-def query_params(spec: dict[str, Any], item: dict[str, Any]) -> list[str]:
-    """The query parameter names of a path item's ``get``, in spec order."""
-    params: list[str] = []
-    for parameter in item.get("get", {}).get("parameters", []):
+def query_params(spec: dict[str, Any], operation: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The query parameters of an operation (``$ref``s resolved), in spec order, once each."""
+    found: dict[str, dict[str, Any]] = {}
+    for parameter in (operation or {}).get("parameters", []):
         parameter = resolve(spec, parameter)
-        if parameter.get("in") == "query" and parameter["name"] not in params:
-            params.append(parameter["name"])
-    return params
+        if parameter.get("in") == "query":
+            found.setdefault(parameter["name"], parameter)
+    return list(found.values())
+
+
+def param_kind(parameter: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
+    """The runtime kind of a query parameter (``Param.kind``) and its enum choices."""
+    name = parameter["name"]
+    schema = parameter.get("schema", {})
+    if name in ("attributes", "nested_attributes"):
+        return "attributes", ()
+    if name == "sort":
+        return "sort", ()
+    if schema.get("enum"):
+        return "enum", tuple(str(v) for v in schema["enum"])
+    kind = {"boolean": "bool", "integer": "int"}.get(schema.get("type", "string"))
+    if kind:
+        return kind, ()
+    return {"date-time": "datetime", "date": "date"}.get(schema.get("format", ""), "str"), ()
+
+
+def item_operation(spec: dict[str, Any], path: str) -> dict[str, Any] | None:
+    """The ``get`` of the collection's item path (``/x/{key}``), if the spec has one."""
+    for other, item in spec.get("paths", {}).items():
+        rest = other[len(path) :]
+        if other.startswith(path + "/{") and rest.count("/") == 1 and rest.endswith("}"):
+            operation: dict[str, Any] | None = item.get("get")
+            return operation
+    return None
 
 
 def resource_table(spec: dict[str, Any], spec_name: str) -> str:
@@ -169,20 +195,32 @@ def resource_table(spec: dict[str, Any], spec_name: str) -> str:
         info = item.get("x-sage-resource")
         if not info:
             continue
-        params = query_params(spec, item)
-        get_params = query_params(spec, spec["paths"].get(f"{path}/{{key}}", {}))
+        names.append(info["name"])
+        listed = query_params(spec, item.get("get")) if "list" in info["operations"] else []
         if info.get("singleton"):
-            get_params, params = params, []
-        write = info.get("write_model")
-        actions = "".join(
-            f"Action({a['name']!r}, {a['method']!r}, "
-            f"{'None' if a['returns'] == 'binary' else '_m(' + repr(a['returns']) + ')'}), "
-            for a in info.get("actions", [])
+            fetched, listed = query_params(spec, item.get("get")), []
+        else:
+            fetched = query_params(spec, item_operation(spec, path))
+        kinds: dict[str, tuple[str, tuple[str, ...]]] = {}
+        for parameter in [*listed, *fetched]:
+            kinds.setdefault(parameter["name"], param_kind(parameter))
+        params = "".join(
+            f"            {name!r}: Param({name!r}, {kind!r}"
+            + (f", {choices!r}" if choices else "")
+            + "),\n"
+            for name, (kind, choices) in kinds.items()
         )
+        actions = "".join(
+            f"            Action({a['name']!r}, {a['method']!r}, "
+            + (f"_m({a['returns']!r})" if a["returns"] != "binary" else "None")
+            + "),\n"
+            for a in info.get("actions", ())
+        )
+        write = info.get("write_model")
         operations = ", ".join(repr(op) for op in sorted(info["operations"]))
         rows.append(
             f"def _{info['name']}() -> ResourceSpec:\n"
-            f"    return ResourceSpec(\n"
+            "    return ResourceSpec(\n"
             f"        name={info['name']!r},\n"
             f"        path={path!r},\n"
             f"        model=_m({info['model']!r}),\n"
@@ -190,20 +228,20 @@ def resource_table(spec: dict[str, Any], spec_name: str) -> str:
             f"        wrap_key={info.get('wrap_key')!r},\n"
             f"        id_type={info['id_type']!r},\n"
             f"        operations=frozenset({{{operations}}}),\n"
-            f"        list_params={tuple(params)!r},\n"
+            f"        list_params={tuple(p['name'] for p in listed)!r},\n"
             f"        singleton={bool(info.get('singleton', False))!r},\n"
-            f"        void={bool(info.get('void', False))!r},\n"
-            f"        actions=({actions}),\n"
-            f"        list_shape={info.get('list_shape', 'envelope')!r},\n"
-            f"        get_params={tuple(get_params)!r},\n"
-            "    )\n\n\n"
+            f"        get_params={tuple(p['name'] for p in fetched)!r},\n"
+            + (f"        params={{\n{params}        }},\n" if params else "")
+            + ("        void=True,\n" if info.get("void") else "")
+            + (f"        actions=(\n{actions}        ),\n" if actions else "")
+            + (f"        list_shape={info['list_shape']!r},\n" if "list_shape" in info else "")
+            + "    )\n\n\n"
         )
-        names.append(info["name"])
     return (
         HEADER.format(spec=spec_name)
-        + '"""The resources of the API: paths, models and operations."""\n\n'
+        + '"""The resources of the API: paths, models, operations and parameters."""\n\n'
         + "from __future__ import annotations\n\n"
-        + "from sage_async._resource_spec import Action, ResourceSpec, ResourceTable\n\n"
+        + "from sage_async._resource_spec import Action, Param, ResourceSpec, ResourceTable\n\n"
         + "from ._index import model as _m\n\n\n"
         + '__all__ = ["RESOURCES"]\n\n\n'
         + "".join(rows)
@@ -212,6 +250,118 @@ def resource_table(spec: dict[str, Any], spec_name: str) -> str:
         + "".join(f"    {name!r}: _{name},\n" for name in names)
         + "})\n"
     )
+
+
+#: How each parameter kind is typed in the generated stubs (``None`` leaves it out).
+PARAM_TYPES = {
+    "str": "str",
+    "bool": "bool",
+    "int": "int",
+    "datetime": "dt.datetime | dt.date | str",
+    "date": "dt.date | str",
+    "attributes": "Sequence[str] | str",
+    "sort": 'tuple[str, Literal["asc", "desc"]] | str',
+}
+STUB_HEADER = """\
+# Generated by codegen/generate.py from {spec}.
+# Do not edit by hand: change the spec or codegen/templates/, then run `nox -s codegen`.
+# Type-checkers only (never imported at run time): each resource's own list/get parameters.
+"""
+
+
+def camel(name: str) -> str:
+    """``stock_items`` -> ``StockItems``."""
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[_\W]+", name) if part)
+
+
+def typed_stubs(spec: dict[str, Any], spec_name: str) -> str:
+    """
+    Render ``_typed.pyi`` (Accounting): a resource class per collection whose ``list``,
+    ``pages``, ``iterate`` and ``get`` accept exactly that collection's parameters.
+    """
+    blocks = []
+    for path, item in sorted(spec.get("paths", {}).items()):
+        info = item.get("x-sage-resource")
+        if not info:
+            continue
+        listed = query_params(spec, item.get("get")) if "list" in info["operations"] else []
+        fetched = query_params(spec, item.get("get") if info.get("singleton") else
+                               item_operation(spec, path))  # fmt: skip
+        if info.get("singleton"):
+            listed = []
+        name = camel(info["name"])
+        model = f"_models.{info['model']}"
+        write = f"_models.{info['write_model']}" if info.get("write_model") else "Never"
+        lines = [f"class {name}ListParams(TypedDict, total=False):"]
+        lines += typed_fields(p for p in listed if p["name"] not in ("page", "items_per_page"))
+        lines += ["", f"class {name}GetParams(TypedDict, total=False):"]
+        lines += typed_fields(fetched)
+        base = f"AccountingResource[{model}, {write}]"
+        lines += ["", f"class {name}({base}):"]
+        operations = info["operations"]
+        lines += method_stubs(name, model, "list" in operations, "get" in operations)
+        blocks.append("\n".join(lines))
+    return (
+        STUB_HEADER.format(spec=spec_name)
+        + "import datetime as dt\n"
+        + "from collections.abc import Iterable, Sequence\n"
+        + "from typing import Any, Literal, Never, TypedDict, Unpack, overload\n\n"
+        + "from sage_async._accounting_resource import AccountingResource\n"
+        + "from sage_async._page import Page\n"
+        + "from sage_async._pagination import PageStream, RecordStream\n\n"
+        + "from . import _models\n\n"
+        + "\n\n".join(blocks)
+        + "\n"
+    )
+
+
+def typed_fields(parameters: Any) -> list[str]:
+    """The TypedDict lines of some query parameters (``pass`` when there are none)."""
+    lines = []
+    for parameter in parameters:
+        kind, choices = param_kind(parameter)
+        if kind == "enum":
+            hint = "Literal[" + ", ".join(repr(c) for c in choices) + "]"
+        else:
+            hint = PARAM_TYPES[kind]
+        lines.append(f"    {parameter['name']}: {hint} | None")
+    return lines or ["    pass"]
+
+
+def method_stubs(name: str, model: str, listable: bool, gettable: bool) -> list[str]:
+    """The overloads of one resource class (``# type: ignore[override]``: narrower kwargs)."""
+    lp, gp = f"Unpack[{name}ListParams]", f"Unpack[{name}GetParams]"
+    out: list[str] = []
+    if listable:
+        paging = "page: int = ..., items_per_page: int = ..."
+        stream = ("items_per_page: int = ..., ordered: bool = ..., concurrency: int | None = ..., "
+                  "max_pages: int | None = ..., skip: Iterable[int] = ...")  # fmt: skip
+        records = ("items_per_page: int = ..., ordered: bool = ..., "
+                   "concurrency: int | None = ..., max_items: int | None = ...")  # fmt: skip
+        for method, args, result in (
+            ("list", paging, "Page"),
+            ("pages", stream, "PageStream"),
+            ("iterate", records, "RecordStream"),
+        ):
+            prefix = "async def" if method == "list" else "def"
+            out += [
+                "    @overload  # type: ignore[override]",
+                f"    {prefix} {method}(self, *, {args}, raw: Literal[False] = ..., "
+                f"**params: {lp}) -> {result}[{model}]: ...",
+                "    @overload",
+                f"    {prefix} {method}(self, *, {args}, raw: Literal[True], **params: {lp}) "
+                f"-> {result}[dict[str, Any]]: ...",
+            ]
+    if gettable:
+        out += [
+            "    @overload  # type: ignore[override]",
+            "    async def get(self, key: str | None = ..., *, raw: Literal[False] = ..., "
+            f"**params: {gp}) -> {model}: ...",
+            "    @overload",
+            "    async def get(self, key: str | None = ..., *, raw: Literal[True], "
+            f"**params: {gp}) -> dict[str, Any]: ...",
+        ]
+    return out or ["    pass"]
 
 
 def accessors(spec: dict[str, Any], spec_name: str, api: str) -> str:
@@ -224,6 +374,8 @@ def accessors(spec: dict[str, Any], spec_name: str, api: str) -> str:
     for path, info in sorted(infos, key=lambda pair: str(pair[1]["name"])):
         write = f"_models.{info['write_model']}" if info.get("write_model") else "Never"
         rtype = f"{kind}[_models.{info['model']}, {write}]"
+        if api == "accounting":
+            rtype = f"_typed.{camel(info['name'])}"
         ops = ", ".join(op for op in ("list", "get", "create", "update", "delete")
                         if op in info["operations"])  # fmt: skip
         props.append(
@@ -240,6 +392,7 @@ def accessors(spec: dict[str, Any], spec_name: str, api: str) -> str:
         + "from typing import TYPE_CHECKING, Any, Never\n\n"
         + f"from sage_async._{api}_resource import {kind}\n\n"
         + "from . import _models\n\n\n"
+        + ("if TYPE_CHECKING:\n    from . import _typed\n\n" if api == "accounting" else "")
         + f'__all__ = ["{mixin}"]\n\n\n'
         + f"class {mixin}:\n"
         + f'    """The resources of the {api} API as typed attributes of the client."""\n\n'
@@ -287,6 +440,8 @@ def generate(out_root: Path) -> list[Path]:
             "_accessors.py": accessors(spec, spec_name, api),
             "__init__.py": package_init(module_of, spec_name, api),
         }
+        if api == "accounting":
+            files["_typed.pyi"] = typed_stubs(spec, spec_name)
         for name, text in files.items():
             (package / name).write_text(text)
             written.append(package / name)

@@ -25,9 +25,6 @@ ADDED_SCHEMA_MAP: dict[str, list[tuple[str, str]]] = {
     "BankTransfer": [("v31", "/definitions/BankTransfer")],
     "BusinessActivityType": [("v31", "/definitions/BusinessActivityType")],
     "BusinessExchangeRate": [("v31", "/definitions/BusinessExchangeRate")],
-    "DefaultLedgerAccounts": [("v31", "/definitions/DefaultLedgerAccounts")],
-    "BusinessSettings": [("v31", "/definitions/BusinessSettings")],
-    "BusinessType": [("v31", "/definitions/BusinessType")],
     "CatalogItemType": [("v31", "/definitions/Base")],
     "CisSettings": [("v31", "/definitions/CisSettings")],
     "CoaAccount": [("v31", "/definitions/CoaAccount")],
@@ -48,14 +45,7 @@ ADDED_SCHEMA_MAP: dict[str, list[tuple[str, str]]] = {
     "EuGoodsServicesType": [("v31", "/definitions/Base")],
     "EuSalesDescription": [("v31", "/definitions/EuSalesDescription")],
     "ExchangeRate": [("v31", "/definitions/ExchangeRate")],
-    "FinancialSettings": [("v31", "/definitions/FinancialSettings")],
     "HostedArtefactPaymentSetting": [("v31", "/definitions/HostedArtefactPaymentSetting")],
-    "InvoiceSettingsDocumentHeadings": [("v31", "/definitions/InvoiceSettingsDocumentHeadings")],
-    "InvoiceSettingsLineItemTitles": [("v31", "/definitions/InvoiceSettingsLineItemTitles")],
-    "FooterDetails": [("v31", "/definitions/FooterDetails")],
-    "PrintContactDetails": [("v31", "/definitions/PrintContactDetails")],
-    "PrintStatements": [("v31", "/definitions/PrintStatements")],
-    "InvoiceSettings": [("v31", "/definitions/InvoiceSettings")],
     "JournalCodeType": [("v31", "/definitions/JournalCodeType")],
     "JournalCode": [("v31", "/definitions/JournalCode")],
     "LedgerAccountClassification": [("v31", "/definitions/Base")],
@@ -76,7 +66,6 @@ ADDED_SCHEMA_MAP: dict[str, list[tuple[str, str]]] = {
     "OtherPayment": [("v31", "/definitions/OtherPayment")],
     "PaymentMethod": [("v31", "/definitions/Base")],
     "ProductSalesPriceType": [("v31", "/definitions/ProductSalesPriceType")],
-    "ArtefactDetailedTaxAnalysis": [("v31", "/definitions/ArtefactDetailedTaxAnalysis")],
     "ArtefactDetailedTaxAnalysisBreakdown": [
         ("v31", "/definitions/ArtefactDetailedTaxAnalysisBreakdown")
     ],
@@ -110,7 +99,7 @@ ADDED_SCHEMA_MAP: dict[str, list[tuple[str, str]]] = {
         ("v31", "/definitions/postAnalysisTypeCategories"),
         ("v31", "/definitions/putAnalysisTypeCategories"),
     ],
-    "AnalysisTypeWriteAnalysisTypeCategory": [
+    "AnalysisTypeAnalysisTypeCategoryWrite": [
         (
             "v31",
             "/definitions/putAnalysisTypes/properties/analysis_type/properties/analysis_type_categories/items",
@@ -160,7 +149,7 @@ ADDED_SCHEMA_MAP: dict[str, list[tuple[str, str]]] = {
         ("v31", "/definitions/postBusinessExchangeRates"),
         ("v31", "/definitions/putBusinessExchangeRates"),
     ],
-    "BusinessSettingsWriteDefaultLedgerAccounts": [
+    "BusinessSettingsDefaultLedgerAccountsWrite": [
         (
             "v31",
             "/definitions/putBusinessSettings/properties/business_settings/properties/default_ledger_accounts",
@@ -172,7 +161,7 @@ ADDED_SCHEMA_MAP: dict[str, list[tuple[str, str]]] = {
     "BusinessSettingsWriteRequest": [("v31", "/definitions/putBusinessSettings")],
     "CisSettingsWrite": [("v31", "/definitions/putCisSettings/properties/cis_settings")],
     "CisSettingsWriteRequest": [("v31", "/definitions/putCisSettings")],
-    "ContactAllocationWriteAllocatedArtefact": [
+    "ContactAllocationAllocatedArtefactWrite": [
         (
             "v31",
             "/definitions/postContactAllocations/properties/contact_allocation/properties/allocated_artefacts/items",
@@ -200,7 +189,7 @@ ADDED_SCHEMA_MAP: dict[str, list[tuple[str, str]]] = {
     ],
     "DatevSettingsWrite": [("v31", "/definitions/putDatevSettings/properties/datev_settings")],
     "DatevSettingsWriteRequest": [("v31", "/definitions/putDatevSettings")],
-    "EmailSettingsWriteDefaultMessage": [
+    "EmailSettingsDefaultMessageWrite": [
         (
             "v31",
             "/definitions/putEmailSettings/properties/email_settings/properties/default_messages/items",
@@ -221,31 +210,31 @@ ADDED_SCHEMA_MAP: dict[str, list[tuple[str, str]]] = {
     "HostedArtefactPaymentSettingWriteRequest": [
         ("v31", "/definitions/postHostedArtefactPaymentSettings")
     ],
-    "InvoiceSettingsWriteDocumentHeadings": [
+    "InvoiceSettingsDocumentHeadingsWrite": [
         (
             "v31",
             "/definitions/putInvoiceSettings/properties/invoice_settings/properties/document_headings",
         )
     ],
-    "InvoiceSettingsWriteLineItemTitles": [
+    "InvoiceSettingsLineItemTitlesWrite": [
         (
             "v31",
             "/definitions/putInvoiceSettings/properties/invoice_settings/properties/line_item_titles",
         )
     ],
-    "InvoiceSettingsWriteFooterDetails": [
+    "InvoiceSettingsFooterDetailsWrite": [
         (
             "v31",
             "/definitions/putInvoiceSettings/properties/invoice_settings/properties/footer_details",
         )
     ],
-    "InvoiceSettingsWritePrintContactDetails": [
+    "InvoiceSettingsPrintContactDetailsWrite": [
         (
             "v31",
             "/definitions/putInvoiceSettings/properties/invoice_settings/properties/print_contact_details",
         )
     ],
-    "InvoiceSettingsWritePrintStatements": [
+    "InvoiceSettingsPrintStatementsWrite": [
         (
             "v31",
             "/definitions/putInvoiceSettings/properties/invoice_settings/properties/print_statements",
@@ -273,13 +262,13 @@ ADDED_SCHEMA_MAP: dict[str, list[tuple[str, str]]] = {
         ("v31", "/definitions/postLedgerAccountOpeningBalances"),
         ("v31", "/definitions/putLedgerAccountOpeningBalances"),
     ],
-    "MigrationTaxReturnWriteGb": [
+    "MigrationTaxReturnGbWrite": [
         (
             "v31",
             "/definitions/postMigrationTaxReturns/properties/migration_tax_return/properties/gb",
         )
     ],
-    "MigrationTaxReturnWriteIe": [
+    "MigrationTaxReturnIeWrite": [
         (
             "v31",
             "/definitions/postMigrationTaxReturns/properties/migration_tax_return/properties/ie",
@@ -291,7 +280,7 @@ ADDED_SCHEMA_MAP: dict[str, list[tuple[str, str]]] = {
     "MigrationTaxReturnWriteRequest": [("v31", "/definitions/postMigrationTaxReturns")],
     "MigrationWrite": [("v31", "/definitions/putMigrations/properties/migrations")],
     "MigrationWriteRequest": [("v31", "/definitions/putMigrations")],
-    "OpeningBalanceJournalWriteJournalLine": [
+    "OpeningBalanceJournalJournalLineWrite": [
         (
             "v31",
             "/definitions/postOpeningBalanceJournals/properties/opening_balance_journal/properties/journal_lines/items",
@@ -301,7 +290,7 @@ ADDED_SCHEMA_MAP: dict[str, list[tuple[str, str]]] = {
         ("v31", "/definitions/postOpeningBalanceJournals/properties/opening_balance_journal")
     ],
     "OpeningBalanceJournalWriteRequest": [("v31", "/definitions/postOpeningBalanceJournals")],
-    "OtherPaymentWritePaymentLine": [
+    "OtherPaymentPaymentLineWrite": [
         (
             "v31",
             "/definitions/postOtherPayments/properties/other_payment/properties/payment_lines/items",
@@ -327,7 +316,7 @@ ADDED_SCHEMA_MAP: dict[str, list[tuple[str, str]]] = {
         ("v31", "/definitions/postProductSalesPriceTypes"),
         ("v31", "/definitions/putProductSalesPriceTypes"),
     ],
-    "PurchaseCorrectiveInvoiceWriteInvoiceLine": [
+    "PurchaseCorrectiveInvoiceInvoiceLineWrite": [
         (
             "v31",
             "/definitions/postPurchaseCorrectiveInvoices/properties/purchase_corrective_invoice/properties/invoice_lines/items",
@@ -337,7 +326,7 @@ ADDED_SCHEMA_MAP: dict[str, list[tuple[str, str]]] = {
             "/definitions/putPurchaseCorrectiveInvoices/properties/purchase_corrective_invoice/properties/invoice_lines/items",
         ),
     ],
-    "PurchaseCorrectiveInvoiceWriteTaxAnalysi": [
+    "PurchaseCorrectiveInvoiceTaxAnalysiWrite": [
         (
             "v31",
             "/definitions/postPurchaseCorrectiveInvoices/properties/purchase_corrective_invoice/properties/tax_analysis/items",
@@ -361,7 +350,7 @@ ADDED_SCHEMA_MAP: dict[str, list[tuple[str, str]]] = {
         ("v31", "/definitions/postPurchaseCorrectiveInvoices"),
         ("v31", "/definitions/putPurchaseCorrectiveInvoices"),
     ],
-    "PurchaseQuickEntryWriteAnalysisTypeCategory": [
+    "PurchaseQuickEntryAnalysisTypeCategoryWrite": [
         (
             "v31",
             "/definitions/postPurchaseQuickEntries/properties/purchase_quick_entry/properties/analysis_type_categories/items",
@@ -379,7 +368,7 @@ ADDED_SCHEMA_MAP: dict[str, list[tuple[str, str]]] = {
         ("v31", "/definitions/postPurchaseQuickEntries"),
         ("v31", "/definitions/putPurchaseQuickEntries"),
     ],
-    "SalesCorrectiveInvoiceWriteMainAddress": [
+    "SalesCorrectiveInvoiceMainAddressWrite": [
         (
             "v31",
             "/definitions/postSalesCorrectiveInvoices/properties/sales_corrective_invoice/properties/main_address",
@@ -389,7 +378,7 @@ ADDED_SCHEMA_MAP: dict[str, list[tuple[str, str]]] = {
             "/definitions/putSalesCorrectiveInvoices/properties/sales_corrective_invoice/properties/main_address",
         ),
     ],
-    "SalesCorrectiveInvoiceWriteDeliveryAddress": [
+    "SalesCorrectiveInvoiceDeliveryAddressWrite": [
         (
             "v31",
             "/definitions/postSalesCorrectiveInvoices/properties/sales_corrective_invoice/properties/delivery_address",
@@ -399,7 +388,7 @@ ADDED_SCHEMA_MAP: dict[str, list[tuple[str, str]]] = {
             "/definitions/putSalesCorrectiveInvoices/properties/sales_corrective_invoice/properties/delivery_address",
         ),
     ],
-    "SalesCorrectiveInvoiceWriteInvoiceLine": [
+    "SalesCorrectiveInvoiceInvoiceLineWrite": [
         (
             "v31",
             "/definitions/postSalesCorrectiveInvoices/properties/sales_corrective_invoice/properties/invoice_lines/items",
@@ -409,7 +398,7 @@ ADDED_SCHEMA_MAP: dict[str, list[tuple[str, str]]] = {
             "/definitions/putSalesCorrectiveInvoices/properties/sales_corrective_invoice/properties/invoice_lines/items",
         ),
     ],
-    "SalesCorrectiveInvoiceWriteTaxAnalysi": [
+    "SalesCorrectiveInvoiceTaxAnalysiWrite": [
         (
             "v31",
             "/definitions/postSalesCorrectiveInvoices/properties/sales_corrective_invoice/properties/tax_analysis/items",
@@ -427,14 +416,14 @@ ADDED_SCHEMA_MAP: dict[str, list[tuple[str, str]]] = {
         ("v31", "/definitions/postSalesCorrectiveInvoices"),
         ("v31", "/definitions/putSalesCorrectiveInvoices"),
     ],
-    "SalesEstimateWriteMainAddress": [
+    "SalesEstimateMainAddressWrite": [
         (
             "v31",
             "/definitions/postSalesEstimates/properties/sales_estimate/properties/main_address",
         ),
         ("v31", "/definitions/putSalesEstimates/properties/sales_estimate/properties/main_address"),
     ],
-    "SalesEstimateWriteDeliveryAddress": [
+    "SalesEstimateDeliveryAddressWrite": [
         (
             "v31",
             "/definitions/postSalesEstimates/properties/sales_estimate/properties/delivery_address",
@@ -444,7 +433,7 @@ ADDED_SCHEMA_MAP: dict[str, list[tuple[str, str]]] = {
             "/definitions/putSalesEstimates/properties/sales_estimate/properties/delivery_address",
         ),
     ],
-    "SalesEstimateWriteEstimateLine": [
+    "SalesEstimateEstimateLineWrite": [
         (
             "v31",
             "/definitions/postSalesEstimates/properties/sales_estimate/properties/estimate_lines/items",
@@ -454,7 +443,7 @@ ADDED_SCHEMA_MAP: dict[str, list[tuple[str, str]]] = {
             "/definitions/putSalesEstimates/properties/sales_estimate/properties/estimate_lines/items",
         ),
     ],
-    "SalesEstimateWriteTaxAnalysi": [
+    "SalesEstimateTaxAnalysiWrite": [
         (
             "v31",
             "/definitions/postSalesEstimates/properties/sales_estimate/properties/tax_analysis/items",
@@ -472,7 +461,7 @@ ADDED_SCHEMA_MAP: dict[str, list[tuple[str, str]]] = {
         ("v31", "/definitions/postSalesEstimates"),
         ("v31", "/definitions/putSalesEstimates"),
     ],
-    "SalesQuickEntryWriteAnalysisTypeCategory": [
+    "SalesQuickEntryAnalysisTypeCategoryWrite": [
         (
             "v31",
             "/definitions/postSalesQuickEntries/properties/sales_quick_entry/properties/analysis_type_categories/items",
@@ -490,19 +479,19 @@ ADDED_SCHEMA_MAP: dict[str, list[tuple[str, str]]] = {
         ("v31", "/definitions/postSalesQuickEntries"),
         ("v31", "/definitions/putSalesQuickEntries"),
     ],
-    "SalesQuoteWriteMainAddress": [
+    "SalesQuoteMainAddressWrite": [
         ("v31", "/definitions/postSalesQuotes/properties/sales_quote/properties/main_address"),
         ("v31", "/definitions/putSalesQuotes/properties/sales_quote/properties/main_address"),
     ],
-    "SalesQuoteWriteDeliveryAddress": [
+    "SalesQuoteDeliveryAddressWrite": [
         ("v31", "/definitions/postSalesQuotes/properties/sales_quote/properties/delivery_address"),
         ("v31", "/definitions/putSalesQuotes/properties/sales_quote/properties/delivery_address"),
     ],
-    "SalesQuoteWriteQuoteLine": [
+    "SalesQuoteQuoteLineWrite": [
         ("v31", "/definitions/postSalesQuotes/properties/sales_quote/properties/quote_lines/items"),
         ("v31", "/definitions/putSalesQuotes/properties/sales_quote/properties/quote_lines/items"),
     ],
-    "SalesQuoteWriteTaxAnalysi": [
+    "SalesQuoteTaxAnalysiWrite": [
         (
             "v31",
             "/definitions/postSalesQuotes/properties/sales_quote/properties/tax_analysis/items",
@@ -533,7 +522,7 @@ ADDED_SCHEMA_MAP: dict[str, list[tuple[str, str]]] = {
         ("v31", "/definitions/postStockMovements"),
         ("v31", "/definitions/putStockMovements"),
     ],
-    "TaxProfileWriteAddressRegion": [
+    "TaxProfileAddressRegionWrite": [
         ("v31", "/definitions/putTaxProfiles/properties/tax_profile/properties/address_region")
     ],
     "TaxProfileWrite": [("v31", "/definitions/putTaxProfiles/properties/tax_profile")],

@@ -64,7 +64,22 @@ OUR_SCHEMAS = {"ErrorItem", "ErrorList"}
 OUR_PARAMETERS = {("X-Business", "header")}
 # Only in the old v3 UKI gateway spec (checked there instead of in v3.1).
 V3_ONLY_PARAMETERS = {("show_legacy_id", "query")}
-V3_ONLY_PROPERTIES = {("StockItem", "legacy_id")}
+# `legacy_id` exists only on the v3 gateway (show_legacy_id=true), on records and on the links
+# in them: every schema of ours whose published definition has it in the v3 UKI spec carries it.
+V3_ONLY_PROPERTY_NAMES = {"legacy_id"}
+# Keys real responses carry that the published definitions leave out (issue 14, see
+# tests/fixtures/real/accounting/SOURCES.md): the web-UI `links` of catalogue items and the
+# `$path` every record has, /businesses and /user included.
+OUR_PROPERTIES = {
+    ("StockItem", "links"), ("Product", "links"), ("Service", "links"),
+    ("Business", "$path"), ("User", "$path"), ("BusinessCountry", "$path"),
+}  # fmt: skip
+# A reference to a resource our spec models is typed as that resource's full read schema
+# (docs: convention 3 of issue 14): responses send a link {id, displayed_as, $path} in one place
+# and the whole record in another, and both decode into the read schema, which requires nothing.
+# The published spec mostly says `Base` there, so the nested-property check skips these refs.
+# Published definitions type some money as strings (what the wire does): a `format: decimal`
+# number of ours is compatible with a published string.
 # Security schemes: v3.1 publishes none (OAuth2 is documented in the auth guide); the
 # subscription key is checked against the v3 UKI spec's securityDefinitions.
 OUR_SECURITY_SCHEMES = {"oauth2"}
@@ -173,6 +188,7 @@ SCHEMA_MAP: dict[str, list[tuple[str, str]]] = {
     + _write("SalesCreditNotes", "sales_credit_note", "/properties/main_address"),
     "TaxBreakdown": _defs("TaxBreakdown"),
     "ArtefactTaxAnalysis": _defs("ArtefactTaxAnalysis"),
+    "ArtefactDetailedTaxAnalysis": _defs("ArtefactDetailedTaxAnalysis"),
     "ArtefactTaxAnalysisWrite": _write(
         "SalesInvoices", "sales_invoice", "/properties/tax_analysis/items"
     ),
@@ -239,6 +255,16 @@ SCHEMA_MAP: dict[str, list[tuple[str, str]]] = {
     # user-businesses spec
     "Business": _defs("Business", doc="ub"),
     "BusinessCountry": _defs("Country", doc="ub"),
+    "FinancialSettings": _defs("FinancialSettings"),
+    "BusinessSettings": _defs("BusinessSettings"),
+    "DefaultLedgerAccounts": _defs("DefaultLedgerAccounts"),
+    "BusinessType": _defs("BusinessType"),
+    "InvoiceSettings": _defs("InvoiceSettings"),
+    "InvoiceSettingsDocumentHeadings": _defs("InvoiceSettingsDocumentHeadings"),
+    "InvoiceSettingsLineItemTitles": _defs("InvoiceSettingsLineItemTitles"),
+    "FooterDetails": _defs("FooterDetails"),
+    "PrintContactDetails": _defs("PrintContactDetails"),
+    "PrintStatements": _defs("PrintStatements"),
     "Subscription": _defs("Subscription", doc="ub"),
     "BusinessWrite": [("ub", "/definitions/putBusinesses/properties/business")],
     "BusinessWriteRequest": [("ub", "/definitions/putBusinesses")],
@@ -380,7 +406,10 @@ def published_kind(schema: dict[str, Any]) -> str:
 
 def compatible(ours: dict[str, Any], theirs: dict[str, Any]) -> bool:
     """string/integer/number/boolean/array/object must agree; formats may differ within a kind
-    (decimal vs double numbers, date vs date-time strings)."""
+    (decimal vs double numbers, date vs date-time strings). Our decimals also match a published
+    string (the wire sends money as strings, see OUR_PROPERTIES' notes)."""
+    if our_kind(ours) == "number" and unwrap_nullable(ours).get("format") == "decimal":
+        return published_kind(theirs) in ("number", "string")
     return our_kind(ours) == published_kind(theirs)
 
 
@@ -760,7 +789,7 @@ def test_schema_conventions(spec: dict[str, Any]) -> None:
         if is_timestamp and inner.get("format") != "date-time":
             problems.append((name, prop, "timestamp without format date-time"))
         is_date = prop in {"date", "due_date", "last_paid"} and our_kind(value) == "string"
-        if is_date and inner.get("format") != "date":
+        if is_date and inner.get("format") != "date":  # (print settings have a due_date flag)
             problems.append((name, prop, "date without format date"))
         if name.endswith("Write") and "$ref" in (inner.get("items") or inner):
             target = (inner.get("items") or inner)["$ref"].rsplit("/", 1)[-1]
@@ -777,9 +806,8 @@ def test_schema_conventions(spec: dict[str, Any]) -> None:
 
 def test_stock_items_are_complete(spec: dict[str, Any]) -> None:
     stock_item = spec["components"]["schemas"]["StockItem"]["properties"]
-    assert set(stock_item) == STOCK_ITEM_FIELDS | {"legacy_id"}, sorted(
-        set(stock_item) ^ (STOCK_ITEM_FIELDS | {"legacy_id"})
-    )
+    ours = STOCK_ITEM_FIELDS | {"legacy_id", "links"}  # links: see OUR_PROPERTIES
+    assert set(stock_item) == ours, sorted(set(stock_item) ^ ours)
     assert "v3" in stock_item["legacy_id"]["description"]
     item = spec["paths"]["/stock_items"]
     names = {p["name"] for p in op_parameters(spec, item, item["get"]) if p["in"] == "query"}
@@ -790,6 +818,74 @@ def test_stock_items_are_complete(spec: dict[str, Any]) -> None:
     assert set(write["required"]) == {
         "item_code", "description", "sales_ledger_account_id", "purchase_ledger_account_id",
     }  # fmt: skip
+
+
+# Issue 14: where a property refers to a resource our spec models, by its wire name.
+REFERENCE_TARGETS = {
+    "ledger_account": "LedgerAccount", "tax_rate": "TaxRate", "contact": "Contact",
+    "usual_supplier": "Contact", "currency": "Currency", "base_currency": "Currency",
+    "bank_account": "BankAccount", "product": "Product", "service": "Service",
+    "contact_payment": "ContactPayment",
+}  # fmt: skip
+# Read-schema properties that are never null on the wire.
+NEVER_NULL = {"id", "displayed_as", "$path", "created_at", "updated_at"}
+
+
+def _reference_target(prop: str) -> str | None:
+    for suffix in ("ledger_account", "tax_rate"):  # sales_ledger_account, shipping_tax_rate...
+        if prop.endswith(suffix):
+            return REFERENCE_TARGETS[suffix]
+    return REFERENCE_TARGETS.get(prop)
+
+
+def _read_schema_names(spec: dict[str, Any]) -> list[str]:
+    """Every schema describing response data (not writes, pages, errors or the bare link)."""
+    skip = {"Link", "HrefLink", "ErrorItem", "ErrorList"}
+    return [
+        name
+        for name in spec["components"]["schemas"]
+        if name not in skip and not name.endswith(("Write", "WriteRequest", "Page"))
+    ]
+
+
+def test_references_to_modelled_resources_use_their_read_schema(spec: dict[str, Any]) -> None:
+    """A reference to a modelled resource is typed as its full read schema, never as Link: a
+    link and the whole record (journal lines send whole ledger accounts) both decode into it."""
+    schemas = spec["components"]["schemas"]
+    problems = []
+    for name in _read_schema_names(spec):
+        for prop, value in schemas[name].get("properties", {}).items():
+            target = _reference_target(prop)
+            ref = unwrap_nullable(value).get("$ref", "")
+            if target and ref and ref != f"#/components/schemas/{target}":
+                problems.append((name, prop, ref, target))
+    assert [] == problems
+
+
+def test_read_schemas_carry_path_and_allow_null(spec: dict[str, Any]) -> None:
+    """Every resource's read schema has id, displayed_as and $path; every read property but
+    those and the timestamps and arrays may be null (real records send null where the
+    published spec cannot say so: nominal_code, active, balance dates...)."""
+    schemas = spec["components"]["schemas"]
+    problems = []
+    for item in collections(spec).values():
+        model = item["x-sage-resource"]["model"]
+        missing = {"id", "displayed_as", "$path"} - set(schemas[model]["properties"])
+        if missing:
+            problems.append((model, "lacks", sorted(missing)))
+    for name in _read_schema_names(spec):
+        for prop, value in schemas[name].get("properties", {}).items():
+            untyped = not {"type", "$ref", "oneOf"} & set(value)  # anything goes, null too
+            if prop in NEVER_NULL or untyped or our_kind(value) == "array":
+                continue
+            types = value.get("type")
+            branches = value.get("oneOf", [])
+            if not (
+                (isinstance(types, list) and "null" in types)
+                or any(b.get("type") == "null" for b in branches)
+            ):
+                problems.append((name, prop, "not nullable"))
+    assert [] == problems
 
 
 def test_user_and_businesses(spec: dict[str, Any]) -> None:
@@ -985,17 +1081,32 @@ def _nested_problem(spec, candidates: list[tuple[dict, dict]], ours: dict) -> st
         ours = unwrap_nullable(ours.get("items", {}))
     if "$ref" not in ours:
         return None
-    read_models = {item["x-sage-resource"]["model"] for item in collections(spec).values()}
-    if ours["$ref"].rsplit("/", 1)[-1] in read_models:
-        # CONVENTIONS-14 (3): a reference is the target's full read schema, whatever the
-        # published spec nests there (often the bare `Base` link); links decode into it too.
-        return None
+    if ours["$ref"].rsplit("/", 1)[-1] in read_schemas(spec):
+        return None  # a full-schema reference to a modelled resource (see OUR_PROPERTIES)
     their_props: set[str] = set()
     for doc, theirs in candidates:
         nested = deref(doc, theirs.get("items", {}) if is_array else theirs)
         their_props |= set(nested.get("properties", {}))
+    name = ours["$ref"].rsplit("/", 1)[-1]
     extra = set(deref(spec, ours).get("properties", {})) - their_props
+    extra -= {prop for schema, prop in OUR_PROPERTIES if schema == name}
+    extra -= V3_ONLY_PROPERTY_NAMES  # checked against the v3 UKI spec on the schema itself
     return f"nested {ours['$ref']} has {sorted(extra)} not published here" if extra else None
+
+
+def _v3_properties(published, name: str) -> list[dict[str, Any]]:
+    """The properties of the v3 UKI definitions named like the v3.1 targets of our schema."""
+    found = []
+    for _doc, ptr in SCHEMA_MAP[name]:
+        if ptr.count("/") == 2:  # a whole definition, not a nested body
+            definition = published["v3"]["definitions"].get(ptr.rsplit("/", 1)[1], {})
+            found.append(definition.get("properties", {}))
+    return found
+
+
+def read_schemas(spec: dict[str, Any]) -> set[str]:
+    """The read schemas of the resources our spec models (``x-sage-resource.model``)."""
+    return {item["x-sage-resource"]["model"] for item in collections(spec).values()}
 
 
 def test_schema_properties_exist_with_compatible_types(spec, published) -> None:
@@ -1007,9 +1118,11 @@ def test_schema_properties_exist_with_compatible_types(spec, published) -> None:
             problems.append((name, "no published target exists", targets))
             continue
         for prop, value in spec["components"]["schemas"][name].get("properties", {}).items():
-            if (name, prop) in V3_ONLY_PROPERTIES:
-                legacy = published["v3"]["definitions"].get(name, {}).get("properties", {})
-                if prop not in legacy or not compatible(value, legacy[prop]):
+            if (name, prop) in OUR_PROPERTIES:
+                continue
+            if prop in V3_ONLY_PROPERTY_NAMES:
+                legacy = [p[prop] for p in _v3_properties(published, name) if prop in p]
+                if not any(compatible(value, theirs) for theirs in legacy):
                     problems.append((name, prop, "not in the v3 UKI spec"))
                 continue
             if prop in ENVELOPE_KEYS and name in read_models:
@@ -1097,9 +1210,17 @@ def test_allow_list_is_still_needed(spec, published) -> None:
     assert not ub["paths"]["/businesses"]["get"].get("parameters"), "businesses list is now paged"
     for name, _param in V3_ONLY_PARAMETERS:
         assert all(p["name"] != name for p in v31["paths"]["/stock_items"]["get"]["parameters"])
-    for schema, prop in V3_ONLY_PROPERTIES:
-        assert prop not in v31["definitions"][schema]["properties"]
-        assert prop in v3["definitions"][schema]["properties"]
+    for schema, value in spec["components"]["schemas"].items():
+        for prop in set(value.get("properties", {})) & V3_ONLY_PROPERTY_NAMES:
+            for _doc, theirs in _target_properties(published, SCHEMA_MAP[schema]):
+                assert prop not in theirs["properties"], (schema, prop)
+            assert any(prop in p for p in _v3_properties(published, schema)), (schema, prop)
+    for schema, prop in OUR_PROPERTIES:
+        for _doc, theirs in _target_properties(published, SCHEMA_MAP[schema]):
+            assert prop not in theirs["properties"], (schema, prop)
+    # the published spec still types most references as the bare `Base` link
+    link = v31["definitions"]["StockItem"]["properties"]["sales_ledger_account"]
+    assert link["$ref"] == "#/definitions/Base"
     assert OUR_SECURITY_SCHEMES | V3_SECURITY_SCHEMES == set(spec["components"]["securitySchemes"])
 
 

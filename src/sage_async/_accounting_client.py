@@ -2,10 +2,11 @@
 The Sage Business Cloud Accounting API v3.1 client (and the legacy v3 gateway).
 
 Auth (accounting FACTS §2-3): OAuth2 bearer tokens that live 5 minutes, refreshed with rotating
-refresh tokens. The client refreshes shortly before expiry and once on a 401, single-flight, and
-hands every new token set to ``on_token_refresh`` so the caller can persist the new refresh token
-atomically (the old one stops working). ``business_id`` is sent as ``X-Business``; the response's
-``X-Business`` names the business actually served, and a difference raises
+refresh tokens. The client refreshes shortly before expiry and on a 401, single-flight (one
+attempt of the call that needed it, within that call's retry budget), and hands every new token
+set to ``on_token_refresh`` so the caller can persist the new refresh token atomically (the old
+one stops working). ``business_id`` is sent as ``X-Business``; the response's ``X-Business``
+names the business actually served, and a difference raises
 :class:`~sage_async.BusinessChangedError` rather than mixing two businesses' data. The legacy
 gateway (``region=...``) adds the ``Ocp-Apim-Subscription-Key`` header.
 """
@@ -32,10 +33,11 @@ from ._oauth import (
     authorization_url,
     token_request_body,
 )
+from ._registry import GovernorRegistry
 from ._request import Request, accounting_headers, check_base_url
-from ._retry import RetryPolicy, call_with_retries
+from ._retry import RetryPolicy
 from ._sansio import raise_for_response
-from ._throttle import GovernorRegistry
+from ._throttle import tenant_label
 from ._transport import Response, Timeouts
 from .models.accounting import RESOURCES
 from .models.accounting._accessors import AccountingResources
@@ -77,7 +79,8 @@ class AccountingClient(AccountingResources, BaseClient):
         subscription_key: the legacy gateway's ``Ocp-Apim-Subscription-Key``.
         base_url: the API root (default: v3.1, or the legacy gateway of ``region``).
         refresh_margin: refresh this many seconds before the access token expires.
-        rate: requests per ``per`` seconds for the business (default 200 per 60 s).
+        rate: requests per ``per`` seconds for the business (default 200 per 60 s); every
+            client of one business sharing a registry must be given the same rate.
         per: the rate period in seconds.
         clock: wall clock used for token expiry (tests inject a fake one).
         session, timeouts, retry, max_concurrency, registry, strict, on_event, verify_ssl:
@@ -152,8 +155,18 @@ class AccountingClient(AccountingResources, BaseClient):
         """The current token set (its repr hides the tokens)."""
         return self._tokens
 
+    @property
+    def tenant(self) -> str:
+        """
+        A stable label of the data this client reads (``business_id``, else the lead business of
+        ``client_id``), that does not reveal either; exports key their watermarks by it.
+        """
+        return tenant_label(self.api, self.business_id or f"lead:{self._client_id or ''}")
+
     def _tenant(self) -> str:
-        return self.business_id or f"lead:{self._client_id or ''}"
+        # Throttling is per business served: the one asked for, else the one the first response
+        # named (the user's lead business); before any response, the lead of this application.
+        return self.business_id or self.served_business or f"lead:{self._client_id or ''}"
 
     # --- OAuth -------------------------------------------------------------------------------
 
@@ -256,6 +269,7 @@ class AccountingClient(AccountingResources, BaseClient):
                 expires_at=tokens.expires_at, scope=tokens.scope,
             )  # fmt: skip
         self._tokens = tokens
+        self._renewed()
         if self._on_token_refresh is not None:
             result = self._on_token_refresh(tokens)
             if inspect.isawaitable(result):
@@ -272,16 +286,13 @@ class AccountingClient(AccountingResources, BaseClient):
             body=urlencode(form).encode(),
         )
 
-        async def attempt() -> Any:
-            response = await self._transport.send(request)
-            return raise_for_response(
-                "accounting", response.status, response.headers, response.body,
-                method="POST", path=request.path,
-            )  # fmt: skip
-
-        data = await call_with_retries(
-            attempt, policy=self.retry, method="POST", path=request.path, on_event=self._emit
-        )
+        # One attempt (a refresh token rotates: a blind retry could spend it twice); the API
+        # call that needed the token retries within its own budget.
+        response = await self._transport.send(request)
+        data = raise_for_response(
+            "accounting", response.status, response.headers, response.body,
+            method="POST", path=request.path,
+        )  # fmt: skip
         if not isinstance(data, Mapping) or "access_token" not in data:
             raise AuthenticationError(
                 "the token endpoint answered without an access_token", status=200,

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from typing import Any, Literal, TypedDict, Unpack, overload
 
-from ._errors import InvalidParameterError
+from ._errors import UsageError
 from ._page import Page
 from ._pagination import PageStream, RecordStream, record_id
+from ._request import item_path
 from ._resource import ACCOUNTING_MAX_PAGE_SIZE, M, Resource, W, check_page_size
-from .filters import accounting_params
+from ._sansio import Shape
+from .filters._accounting import render_open_params, render_params
 
 
 __all__ = ["AccountingListParams", "AccountingResource"]
@@ -18,24 +20,29 @@ __all__ = ["AccountingListParams", "AccountingResource"]
 
 class AccountingListParams(TypedDict, total=False):
     """
-    The query parameters of an Accounting list call; which ones a resource accepts is listed in
-    ``resource.spec.list_params`` (others raise before any request).
+    The common query parameters of Accounting list and get calls; each resource accepts exactly
+    the ones its spec declares (``resource.spec.list_params``/``get_params``), others raise
+    :class:`~sage_async.InvalidParameterError` before any request, naming the resource and the
+    close names. The client's typed resource attributes know each resource's own parameters.
 
     ``updated_or_created_since`` is inclusive of its timestamp; ``deleted_since`` is not (it
-    lists records deleted after it). Without ``attributes`` the API returns summaries (``id``,
-    ``displayed_as``, ``$path``); ``attributes="all"`` returns every field.
+    lists records deleted after it). Both take an aware datetime, a date, or ISO-8601 text
+    (``"2025-01-31T12:00:00+00:00"``, ``"2025-01-31"``). Without ``attributes`` the API returns
+    summaries (``id``, ``displayed_as``, ``$path``); ``attributes="all"`` returns every field;
+    a list or a comma string names some.
     """
 
     search: str | None
-    updated_or_created_since: dt.datetime | dt.date | None
-    deleted_since: dt.datetime | dt.date | None
-    from_date: dt.date | None
-    to_date: dt.date | None
+    updated_or_created_since: dt.datetime | dt.date | str | None
+    deleted_since: dt.datetime | dt.date | str | None
+    from_date: dt.date | str | None
+    to_date: dt.date | str | None
     active: bool | None
     out_of_stock: bool | None
     below_reorder_level: bool | None
     show_legacy_id: bool | None
-    attributes: Sequence[str] | Literal["all"] | None
+    attributes: Sequence[str] | str | None
+    nested_attributes: Sequence[str] | str | None
     sort: tuple[str, Literal["asc", "desc"]] | str | None
     contact_id: str | None
 
@@ -83,30 +90,28 @@ class AccountingResource(Resource[M, W]):
                 resource does not accept (checked before any request).
         """
         self._require("list")
-        return await self.fetch_page(self._params(page, items_per_page, params), raw=raw)
+        return await self.fetch_page(self._params("list", page, items_per_page, params), raw=raw)
 
-    def _params(self, page: int, size: int, params: AccountingListParams) -> dict[str, str]:
+    def _params(
+        self, method: str, page: int, size: int, params: Mapping[str, Any]
+    ) -> dict[str, str]:
         size = check_page_size(size, ACCOUNTING_MAX_PAGE_SIZE)
-        rendered = accounting_params(page=page, items_per_page=size, **params)
-        unknown = sorted(set(rendered) - set(self.spec.list_params))
-        if unknown and self.spec.list_params:
-            raise InvalidParameterError(
-                f"{self.name} does not accept {', '.join(unknown)} "
-                f"(it accepts: {', '.join(self.spec.list_params)})"
-            )
-        if not self.spec.list_params:  # e.g. /businesses: no paging parameters at all
-            rendered = {k: v for k, v in rendered.items() if k not in ("page", "items_per_page")}
-        return rendered
+        place = f"{self.name}.{method}()"
+        if self._open:  # client.collection(path): parameters the spec cannot know
+            return render_open_params({**params, "page": page, "items_per_page": size}, place)
+        paging = {"page": page, "items_per_page": size}
+        given = {k: v for k, v in paging.items() if k in self.spec.list_params} | dict(params)
+        return render_params(given, self.spec.list_params, self.spec.params, place=place)
 
     async def fetch_page(self, params: Mapping[str, str], *, raw: bool) -> Page[M]:
         """Fetch the page described by already-rendered ``params`` (the paginator's entry)."""
-        data = await self._client.request("GET", self.spec.path, params=params)
-        if self.spec.list_shape == "array" and isinstance(data, list):
-            data = {"$items": data, "$next": None}  # e.g. tax_determinations: one bare array
-        if not isinstance(data, Mapping) or not isinstance(data.get("$items"), list):
-            raise InvalidParameterError(f"{self.name}: expected an $items envelope")
+        # The shape is checked inside the retried attempt: an empty or cut 200 is retried.
+        shape: Shape = "array" if self.spec.list_shape == "array" else "items"
+        data = await self._client.request("GET", self.spec.path, params=params, expect=shape)
+        if shape == "array":
+            data = {"$items": data, "$next": None}  # e.g. tax_determinations: a bare array
         items = data["$items"]
-        if not raw:
+        if not (raw or self._open):
             items = self._client.converter.structure_list(items, self.spec.model)
         size = data.get("$itemsPerPage", data.get("$items_per_page", len(items)))
         return Page(
@@ -172,7 +177,7 @@ class AccountingResource(Resource[M, W]):
         for the other arguments.
         """
         self._require("list")
-        base = self._params(1, items_per_page, params)
+        base = self._params("pages", 1, items_per_page, params)
 
         async def fetch(number: int) -> Page[M]:
             return await self.fetch_page({**base, "page": str(number)}, raw=raw)
@@ -232,6 +237,45 @@ class AccountingResource(Resource[M, W]):
         return RecordStream(stream, key=record_id, max_items=max_items)
 
     @overload
+    async def get(
+        self,
+        key: str | None = None,
+        *,
+        raw: Literal[False] = False,
+        **params: Unpack[AccountingListParams],
+    ) -> M: ...
+    @overload
+    async def get(
+        self, key: str | None = None, *, raw: Literal[True], **params: Unpack[AccountingListParams]
+    ) -> dict[str, Any]: ...
+    async def get(
+        self, key: str | None = None, *, raw: bool = False, **params: Unpack[AccountingListParams]
+    ) -> Any:
+        """
+        Fetch one record by key (``get()`` for singletons such as ``financial_settings``).
+
+        Args:
+            key: the record's id (percent-encoded into the path).
+            raw: return the decoded JSON instead of a model.
+            params: the get parameters the resource declares (``attributes``,
+                ``nested_attributes``, ``show_payments_allocations``, ...).
+
+        Raises:
+            NotFoundError: 404 / ``RecordNotFound``.
+            InvalidParameterError: a parameter the resource does not accept, or a bad value.
+        """
+        self._require("get")
+        place = f"{self.name}.get()"
+        if self._open:
+            rendered = render_open_params(params, place)
+        else:
+            rendered = render_params(params, self.spec.get_params, self.spec.params, place=place)
+        data = await self._client.request(
+            "GET", self._path(key), params=rendered or None, expect="object"
+        )
+        return self._decode(data, self.spec.model, raw)
+
+    @overload
     async def create(self, data: W | Mapping[str, Any], *, raw: Literal[False] = False) -> M: ...
     @overload
     async def create(
@@ -254,7 +298,97 @@ class AccountingResource(Resource[M, W]):
     async def update(
         self, key: str | None, data: W | Mapping[str, Any], *, raw: bool = False
     ) -> Any:
-        """Partially update a record (``key=None`` for singletons such as ``user``)."""
+        """
+        Partially update a record: only the fields set on ``data`` are sent.
+
+        For singletons (``user``, ``financial_settings``, ...) pass ``None`` as the key.
+        """
         self._require("update")
         answer = await self._client.request("PUT", self._path(key), json=self._body(data))
         return self._decode(answer, self.spec.model, raw)
+
+    async def delete(
+        self, key: str | int, *, void_reason: str | None = None, raw: bool = False
+    ) -> Any:
+        """
+        Delete a record; on voidable artefacts (``spec.void``: sales invoices, credit notes and
+        corrective invoices) void it instead and return the voided record.
+
+        Args:
+            key: the record's id.
+            void_reason: why the artefact is voided (required by the API unless it is a draft).
+            raw: return the voided record as decoded JSON instead of a model.
+
+        Returns:
+            ``None``, or the voided record for voidable resources.
+
+        Raises:
+            UsageError: ``void_reason`` given for a resource that cannot be voided.
+        """
+        self._require("delete")
+        if void_reason is not None and not (self.spec.void or self._open):
+            raise UsageError(f"{self.name} records are deleted, not voided: drop void_reason")
+        params = None
+        if void_reason is not None:
+            params = render_open_params({"void_reason": void_reason}, f"{self.name}.delete()")
+        answer = await self._client.request("DELETE", self._path(key), params=params)
+        if answer is None or not isinstance(answer, Mapping):
+            return None
+        return self._decode(answer, self.spec.model, raw)
+
+    # --- special actions ----------------------------------------------------------------------
+
+    async def release(self, key: str, *, raw: bool = False) -> Any:
+        """Release a draft artefact (sales/purchase invoices, credit notes): ``POST /release``."""
+        return await self._action("release", key, raw=raw)
+
+    async def reissue(self, key: str, *, raw: bool = False) -> Any:
+        """Reissue a journal (``POST /journals/{key}/reissue``); returns the new journal."""
+        return await self._action("reissue", key, raw=raw)
+
+    async def bank_feed(self, key: str, *, raw: bool = False) -> Any:
+        """The bank feed of a bank account (``GET /bank_accounts/{key}/bank_feed``)."""
+        return await self._action("bank_feed", key, raw=raw)
+
+    async def _action(self, name: str, key: str, *, raw: bool) -> Any:
+        action = self.spec.action(name)
+        if action is None or action.returns is None:
+            raise UsageError(f"{self.name} has no {name} action")
+        path = item_path(self._path(key), name)
+        answer = await self._client.request(action.method, path)
+        return self._decode(answer, action.returns, raw)
+
+    async def download(self, key: str) -> bytes:
+        """
+        Download a record's file (attachments: ``GET /attachments/{key}/file``) as bytes.
+
+        Raises:
+            UsageError: the resource has no file.
+        """
+        path = self._file_path(key)
+        body: bytes = await self._client.request(
+            "GET", path, headers={"Accept": "application/octet-stream"}, binary=True
+        )
+        return body
+
+    async def download_stream(self, key: str, *, chunk_size: int = 65536) -> AsyncIterator[bytes]:
+        """
+        Stream a record's file in chunks, for files too large to hold in memory::
+
+            async for chunk in client.attachments.download_stream(key):
+                out.write(chunk)
+
+        The request is authenticated and rate-governed like any other; it is not retried once
+        bytes have been delivered (call again to restart).
+        """
+        path = self._file_path(key)
+        async for chunk in self._client.stream(
+            "GET", path, headers={"Accept": "application/octet-stream"}, chunk_size=chunk_size
+        ):
+            yield chunk
+
+    def _file_path(self, key: str) -> str:
+        action = self.spec.action("file")
+        if action is None and not self._open:
+            raise UsageError(f"{self.name} records have no file to download")
+        return item_path(self._path(key), "file")

@@ -80,7 +80,15 @@ __all__ = [
 
 
 class SageError(Exception):
-    """Root of every exception raised by sage-async."""
+    """
+    Root of every exception raised by sage-async.
+
+    ``sent`` is False when the call's own request provably never left the client (a
+    :class:`TransportError` before connecting, or a login or token refresh that failed before
+    it): the retry policy may then repeat even a POST.
+    """
+
+    sent: bool = True
 
 
 # --- misuse -------------------------------------------------------------------------------------

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import ipaddress
 import types
+import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import attrs
 
@@ -152,7 +153,8 @@ def check_base_url(url: str) -> str:
             ``localhost``) as used by the sandbox and tests.
 
     Returns:
-        The URL without trailing ``/``.
+        The URL without trailing ``/``, its path percent-encoded (the transport sends URLs as
+        they are, without normalising them again).
 
     Raises:
         InsecureURLError: plain ``http://`` to any other host, another scheme, no host, or
@@ -174,7 +176,8 @@ def check_base_url(url: str) -> str:
             )
     elif parts.scheme != "https":
         raise InsecureURLError(f"unsupported scheme in base URL {shown}; use https://")
-    return url.rstrip("/")
+    path = quote(parts.path, safe="/%:@!$&'()*+,;=~")  # existing escapes stay as they are
+    return urlunsplit(parts._replace(path=path)).rstrip("/")
 
 
 def _is_loopback(host: str) -> bool:
@@ -192,8 +195,27 @@ def join_url(base_url: str, path: str) -> str:
 
 
 def item_path(collection: str, key: str | int) -> str:
-    """Return ``/collection/key`` with the key percent-encoded, so an id cannot alter the path."""
-    return f"/{collection.strip('/')}/{quote(str(key), safe='')}"
+    """
+    Return ``/collection/key`` with the key as exactly one percent-encoded path segment.
+
+    Args:
+        collection: the collection path (``/accounts``).
+        key: the record's id or key; ``/``, ``;``, ``%``, ``?``, ``#`` and every other
+            reserved character are percent-encoded.
+
+    Returns:
+        The item path, e.g. ``/stock_items/a%2Fb`` for the key ``a/b``.
+
+    Raises:
+        InvalidParameterError: the key is empty, ``.`` or ``..`` (which would name the
+            collection or its parent, not an item), or holds a control character.
+    """
+    text = str(key)
+    if text in ("", ".", ".."):
+        raise InvalidParameterError(f"{text!r} is not a record key: it would not name one item")
+    if any(unicodedata.category(c) == "Cc" for c in text):
+        raise InvalidParameterError(f"record key {text!r} holds a control character")
+    return f"/{collection.strip('/')}/{quote(text, safe='')}"
 
 
 def _common_headers(extra: Mapping[str, str] | None) -> dict[str, str]:

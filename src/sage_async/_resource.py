@@ -9,15 +9,13 @@ mapping with wire names (sent as given).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from typing import (
     TYPE_CHECKING,
     Any,
     Generic,
-    Literal,
     Protocol,
     TypeVar,
-    overload,
 )
 
 from ._errors import InvalidParameterError, UsageError
@@ -31,6 +29,7 @@ from .filters import Fields
 
 if TYPE_CHECKING:
     from ._converter import Converter
+    from ._sansio import Shape
     from ._throttle import RateGovernor
 
 
@@ -61,7 +60,19 @@ class _Client(Protocol):
         headers: Mapping[str, str] | None = ...,
         where: str | None = ...,
         order: str | None = ...,
+        binary: bool = ...,
+        expect: Shape | None = ...,
     ) -> Any: ...
+
+    def stream(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params | None = ...,
+        headers: Mapping[str, str] | None = ...,
+        chunk_size: int = ...,
+    ) -> AsyncIterator[bytes]: ...
 
 
 class Resource(Generic[M, W]):
@@ -72,10 +83,13 @@ class Resource(Generic[M, W]):
     update accept besides a mapping).
     """
 
-    def __init__(self, client: _Client, spec: ResourceSpec) -> None:
+    def __init__(self, client: _Client, spec: ResourceSpec, *, open: bool = False) -> None:
         self._client = client
         self.spec = spec
         self._fields: Fields | None = None
+        #: A collection the specs do not model (``client.collection(path)``): raw records,
+        #: parameters passed through unchecked.
+        self._open = open
 
     @property
     def name(self) -> str:
@@ -100,14 +114,34 @@ class Resource(Generic[M, W]):
             raise UsageError(f"{self.name} does not support {operation} (it has: {allowed})")
 
     def _path(self, key: str | int | None) -> str:
-        if self.spec.singleton or key is None:
+        """
+        Return the path of one record: ``/collection/<key>`` with the key as one segment.
+
+        Raises:
+            InvalidParameterError: no key for a collection (the call would address the whole
+                collection: ``delete(None)`` must never become ``DELETE /accounts``); a key of
+                another type, empty, ``.``/``..``, or with a control character; a Sales id
+                that is not a non-negative integer or a string of digits; any key for a
+                singleton resource.
+        """
+        if self.spec.singleton:
+            if key is not None:  # a key would be silently ignored: say so instead
+                raise InvalidParameterError(f"{self.name} is a single record: pass no key")
             return self.spec.path
-        if type(key) not in (str, int) or key == "":  # runtime check of untyped callers
-            raise InvalidParameterError(f"{self.name} id must be a str or int, not {key!r}")
+        if key is None:
+            raise InvalidParameterError(f"{self.name} needs the record's id, not None")
+        if type(key) not in (str, int):  # runtime check of untyped callers (bool refused too)
+            raise InvalidParameterError(
+                f"{self.name} id must be a str or int, not {type(key).__name__}"
+            )
+        if self.spec.id_type == "integer" and not _is_integer_id(key):
+            raise InvalidParameterError(
+                f"{self.name} ids are integers (or strings of digits), not {key!r}"
+            )
         return item_path(self.spec.path, key)
 
     def _decode(self, data: Any, cls: type[Any] | None, raw: bool) -> Any:
-        if raw or cls is None or not isinstance(data, Mapping):
+        if raw or self._open or cls is None or not isinstance(data, Mapping):
             return data
         return self._client.converter.structure(data, cls)
 
@@ -152,26 +186,11 @@ class Resource(Generic[M, W]):
                           ordered=ordered, max_pages=max_pages, known_end=known_end,
                           skip=frozenset(skip))  # fmt: skip
 
-    @overload
-    async def get(self, key: str | int | None = None, *, raw: Literal[False] = False) -> M: ...
-    @overload
-    async def get(self, key: str | int | None = None, *, raw: Literal[True]) -> dict[str, Any]: ...
-    async def get(self, key: str | int | None = None, *, raw: bool = False) -> Any:
-        """
-        Fetch one record by id (the key is percent-encoded into the path).
 
-        Raises:
-            ResourceNotFoundError: Sales 910 (no such record).
-            NotFoundError: Accounting 404 / ``RecordNotFound``.
-        """
-        self._require("get")
-        data = await self._client.request("GET", self._path(key))
-        return self._decode(data, self.spec.model, raw)
-
-    async def delete(self, key: str | int) -> None:
-        """Delete one record (Sales soft-deletes; Accounting answers 204)."""
-        self._require("delete")
-        await self._client.request("DELETE", self._path(key))
+def _is_integer_id(key: str | int) -> bool:
+    if isinstance(key, int):
+        return key >= 0
+    return key.isascii() and key.isdigit()
 
 
 def check_page_size(value: int, maximum: int) -> int:

@@ -8,21 +8,39 @@ from typing import Literal
 import attrs
 
 
-__all__ = ["Action", "Operation", "ResourceSpec", "ResourceTable"]
+__all__ = ["Action", "Operation", "Param", "ParamKind", "ResourceSpec", "ResourceTable"]
 
 Operation = Literal["list", "get", "create", "update", "delete"]
+ParamKind = Literal["str", "bool", "int", "datetime", "date", "attributes", "sort", "enum"]
+
+
+@attrs.frozen
+class Param:
+    """
+    One query parameter of a list or get operation, typed from the spec.
+
+    Attributes:
+        name: the wire name (``updated_or_created_since``).
+        kind: how a value is checked and rendered: ``str``, ``bool``, ``int``, ``datetime``
+            (aware datetime, date or ISO-8601 text), ``date``, ``attributes`` (a list of names,
+            a comma string or ``"all"``), ``sort`` or ``enum`` (one of ``choices``).
+        choices: the allowed values of an ``enum``.
+    """
+
+    name: str
+    kind: ParamKind = "str"
+    choices: tuple[str, ...] = ()
 
 
 @attrs.frozen
 class Action:
     """
-    A special action on one record, ``<method> <path>/{key}/<name>`` (Accounting ``release``).
+    A special action on one record: ``POST /{key}/release``, ``GET /{key}/file``.
 
     Attributes:
-        name: the last path segment (``release``, ``reissue``, ``bank_feed``, ``file``).
-        method: the HTTP method, ``"GET"`` or ``"POST"``.
-        returns: the model the action answers with, or ``None`` when it answers raw bytes (the
-            attachment ``file``).
+        name: the action's path segment, also the resource method (``release``, ``reissue``).
+        method: ``GET`` or ``POST``.
+        returns: the model the API answers with, or ``None`` for a binary body (a file).
     """
 
     name: str
@@ -47,11 +65,12 @@ class ResourceSpec:
         id_type: ``"integer"`` (Sales) or ``"string"`` (Accounting).
         operations: the operations the API has on this resource.
         list_params: the query parameters the list operation accepts.
-        singleton: the resource has no collection (Accounting ``/user``, the settings).
-        void: ``DELETE`` takes ``void_reason`` and answers 200 with the voided record.
-        actions: the special actions on one record (``release``, ``reissue``, ...).
-        list_shape: ``"envelope"`` (the ``$items`` page) or ``"array"`` (a bare JSON array).
+        singleton: the resource has no collection (Accounting ``/user``, settings).
         get_params: the query parameters the get operation accepts.
+        params: the type of every list and get parameter, by name.
+        void: Accounting: DELETE takes ``void_reason`` and answers the voided record.
+        actions: special actions on one record (``release``, ``reissue``, ``file``...).
+        list_shape: ``envelope`` (Accounting ``$items``) or ``array`` (a bare JSON array).
     """
 
     name: str
@@ -63,18 +82,19 @@ class ResourceSpec:
     operations: frozenset[Operation]
     list_params: tuple[str, ...] = ()
     singleton: bool = False
+    get_params: tuple[str, ...] = ()
+    params: Mapping[str, Param] = attrs.field(factory=dict)
     void: bool = False
     actions: tuple[Action, ...] = ()
     list_shape: Literal["envelope", "array"] = "envelope"
-    get_params: tuple[str, ...] = ()
 
     def supports(self, operation: Operation) -> bool:
         """Return whether the API has ``operation`` on this resource."""
         return operation in self.operations
 
     def action(self, name: str) -> Action | None:
-        """Return the special action called ``name``, or ``None`` when the resource has none."""
-        return next((action for action in self.actions if action.name == name), None)
+        """Return the special action called ``name``, if the resource has it."""
+        return next((a for a in self.actions if a.name == name), None)
 
 
 class ResourceTable(Mapping[str, ResourceSpec]):

@@ -192,8 +192,8 @@ class RetryEvent:
 
 
 def request_was_sent(exc: BaseException) -> bool:
-    """Return False only when ``exc`` proves the request never left (``TransportError.sent``)."""
-    if isinstance(exc, TransportError):
+    """Return False only when ``exc`` proves the request never left (``SageError.sent``)."""
+    if isinstance(exc, SageError):
         return exc.sent
     return True
 

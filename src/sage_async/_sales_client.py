@@ -3,9 +3,11 @@ The Sage Sales Management API v4 client (formerly ForceManager).
 
 Auth (sales FACTS "Authentication"): ``POST /login`` with ``{"username": public key, "password":
 private key}`` answers ``{"token": ...}``, sent as ``X-Session-Key`` on every other call. The token
-lifetime is not documented, so the client logs in lazily, keeps the token, and logs in again once
+lifetime is not documented, so the client logs in lazily, keeps the token, and logs in again
 when a call answers 401 — single-flight: however many calls hit the expired token at once, one
-login happens and they all retry with the new token.
+login happens and they all retry with the new token. A login is one attempt of the call that
+needed it (that call's retry policy decides whether to try again), and a 429 on it pauses the
+credential's governor like any other 429.
 """
 
 from __future__ import annotations
@@ -15,15 +17,15 @@ from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, Final, Literal
 
 import aiohttp
-import attrs
 
 from ._client import BaseClient, Event
-from ._errors import AuthenticationError, InvalidParameterError
+from ._errors import AuthenticationError, InvalidParameterError, RateLimitError
+from ._registry import GovernorRegistry
 from ._request import build_request, sales_headers
-from ._retry import RetryPolicy, call_with_retries
+from ._retry import RetryPolicy
 from ._sales_resource import SalesResource
 from ._sansio import raise_for_response
-from ._throttle import GovernorRegistry, tenant_label
+from ._throttle import tenant_label
 from ._transport import Timeouts
 from .models.sales import RESOURCES
 from .models.sales._accessors import SalesResources
@@ -51,11 +53,13 @@ class SalesClient(SalesResources, BaseClient):
         session: an aiohttp session to use (left open on close); by default the client owns one.
         timeouts: default connect/read/total timeouts, overridable per call.
         retry: the retry policy (900, 429, 5xx, timeouts and connection errors retry).
-        rate: requests per second of the credential's plan: 4 (default) or 13.
+        rate: requests per second of the credential's plan: 4 (default) or 13; every client of
+            one credential sharing a registry must be given the same rate.
         max_concurrency: ceiling of the adaptive concurrency of concurrent page fetching.
         registry: where rate governors are shared (default: one per process).
         strict: raise :class:`~sage_async.DriftError` when a payload deviates from the models.
-        on_event: called with every retry and throttle event (may return an awaitable).
+        on_event: called with every retry and throttle event of this client's calls (may return
+            an awaitable, which is awaited).
         verify_ssl: verify TLS certificates (default on).
     """
 
@@ -115,31 +119,35 @@ class SalesClient(SalesResources, BaseClient):
             if self._token is not None and self._token != stale:
                 return  # another coroutine logged in while this one waited
             self._token = None
-            # Logging in twice is harmless: retry it like a GET.
-            methods = self.retry.idempotent_methods | {"POST"}
-            policy = attrs.evolve(self.retry, idempotent_methods=methods)
-            data = await call_with_retries(
-                self._login_once, policy=policy, method="POST", path="/login", on_event=self._emit
-            )
+            # One attempt: the call that needs the token retries it within its own budget.
+            data = await self._login_once()
             token = data.get("token") if isinstance(data, Mapping) else None
             if not isinstance(token, str) or not token:
                 raise AuthenticationError(
                     "POST /login answered without a token", status=200, method="POST", path="/login"
                 )
             self._token = token
+            self._renewed()
             self.login_count += 1
 
     async def _login_once(self) -> Any:
-        await self.governor.acquire()
+        governor = self.governor
+        await governor.acquire(self._emit)
+        self._ensure_open()  # closed while this login waited for its rate slot
         request = build_request(
             "POST", self.base_url, "/login", headers=sales_headers(),
             json={"username": self._public_key, "password": self._private_key},
         )  # fmt: skip
         response = await self._transport.send(request)
-        return raise_for_response(
-            "sales", response.status, response.headers, response.body,
-            method="POST", path=request.path,
-        )  # fmt: skip
+        try:
+            return raise_for_response(
+                "sales", response.status, response.headers, response.body,
+                method="POST", path=request.path, expect="object",
+            )  # fmt: skip
+        except RateLimitError as exc:
+            # The login counts against the credential's rate: pause it like any 429.
+            await self._notify(governor.penalize(exc.retry_after))
+            raise
 
     def __repr__(self) -> str:
         return f"<SalesClient {self.base_url} {self.tenant} {self.state.value}>"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, TypedDict, Unpack, overload
 
@@ -21,11 +22,20 @@ __all__ = ["SalesListParams", "SalesResource"]
 
 
 class SalesListParams(TypedDict, total=False):
-    """The filters of a Sales Management list call (see :meth:`SalesResource.list`)."""
+    """
+    The filters of a Sales Management list call (see :meth:`SalesResource.list`).
+
+    ``extra_field_descriptions=True`` also returns the descriptions of custom (``Z_``) fields
+    (the ``ExtraFieldDescription: 1`` header).
+    """
 
     where: Where | str | None
     order: Order | str | None
     lang: Language | None
+    extra_field_descriptions: bool
+
+
+_FILTERS = ("where", "order", "lang", "extra_field_descriptions")
 
 
 class SalesResource(Resource[M, W]):
@@ -75,23 +85,39 @@ class SalesResource(Resource[M, W]):
             InvalidQueryError: the API refused the filter (901).
         """
         self._require("list")
-        params = self._params(page, filters)
+        params = self._params("list", page, filters)
         return await self.fetch_page(params, page_size=page_size, raw=raw)
 
-    def _params(self, page: int, filters: SalesListParams) -> dict[str, str]:
-        return sales_params(page=page, fields=self.fields, **filters)
+    def _params(self, method: str, page: int, filters: SalesListParams) -> dict[str, str]:
+        unknown = [name for name in filters if name not in _FILTERS]
+        if unknown:
+            close = difflib.get_close_matches(unknown[0], _FILTERS, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise InvalidParameterError(
+                f"{self.name}.{method}() got an unexpected keyword argument {unknown[0]!r}{hint}"
+            )
+        given = dict(filters)
+        extra = given.pop("extra_field_descriptions", False)
+        fields = None if self._open else self.fields
+        params = sales_params(page=page, fields=fields, **given)  # type: ignore[arg-type]
+        if _extra(bool(extra) if extra is not None else False):
+            params["ExtraFieldDescription"] = "1"  # moved to a header by fetch_page
+        return params
 
     async def fetch_page(self, params: Mapping[str, str], *, page_size: int, raw: bool) -> Page[M]:
         """Fetch the page described by already-rendered ``params`` (the paginator's entry)."""
         size = check_page_size(page_size, SALES_MAX_PAGE_SIZE)
         headers = {"Count": str(size), "X-FM-Entity-Count": str(size)}
+        if "ExtraFieldDescription" in params:
+            params = {k: v for k, v in params.items() if k != "ExtraFieldDescription"}
+            headers["ExtraFieldDescription"] = "1"
         data = await self._client.request(
             "GET", self.spec.path, params=params, headers=headers,
-            where=params.get("where"), order=params.get("order"),
+            where=params.get("where"), order=params.get("order"), expect="array",
         )  # fmt: skip
-        if not isinstance(data, list):
-            raise InvalidParameterError(f"{self.name}: expected a JSON array, got {type(data)}")
-        items = data if raw else self._client.converter.structure_list(data, self.spec.model)
+        items = data
+        if not (raw or self._open):
+            items = self._client.converter.structure_list(data, self.spec.model)
         number = int(params.get("page", 0))
         return Page(items=items, number=number, size=size, last=len(items) < size)
 
@@ -145,13 +171,15 @@ class SalesResource(Resource[M, W]):
         """
         Stream every page of the collection, fetched concurrently, in page order.
 
-        Pages are sorted by ``id`` unless ``order`` is given, so they stay stable while the
-        collection changes. ``skip`` lists page numbers an interrupted run already completed.
+        Pages are sorted by ``id`` unless ``order`` is given, so a change to the collection
+        during the run only shifts the records after it by a place: an insert makes one of them
+        reappear on the next page (the record stream drops such repeats), a delete can make one
+        slip past unseen. ``skip`` lists page numbers an interrupted run already completed.
         See :meth:`iterate` for the other arguments.
         """
         self._require("list")
         filters.setdefault("order", "id")
-        base = self._params(0, filters)
+        base = self._params("pages", 0, filters)
         size = check_page_size(page_size, SALES_MAX_PAGE_SIZE)
 
         async def fetch(number: int) -> Page[M]:
@@ -214,6 +242,58 @@ class SalesResource(Resource[M, W]):
         return RecordStream(stream, key=record_id, max_items=max_items)
 
     @overload
+    async def get(
+        self,
+        key: int | str,
+        *,
+        raw: Literal[False] = False,
+        lang: Language | None = None,
+        extra_field_descriptions: bool = False,
+    ) -> M: ...
+    @overload
+    async def get(
+        self,
+        key: int | str,
+        *,
+        raw: Literal[True],
+        lang: Language | None = None,
+        extra_field_descriptions: bool = False,
+    ) -> dict[str, Any]: ...
+    async def get(
+        self,
+        key: int | str,
+        *,
+        raw: bool = False,
+        lang: Language | None = None,
+        extra_field_descriptions: bool = False,
+    ) -> Any:
+        """
+        Fetch one record by id.
+
+        Args:
+            key: the record's id.
+            raw: return the decoded JSON instead of a model.
+            lang: the language of value-list descriptions (en, es, pt, it, fr, de, ru).
+            extra_field_descriptions: also return the descriptions of custom (``Z_``) fields
+                (the ``ExtraFieldDescription: 1`` header).
+
+        Raises:
+            ResourceNotFoundError: Sales 910 (no such record).
+        """
+        self._require("get")
+        params = sales_params(lang=lang)
+        data = await self._client.request(
+            "GET", self._path(key), params=params or None,
+            headers=_extra(extra_field_descriptions), expect="object",
+        )  # fmt: skip
+        return self._decode(data, self.spec.model, raw)
+
+    async def delete(self, key: int | str) -> None:
+        """Delete one record (the API soft-deletes: lists show it with ``deleted: true``)."""
+        self._require("delete")
+        await self._client.request("DELETE", self._path(key))
+
+    @overload
     async def create(
         self, data: W | Mapping[str, Any], *, raw: Literal[False] = False
     ) -> CreatedResponse: ...
@@ -252,3 +332,10 @@ class SalesResource(Resource[M, W]):
         from .models.sales import MessageResponse
 
         return self._decode(answer, MessageResponse, raw)
+
+
+def _extra(descriptions: bool) -> dict[str, str] | None:
+    """The ``ExtraFieldDescription`` header (sales FACTS "Common headers"), when asked for."""
+    if not isinstance(descriptions, bool):
+        raise InvalidParameterError("extra_field_descriptions must be a bool")
+    return {"ExtraFieldDescription": "1"} if descriptions else None

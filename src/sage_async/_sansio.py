@@ -15,7 +15,7 @@ import html
 import http
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Final, Literal
 
@@ -57,9 +57,11 @@ __all__ = [
     "Api",
     "Params",
     "Request",
+    "Shape",
     "accounting_headers",
     "build_request",
     "check_base_url",
+    "check_shape",
     "decode_json",
     "item_path",
     "join_url",
@@ -71,6 +73,15 @@ __all__ = [
 ]
 
 Api = Literal["sales", "accounting"]
+#: What a successful body must be: a JSON object, a JSON array (Sales lists), or an object
+#: whose ``$items`` is an array (Accounting lists).
+Shape = Literal["object", "array", "items"]
+_SHAPES: Final[dict[str, tuple[str, Callable[[Any], bool]]]] = {
+    "object": ("a JSON object", lambda d: isinstance(d, Mapping)),
+    "array": ("a JSON array", lambda d: isinstance(d, list)),
+    "items": ("an object with an $items array",
+              lambda d: isinstance(d, Mapping) and isinstance(d.get("$items"), list)),
+}  # fmt: skip
 
 # Sales Management codes (sales FACTS "Errors"): 900 connection, 901 bad SQL, 910 no resource.
 _SALES_CODE_CLASSES: Final[dict[str, type[APIError]]] = {
@@ -189,6 +200,22 @@ def decode_json(body: bytes, *, status: int, method: str, path: str) -> Any:
         ) from exc
 
 
+def check_shape(data: Any, expect: Shape, *, status: int, method: str, path: str) -> Any:
+    """
+    Return ``data`` when it has the ``expect`` shape (``status``, ``method``, ``path``: for
+    the message).
+
+    Raises:
+        DecodeError: an empty body or another shape: a server or proxy fault, retried like a
+            cut body, never the caller's error.
+    """
+    what, ok = _SHAPES[expect]
+    if ok(data):
+        return data
+    got = "an empty body" if data is None else f"a JSON {type(data).__name__}"
+    raise DecodeError(f"expected {what}, got {got}", status=status, method=method, path=path)
+
+
 def _norm(key: str) -> str:
     return key.replace("_", "").replace("-", "").lower()
 
@@ -289,6 +316,7 @@ def raise_for_response(
     where: str | None = None,
     order: str | None = None,
     now: datetime | None = None,
+    expect: Shape | None = None,
 ) -> Any:
     """
     Return the decoded JSON of a successful response, or raise the matching error.
@@ -318,9 +346,10 @@ def raise_for_response(
         where: the Sales ``where`` sent, kept on ``InvalidQueryError``.
         order: the Sales ``order`` sent, kept on ``InvalidQueryError``.
         now: current time for an HTTP-date ``Retry-After`` (default: wall clock).
+        expect: the shape a 2xx body must have (see :func:`check_shape`); ``None``: any.
 
     Returns:
-        The decoded JSON (``None`` for an empty body, e.g. 204).
+        The decoded JSON (``None`` for an empty body, e.g. 204, when no shape is expected).
 
     Raises:
         RateLimitError: 429, with ``retry_after`` from ``Retry-After`` (seconds or HTTP-date).
@@ -328,7 +357,7 @@ def raise_for_response(
         ResourceNotFoundError: Sales 910. AuthenticationError: 401. PermissionDeniedError: 403.
         NotFoundError: 404 or ``RecordNotFound``. ValidationError: 422 or ``RecordInvalid``.
         ServerError: 5xx (including HTML gateway pages). BadRequestError: other 4xx.
-        DecodeError: a 2xx body that is not valid JSON.
+        DecodeError: a 2xx body that is not valid JSON, or not of the ``expect`` shape.
     """
     if api not in ("sales", "accounting"):
         raise InvalidParameterError(f"unknown api {api!r}")
@@ -337,7 +366,9 @@ def raise_for_response(
         data = decode_json(body, status=status, method=method, path=path)
         embedded = _embedded_sales_error(data) if api == "sales" else None
         if embedded is None:
-            return data
+            if expect is None:
+                return data
+            return check_shape(data, expect, status=status, method=method, path=path)
         details = [embedded]
     else:
         try:

@@ -9,18 +9,20 @@ before anything else happens.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+from collections.abc import AsyncIterator, Iterator, Mapping
 from types import TracebackType
 
 import aiohttp
 import attrs
+import yarl
 from multidict import CIMultiDict, CIMultiDictProxy
 
-from ._errors import RequestTimeoutError, TransportError
+from ._errors import ClientClosedError, RequestTimeoutError, TransportError
 from ._request import Request
 
 
-__all__ = ["Response", "Timeouts", "Transport"]
+__all__ = ["Response", "StreamedResponse", "Timeouts", "Transport"]
 
 
 @attrs.frozen
@@ -118,16 +120,20 @@ class Transport:
             The response; any status is returned, deciding what it means is the sans-I/O core's job.
 
         Raises:
+            ClientClosedError: the transport is not open (never opened, or closed).
             TransportError: the connection failed or broke (``sent`` says whether it left).
             RequestTimeoutError: a timeout elapsed.
         """
-        if self._session is None:
-            raise RuntimeError("Transport.send() before open()")
+        if self._session is None or self._session.closed:
+            raise ClientClosedError("the client's HTTP session is closed (or was never opened)")
         timeout = (timeouts or self.timeouts).to_aiohttp()
+        # The URL is already percent-encoded (item keys by item_path): parsing it again would
+        # decode %3B to ";" and resolve "%2E%2E" segments, changing what the server sees.
+        url = yarl.URL(request.url, encoded=True)
         try:
             async with self._session.request(
                 request.method,
-                request.url,
+                url,
                 params=list(request.params),
                 headers=dict(request.headers),
                 data=request.body,
@@ -159,6 +165,85 @@ class Transport:
             raise TransportError(
                 f"connection failed: {type(exc).__name__}", method=request.method, path=request.path
             ) from exc
+
+    @contextlib.asynccontextmanager
+    async def stream(
+        self, request: Request, *, timeouts: Timeouts | None = None
+    ) -> AsyncIterator[StreamedResponse]:
+        """
+        Send ``request`` and hand out the response before its body is read.
+
+        The connection is released when the ``async with`` block ends.
+
+        Raises:
+            TransportError: the connection failed (``sent`` says whether it left).
+            RequestTimeoutError: a timeout elapsed.
+        """
+        if self._session is None:
+            raise RuntimeError("Transport.stream() before open()")
+        timeout = (timeouts or self.timeouts).to_aiohttp()
+        try:
+            response = await self._session.request(
+                request.method, request.url, params=list(request.params),
+                headers=dict(request.headers), data=request.body, timeout=timeout,
+                allow_redirects=False,
+            )  # fmt: skip
+        except aiohttp.ClientConnectorError as exc:
+            raise TransportError(
+                f"cannot connect: {type(exc).__name__}", method=request.method,
+                path=request.path, sent=False,
+            ) from exc  # fmt: skip
+        except TimeoutError as exc:
+            raise RequestTimeoutError(
+                "request timed out", method=request.method, path=request.path
+            ) from exc
+        except (aiohttp.ClientError, OSError) as exc:
+            raise TransportError(
+                f"connection failed: {type(exc).__name__}", method=request.method, path=request.path
+            ) from exc
+        try:
+            yield StreamedResponse(response, request)
+        finally:
+            response.release()
+
+
+class StreamedResponse:
+    """
+    A response whose body is read on demand (large downloads). Strictly private: handed out
+    by :meth:`Transport.stream`; errors while reading become :class:`TransportError`.
+    """
+
+    def __init__(self, response: aiohttp.ClientResponse, request: Request) -> None:
+        self.status = response.status
+        self.headers: Mapping[str, str] = _headers(response.headers)
+        self._response = response
+        self._request = request
+
+    async def read(self) -> bytes:
+        """Read the whole (remaining) body."""
+        with _mapped(self._request):
+            return await self._response.read()
+
+    async def iter_chunked(self, size: int) -> AsyncIterator[bytes]:
+        """Yield the body in chunks of at most ``size`` bytes."""
+        with _mapped(self._request):
+            async for chunk in self._response.content.iter_chunked(size):
+                yield chunk
+
+
+@contextlib.contextmanager
+def _mapped(request: Request) -> Iterator[None]:
+    """Translate aiohttp's exceptions while a streamed body is read."""
+    try:
+        yield
+    except TimeoutError as exc:
+        raise RequestTimeoutError(
+            "request timed out", method=request.method, path=request.path
+        ) from exc
+    except (aiohttp.ClientError, OSError) as exc:
+        raise TransportError(
+            f"connection failed: {type(exc).__name__}", method=request.method, path=request.path
+        ) from exc
 
 
 def _headers(headers: CIMultiDictProxy[str]) -> CIMultiDict[str]:

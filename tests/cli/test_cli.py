@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import re
 import stat
 from pathlib import Path
 from typing import Any
@@ -124,9 +125,9 @@ def test_sandbox_export_works_with_no_account(
     manifest = json.loads((out / "manifest.json").read_text())
     assert "complete" == manifest["status"]
     assert 701 == len((out / "accounts.csv").read_text().splitlines())
-    assert {"accounts.csv", "contacts.csv", "manifest.json", "watermarks.json"} == {
-        p.name for p in out.iterdir()
-    }
+    assert {
+        "accounts.csv", "contacts.csv", "manifest.json", "watermarks.json", ".sage-async.lock",
+    } == {p.name for p in out.iterdir()}  # fmt: skip
 
 
 def test_accounting_sandbox_export(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -185,43 +186,125 @@ async def test_invalid_credentials_fail_with_one_clear_line(
     for text in (captured.out, captured.err, manifest_text):
         assert secret not in text
     assert not (tmp_path / "accounts.jsonl").exists()
+    # What to fix, not a --resume that cannot help.
+    assert "--resume" not in captured.err
+    assert "check SAGE_SALES_PUBLIC_KEY and SAGE_SALES_PRIVATE_KEY" in captured.err
+    assert "AuthenticationError" == json.loads(manifest_text)["resources"][0]["error_kind"]
 
 
-def test_progress_line_shows_bar_and_eta_when_the_total_is_known() -> None:
-    """With $total: a bar, records of total and an ETA; without: records and rate only."""
+async def test_refused_accounting_token_says_to_log_in_again(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """invalid_grant: the message says how to get new tokens, and never suggests --resume."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    async with Sandbox(seed=1, accounting_records=20) as sb:
+        creds = sb.accounting_credentials
+        monkeypatch.setenv("SAGE_ACCOUNTING_CLIENT_ID", creds.client_id)
+        monkeypatch.setenv("SAGE_ACCOUNTING_CLIENT_SECRET", creds.client_secret)
+        monkeypatch.setenv("SAGE_ACCOUNTING_REFRESH_TOKEN", "not-a-refresh-token")
+        code = await asyncio.to_thread(
+            main, ["export", "accounting", "stock_items", "--out", str(tmp_path / "out"),
+                   "--base-url", sb.accounting_url, "--token-url", sb.token_url, "--quiet"],
+        )  # fmt: skip
+    assert 1 == code
+    err = capsys.readouterr().err
+    assert "--resume" not in err
+    assert "sage-async login url" in err
+    assert "not-a-refresh-token" not in err
+
+
+def test_resume_with_nothing_to_resume_says_so(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """--resume without a checkpoint tells the user a new export starts."""
+    code = main(["export", "sales", "accounts", "--sandbox", "--records", "30", "--resume",
+                 "--out", str(tmp_path), "--quiet"])  # fmt: skip
+    assert 0 == code
+    assert "nothing to resume" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("api", "name", "expected"),
+    [
+        ("sales", "stock_items", "stock_items is an Accounting resource: sage-async export "
+         "accounting stock_items"),
+        ("accounting", "accounts", "accounts is a Sales Management resource"),
+    ],
+)  # fmt: skip
+def test_a_resource_of_the_other_api_is_named_as_such(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, api: str, name: str, expected: str
+) -> None:
+    """Naming the other API's resource says which API it belongs to (exit 2)."""
+    assert 2 == main(["export", api, name, "--sandbox", "--out", str(tmp_path)])
+    assert expected in capsys.readouterr().err
+
+
+def test_help_shows_defaults_and_promises_no_hidden_flags(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """--help shows the defaults of --concurrency and --rate; secrets come from the environment."""
+    with pytest.raises(SystemExit):
+        main(["export", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "default: sized from the rate and the latency, at most 16" in out
+    assert "default: the plan's, Sales 4, Accounting 200 per minute" in out
+    assert "flags of the same name" not in out
+    assert "secrets are never taken as flags" in out
+    assert 2 == main(["export", "sales", "accounts", "--out", "x", "--private-key", "k"])
+
+
+def test_progress_line_shows_totals_and_eta_when_the_total_is_known() -> None:
+    """With $total: records of total and an ETA; without: records, pages and records/s."""
     known = Progress("stock_items", "stock_items", 400, 2, 10, 2000, elapsed=1.0, session_pages=2)
-    line = describe(known, bar=True)
-    assert "[####................]  20%" in line
+    line = describe(known)
     assert "400/2,000 records" in line
-    assert "2.0 pages/s" in line
+    assert "400 rec/s" in line
     assert "ETA 0:04" in line
     unknown = Progress("accounts", "accounts", 600, 2, None, None, elapsed=2.0, session_pages=2)
-    assert "accounts  600 records  2 pages  1.0 pages/s" == describe(unknown, bar=True)
+    assert "accounts  600 records  2 pages  300 rec/s" == describe(unknown)
+    converting = Progress("accounts", "accounts", 600, 2, None, None, elapsed=2.0, phase="convert")
+    assert describe(converting).startswith("accounts convert  600 records")
+    assert 30 == len(describe(known, width=30))
 
 
-def test_progress_redraws_in_place_on_a_terminal_and_logs_lines_elsewhere() -> None:
-    """A TTY gets carriage-return redraws; a pipe gets plain lines at the interval."""
-    now = [0.0]
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def visible_lines(text: str) -> list[str]:
+    return [ANSI.sub("", part) for part in re.split(r"[\r\n]", text)]
+
+
+@pytest.mark.parametrize("name", ["stock_items", "ledger_account_opening_balances.deleted"])
+def test_progress_at_80_columns_never_writes_a_longer_line(name: str) -> None:
+    """On an 80-column terminal every drawn row fits: nothing scrolls on a refresh."""
     tty = io.StringIO()
-    display = ProgressDisplay(tty, tty=True, clock=lambda: now[0])
-    for step in range(5):
-        now[0] = step * 0.05
-        display(Progress("a", "a", step * 10, step, None, None, elapsed=now[0] + 0.1))
-    display(Progress("a", "a", 50, 5, None, None, elapsed=1.0, done=True))
-    text = tty.getvalue()
-    assert 4 == text.count("\r\x1b[K")  # steps 0, 2, 4 (0.1 s apart) and the final one
-    assert text.endswith("done in 0:01\n")
+    display = ProgressDisplay(tty, tty=True, width=80)
+    for step in range(1, 30):
+        display(Progress(name, name, step * 200, step, 500, 100_000, elapsed=step * 0.5,
+                         session_pages=step))  # fmt: skip
+    display(Progress("accounts", "accounts", 900_000, 3_000, None, None, elapsed=60.0,
+                     session_pages=3_000, done=True))  # fmt: skip
+    display.close()
+    lines = visible_lines(tty.getvalue())
+    assert any(name[:10] in line for line in lines)
+    assert max(len(line) for line in lines) <= 80
+
+
+def test_progress_logs_plain_lines_off_a_terminal() -> None:
+    """A pipe gets plain lines at the interval and when a stream completes, no redraws."""
+    now = [0.0]
     pipe = io.StringIO()
     display = ProgressDisplay(pipe, tty=False, clock=lambda: now[0])
     for step in range(12):
         now[0] = float(step)
-        display(Progress("a", "a", step, step, None, None, elapsed=now[0] + 1))
-    display(Progress("a", "a", 12, 12, None, None, elapsed=12.0, done=True))
+        display(Progress("a", "a", step, step, None, None, elapsed=now[0] + 1, session_pages=step))
+    display(Progress("a", "a", 12, 12, None, None, elapsed=12.0, session_pages=12, done=True))
     lines = pipe.getvalue().splitlines()
     assert ["a  5 records", "a  10 records", "a  12 records"] == [
-        line.split("  ")[0] + "  " + line.split("  ")[1] for line in lines
+        "  ".join(line.split("  ")[:2]) for line in lines
     ]
     assert "\r" not in pipe.getvalue()
+    assert "\x1b" not in pipe.getvalue()
 
 
 async def test_login_url_and_exchange_save_private_tokens(
@@ -236,7 +319,9 @@ async def test_login_url_and_exchange_save_private_tokens(
         argv = ["login", "url", "--redirect-uri", creds.redirect_uri,
                 "--authorize-url", sb.authorize_url, "--state-file", str(state_file)]  # fmt: skip
         assert 0 == main(argv)
-        url = capsys.readouterr().out.strip()
+        printed = capsys.readouterr()
+        url = printed.out.strip()
+        assert f"--state-file {state_file} " in printed.err  # the hint runs as printed
         assert url.startswith(sb.authorize_url)
         assert "code_challenge=" in url
         assert 0o600 == stat.S_IMODE(state_file.stat().st_mode)

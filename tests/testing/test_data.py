@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import aiohttp
 import pytest
 
@@ -123,3 +125,23 @@ def test_unknown_resource_sizes_are_refused() -> None:
     """A records mapping naming no resource is a usage error."""
     with pytest.raises(ValueError, match="unknown resources"):
         Sandbox(sales_records={"nope": 3})
+
+
+def test_accounting_money_is_mostly_json_strings_like_the_live_api() -> None:
+    """Accounting money and quantities are JSON strings ("10.0") most of the time and numbers
+    now and then, as the live API sends them; both decode strictly to Decimal."""
+    sb = Sandbox(seed=3)
+    money = ("cost_price", "quantity_in_stock", "average_cost_price", "last_cost_price")
+    kinds = {"str": 0, "number": 0}
+    converter = Converter(strict=True)
+    for key in sb.ids("accounting", "stock_items")[:60]:
+        record = sb.record("accounting", "stock_items", key)
+        item = converter.structure(record, ACCOUNTING["stock_items"].model)
+        for wire in money:
+            value = record[wire]
+            if value is None:
+                continue
+            kinds["str" if isinstance(value, str) else "number"] += 1
+            assert Decimal(str(value)) == getattr(item, wire)
+    assert kinds["str"] > 4 * kinds["number"] > 0, kinds
+    assert converter.drift.total == 0

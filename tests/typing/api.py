@@ -96,7 +96,7 @@ async def exporter() -> None:
         on_token_refresh=lambda tokens: None,
     ) as client:
         item: StockItem = await client.stock_items.get("abc")
-        price: Decimal | Unset = item.cost_price
+        price: Decimal | Unset | None = item.cost_price  # null on real records too
         records: RecordStream[StockItem] = client.stock_items.iterate(
             updated_or_created_since=datetime(2025, 1, 1, tzinfo=UTC),
             attributes="all",
@@ -131,3 +131,17 @@ def converter() -> DriftReport:
 
 
 version: str = sage_async.__version__
+
+
+async def typed_parameters(acc: AccountingClient) -> None:
+    # Each resource accepts exactly its own list and get parameters.
+    page: Page[StockItem] = await acc.stock_items.list(
+        search="x", updated_or_created_since="2025-01-31T00:00:00Z", attributes="all"
+    )
+    raw: Page[dict[str, object]] = await acc.stock_items.list(raw=True, out_of_stock=True)
+    codes: list[str | Unset | None] = [
+        i.item_code async for i in acc.stock_items.iterate(active=True)
+    ]
+    await acc.currencies.list(out_of_stock=True)  # type: ignore[call-overload]
+    item = await acc.stock_items.get("key", attributes=["item_code"])
+    print(page, raw, item, codes)

@@ -74,6 +74,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SageError as exc:
         stderr_line(str(exc).splitlines()[0])
         return EXIT_PARTIAL
+    except OSError as exc:  # a file the export does not own (a full disk, a vanished mount)
+        reason = exc.strerror or type(exc).__name__
+        stderr_line(f"{exc.filename}: {reason}" if exc.filename else reason)
+        return EXIT_PARTIAL
     except KeyboardInterrupt:
         stderr_line("interrupted; the checkpoint is kept: run again with --resume to continue")
         return EXIT_INTERRUPTED

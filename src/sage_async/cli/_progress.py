@@ -1,9 +1,11 @@
 """
-The progress display of ``sage-async export``: one line per stream on stderr.
+The progress display of ``sage-async`` on stderr, drawn with ``rich.progress``.
 
-On a terminal the line is redrawn in place (at most ten times a second) with a bar and an ETA
-where the API announced a total (Accounting ``$total``); elsewhere (a pipe, a CI log) a plain
-line is printed every few seconds and when a stream completes.
+On a terminal: one live row per stream, fitted to the terminal's width. An Accounting stream
+(its ``$total`` is known after the first page) shows a bar, pages of the total, records/s and
+an ETA; a Sales stream (no total) shows records, pages and records/s. A conversion to CSV or
+Parquet shows as its own phase. Elsewhere (a pipe, a CI log) a plain line per stream every few
+seconds and when it completes, never wider than the width given.
 """
 
 from __future__ import annotations
@@ -12,12 +14,24 @@ import time
 from collections.abc import Callable
 from typing import TextIO
 
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.progress import (
+    Progress as RichProgress,
+)
+
 from sage_async.export import Progress
 
 
 __all__ = ["ProgressDisplay", "describe"]
-
-BAR = 20
 
 
 def _duration(seconds: float) -> str:
@@ -27,35 +41,44 @@ def _duration(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-def describe(progress: Progress, *, bar: bool) -> str:
-    """One line describing ``progress``: records, pages, pages/s, and a bar and ETA if known."""
-    rate = progress.session_pages / progress.elapsed if progress.elapsed > 0 else 0.0
-    parts = [progress.stream]
-    total = progress.pages_total
-    if total and bar:
-        share = min(1.0, progress.pages / total)
-        filled = int(share * BAR)
-        parts.append(f"[{'#' * filled}{'.' * (BAR - filled)}] {share:4.0%}")
+def _rate(progress: Progress) -> float:
+    """Records per second of this session (pages are the same size but the last)."""
+    if progress.elapsed <= 0 or not progress.pages:
+        return 0.0
+    per_page = progress.records / progress.pages
+    return progress.session_pages * per_page / progress.elapsed
+
+
+def describe(progress: Progress, *, width: int = 80) -> str:
+    """
+    One plain line describing ``progress`` (for logs): the stream, its phase, records (of the
+    total when known), pages, records/s, and the ETA or the time it took; cut to ``width``.
+    """
+    parts = [
+        progress.stream if progress.phase == "fetch" else f"{progress.stream} {progress.phase}"
+    ]
     records = f"{progress.records:,} records"
     if progress.records_total is not None:
         records = f"{progress.records:,}/{progress.records_total:,} records"
-    parts += [records, f"{progress.pages:,} pages", f"{rate:,.1f} pages/s"]
+    parts += [records, f"{progress.pages:,} pages", f"{_rate(progress):,.0f} rec/s"]
     if progress.done:
         parts.append(f"done in {_duration(progress.elapsed)}")
-    elif total and rate > 0:
-        parts.append(f"ETA {_duration(max(0, total - progress.pages) / rate)}")
-    return "  ".join(parts)
+    elif progress.pages_total and progress.session_pages and progress.elapsed > 0:
+        pace = progress.session_pages / progress.elapsed
+        parts.append(f"ETA {_duration(max(0, progress.pages_total - progress.pages) / pace)}")
+    line = "  ".join(parts)
+    return line if len(line) <= width else line[: max(1, width - 1)] + "…"
 
 
 class ProgressDisplay:
     """
-    A ``progress`` callback for :func:`sage_async.export.export` that draws on ``stream``.
+    A ``progress`` callback for :func:`sage_async.export.export` drawing on ``stream``.
 
     Args:
         stream: where to draw (stderr).
-        tty: redraw in place; default: whether ``stream`` is a terminal.
-        interval: seconds between two drawings of the same stream (default 0.1 on a terminal,
-            5 elsewhere); a completed stream is always drawn.
+        tty: draw live rows; default: whether ``stream`` is a terminal.
+        width: the width to fit (default: the terminal's, or 80 for logs).
+        interval: seconds between two plain lines of one stream (logs only; default 5).
         clock: monotonic clock (tests inject one).
     """
 
@@ -64,38 +87,82 @@ class ProgressDisplay:
         stream: TextIO,
         *,
         tty: bool | None = None,
-        interval: float | None = None,
+        width: int | None = None,
+        interval: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.stream = stream
         self.tty = stream.isatty() if tty is None else tty
-        self.interval = interval if interval is not None else (0.1 if self.tty else 5.0)
+        self.interval = interval
         self._clock = clock
         self._last: dict[str, float] = {}
-        self._open = False  # a line is drawn without its newline (terminal)
+        self._tasks: dict[str, TaskID] = {}
+        self._rich: RichProgress | None = None
+        self.console = Console(
+            file=stream, width=width, force_terminal=self.tty, stderr=True, highlight=False
+        )
+        self.width = self.console.width if width is None and self.tty else (width or 80)
 
     def __call__(self, progress: Progress) -> None:
-        now = self._clock()
-        last = self._last.get(progress.stream)
-        if not progress.done and last is not None and now - last < self.interval:
-            return
-        if last is None and not progress.done and not self.tty:
-            self._last[progress.stream] = now  # the first line comes after one interval
-            return
-        self._last[progress.stream] = now
-        line = describe(progress, bar=self.tty)
         if self.tty:
-            self.stream.write(f"\r\x1b[K{line}")
-            self._open = not progress.done
-            if progress.done:
-                self.stream.write("\n")
+            self._draw(progress)
         else:
-            self.stream.write(line + "\n")
+            self._log(progress)
+
+    # --- a terminal: rich live rows ------------------------------------------------------------
+
+    def _draw(self, progress: Progress) -> None:
+        if self._rich is None:
+            self._rich = RichProgress(
+                SpinnerColumn(),
+                TextColumn("[bold]{task.description}"),
+                BarColumn(bar_width=None),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[records]}"),
+                TextColumn("{task.fields[rate]}"),
+                TimeElapsedColumn(),
+                TimeRemainingColumn(),
+                console=self.console,
+                transient=False,
+                expand=False,
+            )
+            self._rich.start()
+        key = f"{progress.stream}:{progress.phase}"
+        label = (
+            progress.stream
+            if progress.phase == "fetch"
+            else f"{progress.stream} ({progress.phase})"
+        )
+        records = f"{progress.records:,} rec"
+        rate = f"{_rate(progress):,.0f}/s"
+        task = self._tasks.get(key)
+        if task is None:
+            task = self._rich.add_task(label, total=None, records=records, rate=rate)
+            self._tasks[key] = task
+        # Sales announces no total: the bar pulses and the count is pages; Accounting fills it.
+        self._rich.update(
+            task, completed=progress.pages, total=progress.pages_total, records=records, rate=rate
+        )
+        if progress.done:
+            self._rich.update(task, total=progress.pages, completed=progress.pages)
+            self._rich.stop_task(task)
+
+    # --- logs: plain lines -----------------------------------------------------------------------
+
+    def _log(self, progress: Progress) -> None:
+        now = self._clock()
+        key = f"{progress.stream}:{progress.phase}"
+        last = self._last.get(key)
+        if not progress.done and (last is None or now - last < self.interval):
+            if last is None:
+                self._last[key] = now  # the first line comes after one interval
+            return
+        self._last[key] = now
+        self.stream.write(describe(progress, width=self.width) + "\n")
         self.stream.flush()
 
     def close(self) -> None:
-        """End a line left open (an interrupted stream) so that messages start on their own."""
-        if self._open:
-            self.stream.write("\n")
-            self.stream.flush()
-            self._open = False
+        """Stop the live display, leaving its last state on screen."""
+        if self._rich is not None:
+            self._rich.stop()
+            self._rich = None

@@ -9,11 +9,13 @@ descriptions) and https://developer.sage.com/accounting/guides/efficiencies/pagi
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Final, Literal
 
 from sage_async._errors import InvalidParameterError
+from sage_async._resource_spec import Param
 
 
 MAX_ITEMS_PER_PAGE: Final = 200
@@ -200,3 +202,154 @@ def _sort(value: object) -> str:
     raise InvalidParameterError(
         f"sort must be (attribute, 'asc' | 'desc') or a str, not {type(value).__name__}"
     )
+
+
+def render_params(
+    given: Mapping[str, object],
+    allowed: Sequence[str],
+    kinds: Mapping[str, Param],
+    *,
+    place: str,
+) -> dict[str, str]:
+    """
+    Check and render the keyword parameters of one Accounting call against its spec.
+
+    Every name must be one the operation declares (``allowed``); each value is checked and
+    rendered by the parameter's kind (:class:`~sage_async._resource_spec.Param`). ``None``
+    leaves a parameter out.
+
+    Args:
+        given: the keyword arguments as the caller passed them.
+        allowed: the parameter names the operation accepts.
+        kinds: the type of each parameter, by name.
+        place: how the call is named in messages (``"stock_items.list()"``).
+
+    Returns:
+        The query parameters as strings, in the order given.
+
+    Raises:
+        InvalidParameterError: an unknown name (with the close ones as a hint), a value of the
+            wrong type or format, or ``to_date`` before ``from_date``.
+    """
+    unknown = [name for name in given if name not in allowed]
+    if unknown:
+        name = unknown[0]
+        close = difflib.get_close_matches(name, allowed, n=2)
+        hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
+        accepted = ", ".join(n for n in allowed if n not in ("page", "items_per_page")) or "none"
+        raise InvalidParameterError(
+            f"{place} got an unexpected keyword argument {name!r}{hint} (it accepts: {accepted})"
+        )
+    params: dict[str, str] = {}
+    for name, value in given.items():
+        if value is None:
+            continue
+        kind = kinds.get(name)
+        params[name] = _render(name, value, kind or Param(name))
+    if "from_date" in params and "to_date" in params and params["to_date"] < params["from_date"]:
+        raise InvalidParameterError(
+            f"to_date {params['to_date']} is before from_date {params['from_date']}"
+        )
+    return params
+
+
+def _render(name: str, value: object, param: Param) -> str:
+    kind = param.kind
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise InvalidParameterError(f"{name} must be a bool, not {type(value).__name__}")
+        return "true" if value else "false"
+    if kind == "int":
+        return str(_integer(name, value, 1 if name == "page" else 0, _LIMITS.get(name)))
+    if kind == "datetime":
+        return _since(name, _instant(name, value))
+    if kind == "date":
+        return _date(name, _day(name, value))
+    if kind == "attributes":
+        if isinstance(value, str) and value != "all":
+            value = [part.strip() for part in value.split(",")]  # the documented comma form
+        return _attributes(value)
+    if kind == "sort":
+        return _sort(value)
+    if kind == "enum":
+        if value not in param.choices:
+            raise InvalidParameterError(
+                f"{name} must be one of {', '.join(param.choices)}, not {value!r}"
+            )
+        return str(value)
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise InvalidParameterError(f"{name} must be a str, not {type(value).__name__}")
+    return _text(name, str(value))
+
+
+_LIMITS: Final = {"items_per_page": MAX_ITEMS_PER_PAGE}
+# The API documents dates with an offset and no time (YYYY-MM-DDT+hh:mm) besides date-times.
+_DATE_WITH_OFFSET: Final = re.compile(r"(\d{4}-\d{2}-\d{2})T?([+-]\d{2}:\d{2}|Z)")
+
+
+def _instant(name: str, value: object) -> dt.datetime | dt.date:
+    """A datetime parameter: an aware datetime, a date, or ISO-8601 text of either."""
+    if not isinstance(value, str):
+        return value  # type: ignore[return-value]  # _since checks the type
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            return dt.date.fromisoformat(text)
+        match = _DATE_WITH_OFFSET.fullmatch(text)
+        if match:
+            day, offset = match.groups()
+            text = f"{day}T00:00:00{offset}"
+        parsed = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidParameterError(
+            f"{name} must be an ISO-8601 date or date-time such as 2025-01-31T12:00:00+00:00, "
+            f"not {value!r}"
+        ) from None
+    if parsed.tzinfo is None:
+        raise InvalidParameterError(
+            f"{name} {value!r} has no UTC offset; add one (e.g. +00:00 or Z)"
+        )
+    return parsed
+
+
+def _day(name: str, value: object) -> object:
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise InvalidParameterError(
+                f"{name} must be a date such as 2025-01-31, not {value!r}"
+            ) from None
+    return value
+
+
+def render_open_params(given: Mapping[str, object], place: str) -> dict[str, str]:
+    """
+    Render the parameters of a call on a path the spec does not model (``client.collection``).
+
+    Names are passed through; values are rendered by their Python type: booleans as
+    ``true``/``false``, aware datetimes and dates in the API's formats, lists comma-joined,
+    ``None`` left out.
+
+    Raises:
+        InvalidParameterError: a value of a type no query parameter can carry.
+    """
+    params: dict[str, str] = {}
+    for name, value in given.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            params[name] = "true" if value else "false"
+        elif isinstance(value, dt.datetime):
+            params[name] = _since(name, value)
+        elif isinstance(value, dt.date):
+            params[name] = _date(name, value)
+        elif isinstance(value, str | int | float):
+            params[name] = _text(name, str(value))
+        elif isinstance(value, Sequence):
+            params[name] = _attributes(list(value))
+        else:
+            raise InvalidParameterError(
+                f"{place}: parameter {name} cannot be a {type(value).__name__}"
+            )
+    return params

@@ -14,8 +14,13 @@ Kinds:
 - ``html_502``: a 502 with an HTML page, as a gateway sends.
 - ``reset``: send the status line, headers and half of the body, then cut the connection.
 - ``truncate``: a complete HTTP response whose JSON body is cut in half.
+- ``empty_body``: a complete HTTP response with the handler's status and an empty body.
 - ``slow_body``: the body in chunks of ``chunk_size`` bytes, ``delay`` seconds apart.
 - ``expire_tokens``: invalidate every live token just before the request is authenticated.
+
+``burst`` makes a fault with ``every`` fire on the last ``burst`` of every ``every`` matching
+requests (``every=25, burst=3``: the 23rd, 24th and 25th, then the 48th...): tokens invalidated
+three times in a row, so a request re-sent with a brand new token can meet a 401 again.
 
 Rate limits (:meth:`FaultInjector.rate_limit`) count requests per second and/or per minute per
 tenant (Sales credential, Accounting business) and answer 429 with ``Retry-After`` (whole
@@ -44,11 +49,12 @@ FaultKind = Literal[
     "html_502",
     "reset",
     "truncate",
+    "empty_body",
     "slow_body",
     "expire_tokens",
 ]
 RESPONSE_KINDS = frozenset({"error_900", "status", "html_502"})
-BODY_KINDS = frozenset({"reset", "truncate", "slow_body"})
+BODY_KINDS = frozenset({"reset", "truncate", "empty_body", "slow_body"})
 
 
 @attrs.define(eq=False)
@@ -63,6 +69,7 @@ class Fault:
         method: the HTTP method to match, or ``None`` for all.
         path: a glob on the path relative to the API base.
         every: fire on every Nth matching request (1 = each).
+        burst: with ``every``, fire on the last ``burst`` requests of each ``every``.
         probability: fire with this probability instead (seeded).
         times: fire at most this many times (``None``: unlimited).
         status: the HTTP status of a ``status`` fault.
@@ -79,6 +86,7 @@ class Fault:
     method: str | None = None
     path: str = "*"
     every: int = 1
+    burst: int = 1
     probability: float | None = None
     times: int | None = None
     status: int = 503
@@ -106,7 +114,8 @@ class Fault:
         if self.probability is not None:
             fire = rng.random() < self.probability
         else:
-            fire = self.seen % max(1, self.every) == 0
+            every = max(1, self.every)
+            fire = (self.seen - 1) % every >= every - max(1, self.burst)
         if fire:
             self.fired += 1
         return fire
@@ -199,12 +208,21 @@ class FaultInjector:
         """Send a complete response whose JSON body is cut in half."""
         return self.add("truncate", **scope)
 
+    def empty_body(self, **scope: object) -> Fault:
+        """Answer with the handler's status (200...) and headers but an empty body."""
+        return self.add("empty_body", **scope)
+
     def slow_body(self, delay: float, *, chunk_size: int = 1024, **scope: object) -> Fault:
         """Send the body in ``chunk_size`` chunks, ``delay`` seconds apart."""
         return self.add("slow_body", delay=delay, chunk_size=chunk_size, **scope)
 
     def expire_tokens(self, **scope: object) -> Fault:
-        """Invalidate every live token when a matching request arrives (default: next one)."""
+        """
+        Invalidate every live token when a matching request arrives (default: next one).
+
+        ``every=25, burst=3, times=None`` invalidates them on three requests in a row out of
+        every 25, for as long as the fault is registered.
+        """
         scope.setdefault("times", 1)
         return self.add("expire_tokens", **scope)
 

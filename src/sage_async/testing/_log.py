@@ -51,12 +51,14 @@ class LogEntry:
         time: when the request arrived (sandbox clock).
         api: ``"sales"``, ``"accounting"``, ``"legacy"``, ``"oauth"`` or ``"other"``.
         method: the HTTP method.
-        path: the path relative to the API base (``/accounts/3``; full path for ``other``).
+        path: the path relative to the API base (``/accounts/3``; full path for ``other``),
+            percent-decoded as the routes see it.
         query: the query parameters, secrets redacted.
         status: the HTTP status sent (0 when the connection was cut before a status).
         tenant: the credential label (Sales) or business id (Accounting), if authenticated.
         fault: the kind of the injected fault that shaped the answer, if any.
         duration: seconds spent answering.
+        raw_path: ``path`` as it came over the wire, percent-encoding kept (``/accounts/1%3B2``).
     """
 
     time: datetime
@@ -68,6 +70,7 @@ class LogEntry:
     tenant: str | None = None
     fault: str | None = None
     duration: float = 0.0
+    raw_path: str = ""
 
 
 class RequestLog:

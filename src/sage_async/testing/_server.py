@@ -14,7 +14,8 @@ Every request passes one middleware, in this order:
    403 ``AuthorizationFailure``. The business is echoed in the ``X-Business`` response header;
 4. the tenant's rate limit (429 with ``Retry-After``);
 5. a response fault (900, a 5xx status, an HTML 502) replaces the handler; otherwise the route
-   handler answers, and a body fault (reset, truncated JSON, slow body) reshapes its body;
+   handler answers, and a body fault (reset, truncated JSON, empty body, slow body) reshapes
+   its body;
 6. one :class:`~sage_async.testing.LogEntry` is written.
 """
 
@@ -137,6 +138,8 @@ async def _reshape(request: web.Request, resp: web.Response, fault: Fault) -> we
         return web.Response(
             body=body[: max(1, len(body) // 2)], status=resp.status, headers=headers
         )
+    if fault.kind == "empty_body":
+        return web.Response(body=b"", status=resp.status, headers=headers)
     stream = web.StreamResponse(status=resp.status, headers=headers)
     if fault.kind == "reset":
         stream.content_length = len(body)
@@ -208,6 +211,7 @@ async def middleware(request: web.Request, handler: Handler) -> web.StreamRespon
                 tenant=request.get(TENANT),
                 fault=applied,
                 duration=time.monotonic() - started,
+                raw_path=classify(request.raw_path.split("?", 1)[0])[1],
             )
         )
 

@@ -57,9 +57,13 @@ def pytest_pycollect_makeitem(
     Runs before pytest-asyncio turns coroutine functions into its own items, so that in strict
     mode (pytest-asyncio's default) a test using the fixture needs no marker of its own.
     """
-    if inspect.iscoroutinefunction(obj) and "sage_sandbox" in _parameters(obj):
-        if not any(m.name == "asyncio" for m in getattr(obj, "pytestmark", ())):
-            pytest.mark.asyncio(obj)
+    marks = getattr(obj, "pytestmark", ())
+    if (
+        inspect.iscoroutinefunction(obj)
+        and "sage_sandbox" in _parameters(obj)
+        and not any(m.name == "asyncio" for m in marks)
+    ):
+        pytest.mark.asyncio(obj)
     yield
 
 

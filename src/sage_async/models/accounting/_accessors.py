@@ -4,12 +4,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Never
+from typing import TYPE_CHECKING, Any
 
-from sage_async._accounting_resource import AccountingResource
 
-from . import _models
-
+if TYPE_CHECKING:
+    from . import _typed
 
 __all__ = ["AccountingResources"]
 
@@ -24,733 +23,531 @@ class AccountingResources:
         def _resource(self, name: str) -> Any: ...
 
     @property
-    def address_regions(self) -> AccountingResource[_models.AddressRegion, Never]:
+    def address_regions(self) -> _typed.AddressRegions:
         """``/address_regions``: list, get."""
-        resource: AccountingResource[_models.AddressRegion, Never] = self._resource(
-            "address_regions"
-        )
+        resource: _typed.AddressRegions = self._resource("address_regions")
         return resource
 
     @property
-    def address_types(self) -> AccountingResource[_models.AddressType, Never]:
+    def address_types(self) -> _typed.AddressTypes:
         """``/address_types``: list, get."""
-        resource: AccountingResource[_models.AddressType, Never] = self._resource("address_types")
+        resource: _typed.AddressTypes = self._resource("address_types")
         return resource
 
     @property
-    def addresses(self) -> AccountingResource[_models.Address, _models.AddressWrite]:
+    def addresses(self) -> _typed.Addresses:
         """``/addresses``: list, get, create, update, delete."""
-        resource: AccountingResource[_models.Address, _models.AddressWrite] = self._resource(
-            "addresses"
-        )
+        resource: _typed.Addresses = self._resource("addresses")
         return resource
 
     @property
-    def analysis_type_categories(
-        self,
-    ) -> AccountingResource[_models.AnalysisTypeCategory, _models.AnalysisTypeCategoryWrite]:
+    def analysis_type_categories(self) -> _typed.AnalysisTypeCategories:
         """``/analysis_type_categories``: list, get, create, update, delete."""
-        resource: AccountingResource[
-            _models.AnalysisTypeCategory, _models.AnalysisTypeCategoryWrite
-        ] = self._resource("analysis_type_categories")
+        resource: _typed.AnalysisTypeCategories = self._resource("analysis_type_categories")
         return resource
 
     @property
-    def analysis_types(self) -> AccountingResource[_models.AnalysisType, _models.AnalysisTypeWrite]:
+    def analysis_types(self) -> _typed.AnalysisTypes:
         """``/analysis_types``: list, get, update."""
-        resource: AccountingResource[_models.AnalysisType, _models.AnalysisTypeWrite] = (
-            self._resource("analysis_types")
-        )
+        resource: _typed.AnalysisTypes = self._resource("analysis_types")
         return resource
 
     @property
-    def artefact_statuses(self) -> AccountingResource[_models.ArtefactStatus, Never]:
+    def artefact_statuses(self) -> _typed.ArtefactStatuses:
         """``/artefact_statuses``: list, get."""
-        resource: AccountingResource[_models.ArtefactStatus, Never] = self._resource(
-            "artefact_statuses"
-        )
+        resource: _typed.ArtefactStatuses = self._resource("artefact_statuses")
         return resource
 
     @property
-    def attachment_context_types(self) -> AccountingResource[_models.AttachmentContextType, Never]:
+    def attachment_context_types(self) -> _typed.AttachmentContextTypes:
         """``/attachment_context_types``: list, get."""
-        resource: AccountingResource[_models.AttachmentContextType, Never] = self._resource(
-            "attachment_context_types"
-        )
+        resource: _typed.AttachmentContextTypes = self._resource("attachment_context_types")
         return resource
 
     @property
-    def attachments(self) -> AccountingResource[_models.Attachment, _models.AttachmentWrite]:
+    def attachments(self) -> _typed.Attachments:
         """``/attachments``: list, get, create, update, delete."""
-        resource: AccountingResource[_models.Attachment, _models.AttachmentWrite] = self._resource(
-            "attachments"
-        )
+        resource: _typed.Attachments = self._resource("attachments")
         return resource
 
     @property
-    def bank_account_types(self) -> AccountingResource[_models.BankAccountType, Never]:
+    def bank_account_types(self) -> _typed.BankAccountTypes:
         """``/bank_account_types``: list, get."""
-        resource: AccountingResource[_models.BankAccountType, Never] = self._resource(
-            "bank_account_types"
-        )
+        resource: _typed.BankAccountTypes = self._resource("bank_account_types")
         return resource
 
     @property
-    def bank_accounts(self) -> AccountingResource[_models.BankAccount, _models.BankAccountWrite]:
+    def bank_accounts(self) -> _typed.BankAccounts:
         """``/bank_accounts``: list, get, create, update, delete."""
-        resource: AccountingResource[_models.BankAccount, _models.BankAccountWrite] = (
-            self._resource("bank_accounts")
-        )
+        resource: _typed.BankAccounts = self._resource("bank_accounts")
         return resource
 
     @property
-    def bank_deposits(self) -> AccountingResource[_models.BankDeposit, _models.BankDepositWrite]:
+    def bank_deposits(self) -> _typed.BankDeposits:
         """``/bank_deposits``: list, get, create, delete."""
-        resource: AccountingResource[_models.BankDeposit, _models.BankDepositWrite] = (
-            self._resource("bank_deposits")
-        )
+        resource: _typed.BankDeposits = self._resource("bank_deposits")
         return resource
 
     @property
-    def bank_opening_balances(
-        self,
-    ) -> AccountingResource[_models.BankOpeningBalance, _models.BankOpeningBalanceWrite]:
+    def bank_opening_balances(self) -> _typed.BankOpeningBalances:
         """``/bank_opening_balances``: list, get, create, update, delete."""
-        resource: AccountingResource[
-            _models.BankOpeningBalance, _models.BankOpeningBalanceWrite
-        ] = self._resource("bank_opening_balances")
+        resource: _typed.BankOpeningBalances = self._resource("bank_opening_balances")
         return resource
 
     @property
-    def bank_reconciliations(
-        self,
-    ) -> AccountingResource[_models.BankReconciliation, _models.BankReconciliationWrite]:
+    def bank_reconciliations(self) -> _typed.BankReconciliations:
         """``/bank_reconciliations``: list, get, create, update."""
-        resource: AccountingResource[
-            _models.BankReconciliation, _models.BankReconciliationWrite
-        ] = self._resource("bank_reconciliations")
+        resource: _typed.BankReconciliations = self._resource("bank_reconciliations")
         return resource
 
     @property
-    def bank_transfers(self) -> AccountingResource[_models.BankTransfer, _models.BankTransferWrite]:
+    def bank_transfers(self) -> _typed.BankTransfers:
         """``/bank_transfers``: list, get, create, update, delete."""
-        resource: AccountingResource[_models.BankTransfer, _models.BankTransferWrite] = (
-            self._resource("bank_transfers")
-        )
+        resource: _typed.BankTransfers = self._resource("bank_transfers")
         return resource
 
     @property
-    def business_activity_types(self) -> AccountingResource[_models.BusinessActivityType, Never]:
+    def business_activity_types(self) -> _typed.BusinessActivityTypes:
         """``/business_activity_types``: list, get."""
-        resource: AccountingResource[_models.BusinessActivityType, Never] = self._resource(
-            "business_activity_types"
-        )
+        resource: _typed.BusinessActivityTypes = self._resource("business_activity_types")
         return resource
 
     @property
-    def business_exchange_rates(
-        self,
-    ) -> AccountingResource[_models.BusinessExchangeRate, _models.BusinessExchangeRateWrite]:
+    def business_exchange_rates(self) -> _typed.BusinessExchangeRates:
         """``/business_exchange_rates``: list, get, create, update, delete."""
-        resource: AccountingResource[
-            _models.BusinessExchangeRate, _models.BusinessExchangeRateWrite
-        ] = self._resource("business_exchange_rates")
+        resource: _typed.BusinessExchangeRates = self._resource("business_exchange_rates")
         return resource
 
     @property
-    def business_settings(
-        self,
-    ) -> AccountingResource[_models.BusinessSettings, _models.BusinessSettingsWrite]:
+    def business_settings(self) -> _typed.BusinessSettings:
         """``/business_settings``: get, update."""
-        resource: AccountingResource[_models.BusinessSettings, _models.BusinessSettingsWrite] = (
-            self._resource("business_settings")
-        )
+        resource: _typed.BusinessSettings = self._resource("business_settings")
         return resource
 
     @property
-    def business_types(self) -> AccountingResource[_models.BusinessType, Never]:
+    def business_types(self) -> _typed.BusinessTypes:
         """``/business_types``: list, get."""
-        resource: AccountingResource[_models.BusinessType, Never] = self._resource("business_types")
+        resource: _typed.BusinessTypes = self._resource("business_types")
         return resource
 
     @property
-    def businesses(self) -> AccountingResource[_models.Business, _models.BusinessWrite]:
+    def businesses(self) -> _typed.Businesses:
         """``/businesses``: list, get, update."""
-        resource: AccountingResource[_models.Business, _models.BusinessWrite] = self._resource(
-            "businesses"
-        )
+        resource: _typed.Businesses = self._resource("businesses")
         return resource
 
     @property
-    def catalog_item_types(self) -> AccountingResource[_models.CatalogItemType, Never]:
+    def catalog_item_types(self) -> _typed.CatalogItemTypes:
         """``/catalog_item_types``: list, get."""
-        resource: AccountingResource[_models.CatalogItemType, Never] = self._resource(
-            "catalog_item_types"
-        )
+        resource: _typed.CatalogItemTypes = self._resource("catalog_item_types")
         return resource
 
     @property
-    def cis_settings(self) -> AccountingResource[_models.CisSettings, _models.CisSettingsWrite]:
+    def cis_settings(self) -> _typed.CisSettings:
         """``/cis_settings``: get, update."""
-        resource: AccountingResource[_models.CisSettings, _models.CisSettingsWrite] = (
-            self._resource("cis_settings")
-        )
+        resource: _typed.CisSettings = self._resource("cis_settings")
         return resource
 
     @property
-    def coa_accounts(self) -> AccountingResource[_models.CoaAccount, Never]:
+    def coa_accounts(self) -> _typed.CoaAccounts:
         """``/coa_accounts``: list, get."""
-        resource: AccountingResource[_models.CoaAccount, Never] = self._resource("coa_accounts")
+        resource: _typed.CoaAccounts = self._resource("coa_accounts")
         return resource
 
     @property
-    def coa_templates(self) -> AccountingResource[_models.CoaTemplate, Never]:
+    def coa_templates(self) -> _typed.CoaTemplates:
         """``/coa_templates``: list, get."""
-        resource: AccountingResource[_models.CoaTemplate, Never] = self._resource("coa_templates")
+        resource: _typed.CoaTemplates = self._resource("coa_templates")
         return resource
 
     @property
-    def contact_allocations(
-        self,
-    ) -> AccountingResource[_models.ContactAllocation, _models.ContactAllocationWrite]:
+    def contact_allocations(self) -> _typed.ContactAllocations:
         """``/contact_allocations``: list, get, create, update, delete."""
-        resource: AccountingResource[_models.ContactAllocation, _models.ContactAllocationWrite] = (
-            self._resource("contact_allocations")
-        )
+        resource: _typed.ContactAllocations = self._resource("contact_allocations")
         return resource
 
     @property
-    def contact_opening_balance_types(
-        self,
-    ) -> AccountingResource[_models.ContactOpeningBalanceType, Never]:
+    def contact_opening_balance_types(self) -> _typed.ContactOpeningBalanceTypes:
         """``/contact_opening_balance_types``: list, get."""
-        resource: AccountingResource[_models.ContactOpeningBalanceType, Never] = self._resource(
+        resource: _typed.ContactOpeningBalanceTypes = self._resource(
             "contact_opening_balance_types"
         )
         return resource
 
     @property
-    def contact_opening_balances(
-        self,
-    ) -> AccountingResource[_models.ContactOpeningBalance, _models.ContactOpeningBalanceWrite]:
+    def contact_opening_balances(self) -> _typed.ContactOpeningBalances:
         """``/contact_opening_balances``: list, get, create, update, delete."""
-        resource: AccountingResource[
-            _models.ContactOpeningBalance, _models.ContactOpeningBalanceWrite
-        ] = self._resource("contact_opening_balances")
+        resource: _typed.ContactOpeningBalances = self._resource("contact_opening_balances")
         return resource
 
     @property
-    def contact_payments(
-        self,
-    ) -> AccountingResource[_models.ContactPayment, _models.ContactPaymentWrite]:
+    def contact_payments(self) -> _typed.ContactPayments:
         """``/contact_payments``: list, get, create, update, delete."""
-        resource: AccountingResource[_models.ContactPayment, _models.ContactPaymentWrite] = (
-            self._resource("contact_payments")
-        )
+        resource: _typed.ContactPayments = self._resource("contact_payments")
         return resource
 
     @property
-    def contact_person_types(self) -> AccountingResource[_models.ContactPersonType, Never]:
+    def contact_person_types(self) -> _typed.ContactPersonTypes:
         """``/contact_person_types``: list, get."""
-        resource: AccountingResource[_models.ContactPersonType, Never] = self._resource(
-            "contact_person_types"
-        )
+        resource: _typed.ContactPersonTypes = self._resource("contact_person_types")
         return resource
 
     @property
-    def contact_persons(
-        self,
-    ) -> AccountingResource[_models.ContactPerson, _models.ContactPersonWrite]:
+    def contact_persons(self) -> _typed.ContactPersons:
         """``/contact_persons``: list, get, create, update, delete."""
-        resource: AccountingResource[_models.ContactPerson, _models.ContactPersonWrite] = (
-            self._resource("contact_persons")
-        )
+        resource: _typed.ContactPersons = self._resource("contact_persons")
         return resource
 
     @property
-    def contact_types(self) -> AccountingResource[_models.ContactType, Never]:
+    def contact_types(self) -> _typed.ContactTypes:
         """``/contact_types``: list, get."""
-        resource: AccountingResource[_models.ContactType, Never] = self._resource("contact_types")
+        resource: _typed.ContactTypes = self._resource("contact_types")
         return resource
 
     @property
-    def contacts(self) -> AccountingResource[_models.Contact, _models.ContactWrite]:
+    def contacts(self) -> _typed.Contacts:
         """``/contacts``: list, get, create, update, delete."""
-        resource: AccountingResource[_models.Contact, _models.ContactWrite] = self._resource(
-            "contacts"
-        )
+        resource: _typed.Contacts = self._resource("contacts")
         return resource
 
     @property
-    def corrective_reason_codes(self) -> AccountingResource[_models.CorrectiveReasonCode, Never]:
+    def corrective_reason_codes(self) -> _typed.CorrectiveReasonCodes:
         """``/corrective_reason_codes``: list, get."""
-        resource: AccountingResource[_models.CorrectiveReasonCode, Never] = self._resource(
-            "corrective_reason_codes"
-        )
+        resource: _typed.CorrectiveReasonCodes = self._resource("corrective_reason_codes")
         return resource
 
     @property
-    def countries(self) -> AccountingResource[_models.Country, Never]:
+    def countries(self) -> _typed.Countries:
         """``/countries``: list, get."""
-        resource: AccountingResource[_models.Country, Never] = self._resource("countries")
+        resource: _typed.Countries = self._resource("countries")
         return resource
 
     @property
-    def countries_of_registration(self) -> AccountingResource[_models.CountryOfRegistration, Never]:
+    def countries_of_registration(self) -> _typed.CountriesOfRegistration:
         """``/countries_of_registration``: list, get."""
-        resource: AccountingResource[_models.CountryOfRegistration, Never] = self._resource(
-            "countries_of_registration"
-        )
+        resource: _typed.CountriesOfRegistration = self._resource("countries_of_registration")
         return resource
 
     @property
-    def country_groups(self) -> AccountingResource[_models.CountryGroup, Never]:
+    def country_groups(self) -> _typed.CountryGroups:
         """``/country_groups``: list, get."""
-        resource: AccountingResource[_models.CountryGroup, Never] = self._resource("country_groups")
+        resource: _typed.CountryGroups = self._resource("country_groups")
         return resource
 
     @property
-    def currencies(self) -> AccountingResource[_models.Currency, Never]:
+    def currencies(self) -> _typed.Currencies:
         """``/currencies``: list, get."""
-        resource: AccountingResource[_models.Currency, Never] = self._resource("currencies")
+        resource: _typed.Currencies = self._resource("currencies")
         return resource
 
     @property
-    def datev_settings(
-        self,
-    ) -> AccountingResource[_models.DatevSettings, _models.DatevSettingsWrite]:
+    def datev_settings(self) -> _typed.DatevSettings:
         """``/datev_settings``: get, update."""
-        resource: AccountingResource[_models.DatevSettings, _models.DatevSettingsWrite] = (
-            self._resource("datev_settings")
-        )
+        resource: _typed.DatevSettings = self._resource("datev_settings")
         return resource
 
     @property
-    def email_settings(
-        self,
-    ) -> AccountingResource[_models.EmailSettings, _models.EmailSettingsWrite]:
+    def email_settings(self) -> _typed.EmailSettings:
         """``/email_settings``: get, update."""
-        resource: AccountingResource[_models.EmailSettings, _models.EmailSettingsWrite] = (
-            self._resource("email_settings")
-        )
+        resource: _typed.EmailSettings = self._resource("email_settings")
         return resource
 
     @property
-    def eu_goods_services_types(self) -> AccountingResource[_models.EuGoodsServicesType, Never]:
+    def eu_goods_services_types(self) -> _typed.EuGoodsServicesTypes:
         """``/eu_goods_services_types``: list, get."""
-        resource: AccountingResource[_models.EuGoodsServicesType, Never] = self._resource(
-            "eu_goods_services_types"
-        )
+        resource: _typed.EuGoodsServicesTypes = self._resource("eu_goods_services_types")
         return resource
 
     @property
-    def eu_sales_descriptions(self) -> AccountingResource[_models.EuSalesDescription, Never]:
+    def eu_sales_descriptions(self) -> _typed.EuSalesDescriptions:
         """``/eu_sales_descriptions``: list, get."""
-        resource: AccountingResource[_models.EuSalesDescription, Never] = self._resource(
-            "eu_sales_descriptions"
-        )
+        resource: _typed.EuSalesDescriptions = self._resource("eu_sales_descriptions")
         return resource
 
     @property
-    def exchange_rates(self) -> AccountingResource[_models.ExchangeRate, Never]:
+    def exchange_rates(self) -> _typed.ExchangeRates:
         """``/exchange_rates``: list, get."""
-        resource: AccountingResource[_models.ExchangeRate, Never] = self._resource("exchange_rates")
+        resource: _typed.ExchangeRates = self._resource("exchange_rates")
         return resource
 
     @property
-    def financial_settings(
-        self,
-    ) -> AccountingResource[_models.FinancialSettings, _models.FinancialSettingsWrite]:
+    def financial_settings(self) -> _typed.FinancialSettings:
         """``/financial_settings``: get, update."""
-        resource: AccountingResource[_models.FinancialSettings, _models.FinancialSettingsWrite] = (
-            self._resource("financial_settings")
-        )
+        resource: _typed.FinancialSettings = self._resource("financial_settings")
         return resource
 
     @property
-    def hosted_artefact_payment_settings(
-        self,
-    ) -> AccountingResource[
-        _models.HostedArtefactPaymentSetting, _models.HostedArtefactPaymentSettingWrite
-    ]:
+    def hosted_artefact_payment_settings(self) -> _typed.HostedArtefactPaymentSettings:
         """``/hosted_artefact_payment_settings``: list, get, create, delete."""
-        resource: AccountingResource[
-            _models.HostedArtefactPaymentSetting, _models.HostedArtefactPaymentSettingWrite
-        ] = self._resource("hosted_artefact_payment_settings")
+        resource: _typed.HostedArtefactPaymentSettings = self._resource(
+            "hosted_artefact_payment_settings"
+        )
         return resource
 
     @property
-    def invoice_settings(
-        self,
-    ) -> AccountingResource[_models.InvoiceSettings, _models.InvoiceSettingsWrite]:
+    def invoice_settings(self) -> _typed.InvoiceSettings:
         """``/invoice_settings``: get, update."""
-        resource: AccountingResource[_models.InvoiceSettings, _models.InvoiceSettingsWrite] = (
-            self._resource("invoice_settings")
-        )
+        resource: _typed.InvoiceSettings = self._resource("invoice_settings")
         return resource
 
     @property
-    def journal_code_types(self) -> AccountingResource[_models.JournalCodeType, Never]:
+    def journal_code_types(self) -> _typed.JournalCodeTypes:
         """``/journal_code_types``: list, get."""
-        resource: AccountingResource[_models.JournalCodeType, Never] = self._resource(
-            "journal_code_types"
-        )
+        resource: _typed.JournalCodeTypes = self._resource("journal_code_types")
         return resource
 
     @property
-    def journal_codes(self) -> AccountingResource[_models.JournalCode, _models.JournalCodeWrite]:
+    def journal_codes(self) -> _typed.JournalCodes:
         """``/journal_codes``: list, get, create, update, delete."""
-        resource: AccountingResource[_models.JournalCode, _models.JournalCodeWrite] = (
-            self._resource("journal_codes")
-        )
+        resource: _typed.JournalCodes = self._resource("journal_codes")
         return resource
 
     @property
-    def journals(self) -> AccountingResource[_models.Journal, _models.JournalWrite]:
+    def journals(self) -> _typed.Journals:
         """``/journals``: list, get, create, delete."""
-        resource: AccountingResource[_models.Journal, _models.JournalWrite] = self._resource(
-            "journals"
-        )
+        resource: _typed.Journals = self._resource("journals")
         return resource
 
     @property
-    def ledger_account_classifications(
-        self,
-    ) -> AccountingResource[_models.LedgerAccountClassification, Never]:
+    def ledger_account_classifications(self) -> _typed.LedgerAccountClassifications:
         """``/ledger_account_classifications``: list, get."""
-        resource: AccountingResource[_models.LedgerAccountClassification, Never] = self._resource(
+        resource: _typed.LedgerAccountClassifications = self._resource(
             "ledger_account_classifications"
         )
         return resource
 
     @property
-    def ledger_account_opening_balances(
-        self,
-    ) -> AccountingResource[
-        _models.LedgerAccountOpeningBalance, _models.LedgerAccountOpeningBalanceWrite
-    ]:
+    def ledger_account_opening_balances(self) -> _typed.LedgerAccountOpeningBalances:
         """``/ledger_account_opening_balances``: list, get, create, update, delete."""
-        resource: AccountingResource[
-            _models.LedgerAccountOpeningBalance, _models.LedgerAccountOpeningBalanceWrite
-        ] = self._resource("ledger_account_opening_balances")
+        resource: _typed.LedgerAccountOpeningBalances = self._resource(
+            "ledger_account_opening_balances"
+        )
         return resource
 
     @property
-    def ledger_account_types(self) -> AccountingResource[_models.LedgerAccountType, Never]:
+    def ledger_account_types(self) -> _typed.LedgerAccountTypes:
         """``/ledger_account_types``: list, get."""
-        resource: AccountingResource[_models.LedgerAccountType, Never] = self._resource(
-            "ledger_account_types"
-        )
+        resource: _typed.LedgerAccountTypes = self._resource("ledger_account_types")
         return resource
 
     @property
-    def ledger_accounts(
-        self,
-    ) -> AccountingResource[_models.LedgerAccount, _models.LedgerAccountWrite]:
+    def ledger_accounts(self) -> _typed.LedgerAccounts:
         """``/ledger_accounts``: list, get, create, update."""
-        resource: AccountingResource[_models.LedgerAccount, _models.LedgerAccountWrite] = (
-            self._resource("ledger_accounts")
-        )
+        resource: _typed.LedgerAccounts = self._resource("ledger_accounts")
         return resource
 
     @property
-    def ledger_entries(self) -> AccountingResource[_models.LedgerEntry, Never]:
+    def ledger_entries(self) -> _typed.LedgerEntries:
         """``/ledger_entries``: list, get."""
-        resource: AccountingResource[_models.LedgerEntry, Never] = self._resource("ledger_entries")
+        resource: _typed.LedgerEntries = self._resource("ledger_entries")
         return resource
 
     @property
-    def legal_form_types(self) -> AccountingResource[_models.LegalFormType, Never]:
+    def legal_form_types(self) -> _typed.LegalFormTypes:
         """``/legal_form_types``: list, get."""
-        resource: AccountingResource[_models.LegalFormType, Never] = self._resource(
-            "legal_form_types"
-        )
+        resource: _typed.LegalFormTypes = self._resource("legal_form_types")
         return resource
 
     @property
-    def live_exchange_rates(self) -> AccountingResource[_models.LiveExchangeRate, Never]:
+    def live_exchange_rates(self) -> _typed.LiveExchangeRates:
         """``/live_exchange_rates``: list, get."""
-        resource: AccountingResource[_models.LiveExchangeRate, Never] = self._resource(
-            "live_exchange_rates"
-        )
+        resource: _typed.LiveExchangeRates = self._resource("live_exchange_rates")
         return resource
 
     @property
-    def migration_tax_returns(
-        self,
-    ) -> AccountingResource[_models.MigrationTaxReturn, _models.MigrationTaxReturnWrite]:
+    def migration_tax_returns(self) -> _typed.MigrationTaxReturns:
         """``/migration_tax_returns``: list, get, create."""
-        resource: AccountingResource[
-            _models.MigrationTaxReturn, _models.MigrationTaxReturnWrite
-        ] = self._resource("migration_tax_returns")
+        resource: _typed.MigrationTaxReturns = self._resource("migration_tax_returns")
         return resource
 
     @property
-    def migrations(self) -> AccountingResource[_models.Migration, _models.MigrationWrite]:
+    def migrations(self) -> _typed.Migrations:
         """``/migrations``: get, update."""
-        resource: AccountingResource[_models.Migration, _models.MigrationWrite] = self._resource(
-            "migrations"
-        )
+        resource: _typed.Migrations = self._resource("migrations")
         return resource
 
     @property
-    def opening_balance_journals(
-        self,
-    ) -> AccountingResource[_models.OpeningBalanceJournal, _models.OpeningBalanceJournalWrite]:
+    def opening_balance_journals(self) -> _typed.OpeningBalanceJournals:
         """``/opening_balance_journals``: list, get, create, delete."""
-        resource: AccountingResource[
-            _models.OpeningBalanceJournal, _models.OpeningBalanceJournalWrite
-        ] = self._resource("opening_balance_journals")
+        resource: _typed.OpeningBalanceJournals = self._resource("opening_balance_journals")
         return resource
 
     @property
-    def other_payments(self) -> AccountingResource[_models.OtherPayment, _models.OtherPaymentWrite]:
+    def other_payments(self) -> _typed.OtherPayments:
         """``/other_payments``: list, get, create, update, delete."""
-        resource: AccountingResource[_models.OtherPayment, _models.OtherPaymentWrite] = (
-            self._resource("other_payments")
-        )
+        resource: _typed.OtherPayments = self._resource("other_payments")
         return resource
 
     @property
-    def payment_methods(self) -> AccountingResource[_models.PaymentMethod, Never]:
+    def payment_methods(self) -> _typed.PaymentMethods:
         """``/payment_methods``: list, get."""
-        resource: AccountingResource[_models.PaymentMethod, Never] = self._resource(
-            "payment_methods"
-        )
+        resource: _typed.PaymentMethods = self._resource("payment_methods")
         return resource
 
     @property
-    def product_sales_price_types(
-        self,
-    ) -> AccountingResource[_models.ProductSalesPriceType, _models.ProductSalesPriceTypeWrite]:
+    def product_sales_price_types(self) -> _typed.ProductSalesPriceTypes:
         """``/product_sales_price_types``: list, get, create, update, delete."""
-        resource: AccountingResource[
-            _models.ProductSalesPriceType, _models.ProductSalesPriceTypeWrite
-        ] = self._resource("product_sales_price_types")
+        resource: _typed.ProductSalesPriceTypes = self._resource("product_sales_price_types")
         return resource
 
     @property
-    def products(self) -> AccountingResource[_models.Product, _models.ProductWrite]:
+    def products(self) -> _typed.Products:
         """``/products``: list, get, create, update, delete."""
-        resource: AccountingResource[_models.Product, _models.ProductWrite] = self._resource(
-            "products"
-        )
+        resource: _typed.Products = self._resource("products")
         return resource
 
     @property
-    def purchase_corrective_invoices(
-        self,
-    ) -> AccountingResource[
-        _models.PurchaseCorrectiveInvoice, _models.PurchaseCorrectiveInvoiceWrite
-    ]:
+    def purchase_corrective_invoices(self) -> _typed.PurchaseCorrectiveInvoices:
         """``/purchase_corrective_invoices``: list, get, create, update, delete."""
-        resource: AccountingResource[
-            _models.PurchaseCorrectiveInvoice, _models.PurchaseCorrectiveInvoiceWrite
-        ] = self._resource("purchase_corrective_invoices")
+        resource: _typed.PurchaseCorrectiveInvoices = self._resource("purchase_corrective_invoices")
         return resource
 
     @property
-    def purchase_credit_notes(
-        self,
-    ) -> AccountingResource[_models.PurchaseCreditNote, _models.PurchaseCreditNoteWrite]:
+    def purchase_credit_notes(self) -> _typed.PurchaseCreditNotes:
         """``/purchase_credit_notes``: list, get, create, update, delete."""
-        resource: AccountingResource[
-            _models.PurchaseCreditNote, _models.PurchaseCreditNoteWrite
-        ] = self._resource("purchase_credit_notes")
+        resource: _typed.PurchaseCreditNotes = self._resource("purchase_credit_notes")
         return resource
 
     @property
-    def purchase_invoices(
-        self,
-    ) -> AccountingResource[_models.PurchaseInvoice, _models.PurchaseInvoiceWrite]:
+    def purchase_invoices(self) -> _typed.PurchaseInvoices:
         """``/purchase_invoices``: list, get, create, update, delete."""
-        resource: AccountingResource[_models.PurchaseInvoice, _models.PurchaseInvoiceWrite] = (
-            self._resource("purchase_invoices")
-        )
+        resource: _typed.PurchaseInvoices = self._resource("purchase_invoices")
         return resource
 
     @property
-    def purchase_quick_entries(
-        self,
-    ) -> AccountingResource[_models.PurchaseQuickEntry, _models.PurchaseQuickEntryWrite]:
+    def purchase_quick_entries(self) -> _typed.PurchaseQuickEntries:
         """``/purchase_quick_entries``: list, get, create, update, delete."""
-        resource: AccountingResource[
-            _models.PurchaseQuickEntry, _models.PurchaseQuickEntryWrite
-        ] = self._resource("purchase_quick_entries")
+        resource: _typed.PurchaseQuickEntries = self._resource("purchase_quick_entries")
         return resource
 
     @property
-    def quick_entry_types(self) -> AccountingResource[_models.QuickEntryType, Never]:
+    def quick_entry_types(self) -> _typed.QuickEntryTypes:
         """``/quick_entry_types``: list, get."""
-        resource: AccountingResource[_models.QuickEntryType, Never] = self._resource(
-            "quick_entry_types"
-        )
+        resource: _typed.QuickEntryTypes = self._resource("quick_entry_types")
         return resource
 
     @property
-    def sales_corrective_invoices(
-        self,
-    ) -> AccountingResource[_models.SalesCorrectiveInvoice, _models.SalesCorrectiveInvoiceWrite]:
+    def sales_corrective_invoices(self) -> _typed.SalesCorrectiveInvoices:
         """``/sales_corrective_invoices``: list, get, create, update, delete."""
-        resource: AccountingResource[
-            _models.SalesCorrectiveInvoice, _models.SalesCorrectiveInvoiceWrite
-        ] = self._resource("sales_corrective_invoices")
+        resource: _typed.SalesCorrectiveInvoices = self._resource("sales_corrective_invoices")
         return resource
 
     @property
-    def sales_credit_notes(
-        self,
-    ) -> AccountingResource[_models.SalesCreditNote, _models.SalesCreditNoteWrite]:
+    def sales_credit_notes(self) -> _typed.SalesCreditNotes:
         """``/sales_credit_notes``: list, get, create, update, delete."""
-        resource: AccountingResource[_models.SalesCreditNote, _models.SalesCreditNoteWrite] = (
-            self._resource("sales_credit_notes")
-        )
+        resource: _typed.SalesCreditNotes = self._resource("sales_credit_notes")
         return resource
 
     @property
-    def sales_estimates(
-        self,
-    ) -> AccountingResource[_models.SalesEstimate, _models.SalesEstimateWrite]:
+    def sales_estimates(self) -> _typed.SalesEstimates:
         """``/sales_estimates``: list, get, create, update, delete."""
-        resource: AccountingResource[_models.SalesEstimate, _models.SalesEstimateWrite] = (
-            self._resource("sales_estimates")
-        )
+        resource: _typed.SalesEstimates = self._resource("sales_estimates")
         return resource
 
     @property
-    def sales_invoices(self) -> AccountingResource[_models.SalesInvoice, _models.SalesInvoiceWrite]:
+    def sales_invoices(self) -> _typed.SalesInvoices:
         """``/sales_invoices``: list, get, create, update, delete."""
-        resource: AccountingResource[_models.SalesInvoice, _models.SalesInvoiceWrite] = (
-            self._resource("sales_invoices")
-        )
+        resource: _typed.SalesInvoices = self._resource("sales_invoices")
         return resource
 
     @property
-    def sales_quick_entries(
-        self,
-    ) -> AccountingResource[_models.SalesQuickEntry, _models.SalesQuickEntryWrite]:
+    def sales_quick_entries(self) -> _typed.SalesQuickEntries:
         """``/sales_quick_entries``: list, get, create, update, delete."""
-        resource: AccountingResource[_models.SalesQuickEntry, _models.SalesQuickEntryWrite] = (
-            self._resource("sales_quick_entries")
-        )
+        resource: _typed.SalesQuickEntries = self._resource("sales_quick_entries")
         return resource
 
     @property
-    def sales_quotes(self) -> AccountingResource[_models.SalesQuote, _models.SalesQuoteWrite]:
+    def sales_quotes(self) -> _typed.SalesQuotes:
         """``/sales_quotes``: list, get, create, update, delete."""
-        resource: AccountingResource[_models.SalesQuote, _models.SalesQuoteWrite] = self._resource(
-            "sales_quotes"
-        )
+        resource: _typed.SalesQuotes = self._resource("sales_quotes")
         return resource
 
     @property
-    def service_rate_types(
-        self,
-    ) -> AccountingResource[_models.ServiceRateType, _models.ServiceRateTypeWrite]:
+    def service_rate_types(self) -> _typed.ServiceRateTypes:
         """``/service_rate_types``: list, get, create, update, delete."""
-        resource: AccountingResource[_models.ServiceRateType, _models.ServiceRateTypeWrite] = (
-            self._resource("service_rate_types")
-        )
+        resource: _typed.ServiceRateTypes = self._resource("service_rate_types")
         return resource
 
     @property
-    def services(self) -> AccountingResource[_models.Service, _models.ServiceWrite]:
+    def services(self) -> _typed.Services:
         """``/services``: list, get, create, update, delete."""
-        resource: AccountingResource[_models.Service, _models.ServiceWrite] = self._resource(
-            "services"
-        )
+        resource: _typed.Services = self._resource("services")
         return resource
 
     @property
-    def stock_items(self) -> AccountingResource[_models.StockItem, _models.StockItemWrite]:
+    def stock_items(self) -> _typed.StockItems:
         """``/stock_items``: list, get, create, update, delete."""
-        resource: AccountingResource[_models.StockItem, _models.StockItemWrite] = self._resource(
-            "stock_items"
-        )
+        resource: _typed.StockItems = self._resource("stock_items")
         return resource
 
     @property
-    def stock_movements(
-        self,
-    ) -> AccountingResource[_models.StockMovement, _models.StockMovementWrite]:
+    def stock_movements(self) -> _typed.StockMovements:
         """``/stock_movements``: list, get, create, update, delete."""
-        resource: AccountingResource[_models.StockMovement, _models.StockMovementWrite] = (
-            self._resource("stock_movements")
-        )
+        resource: _typed.StockMovements = self._resource("stock_movements")
         return resource
 
     @property
-    def tax_determinations(self) -> AccountingResource[_models.TaxRate, Never]:
+    def tax_determinations(self) -> _typed.TaxDeterminations:
         """``/tax_determinations``: list."""
-        resource: AccountingResource[_models.TaxRate, Never] = self._resource("tax_determinations")
+        resource: _typed.TaxDeterminations = self._resource("tax_determinations")
         return resource
 
     @property
-    def tax_offices(self) -> AccountingResource[_models.TaxOffice, Never]:
+    def tax_offices(self) -> _typed.TaxOffices:
         """``/tax_offices``: list, get."""
-        resource: AccountingResource[_models.TaxOffice, Never] = self._resource("tax_offices")
+        resource: _typed.TaxOffices = self._resource("tax_offices")
         return resource
 
     @property
-    def tax_profiles(self) -> AccountingResource[_models.TaxProfile, _models.TaxProfileWrite]:
+    def tax_profiles(self) -> _typed.TaxProfiles:
         """``/tax_profiles``: list, get, update."""
-        resource: AccountingResource[_models.TaxProfile, _models.TaxProfileWrite] = self._resource(
-            "tax_profiles"
-        )
+        resource: _typed.TaxProfiles = self._resource("tax_profiles")
         return resource
 
     @property
-    def tax_rates(self) -> AccountingResource[_models.TaxRate, _models.TaxRateWrite]:
+    def tax_rates(self) -> _typed.TaxRates:
         """``/tax_rates``: list, get, create, update, delete."""
-        resource: AccountingResource[_models.TaxRate, _models.TaxRateWrite] = self._resource(
-            "tax_rates"
-        )
+        resource: _typed.TaxRates = self._resource("tax_rates")
         return resource
 
     @property
-    def tax_return_frequencies(self) -> AccountingResource[_models.TaxReturnFrequency, Never]:
+    def tax_return_frequencies(self) -> _typed.TaxReturnFrequencies:
         """``/tax_return_frequencies``: list, get."""
-        resource: AccountingResource[_models.TaxReturnFrequency, Never] = self._resource(
-            "tax_return_frequencies"
-        )
+        resource: _typed.TaxReturnFrequencies = self._resource("tax_return_frequencies")
         return resource
 
     @property
-    def tax_schemes(self) -> AccountingResource[_models.TaxScheme, Never]:
+    def tax_schemes(self) -> _typed.TaxSchemes:
         """``/tax_schemes``: list, get."""
-        resource: AccountingResource[_models.TaxScheme, Never] = self._resource("tax_schemes")
+        resource: _typed.TaxSchemes = self._resource("tax_schemes")
         return resource
 
     @property
-    def tax_types(self) -> AccountingResource[_models.TaxType, Never]:
+    def tax_types(self) -> _typed.TaxTypes:
         """``/tax_types``: list, get."""
-        resource: AccountingResource[_models.TaxType, Never] = self._resource("tax_types")
+        resource: _typed.TaxTypes = self._resource("tax_types")
         return resource
 
     @property
-    def transaction_types(self) -> AccountingResource[_models.TransactionType, Never]:
+    def transaction_types(self) -> _typed.TransactionTypes:
         """``/transaction_types``: list, get."""
-        resource: AccountingResource[_models.TransactionType, Never] = self._resource(
-            "transaction_types"
-        )
+        resource: _typed.TransactionTypes = self._resource("transaction_types")
         return resource
 
     @property
-    def transactions(self) -> AccountingResource[_models.Transaction, Never]:
+    def transactions(self) -> _typed.Transactions:
         """``/transactions``: list, get."""
-        resource: AccountingResource[_models.Transaction, Never] = self._resource("transactions")
+        resource: _typed.Transactions = self._resource("transactions")
         return resource
 
     @property
-    def unallocated_artefacts(self) -> AccountingResource[_models.UnallocatedArtefact, Never]:
+    def unallocated_artefacts(self) -> _typed.UnallocatedArtefacts:
         """``/unallocated_artefacts``: list, get."""
-        resource: AccountingResource[_models.UnallocatedArtefact, Never] = self._resource(
-            "unallocated_artefacts"
-        )
+        resource: _typed.UnallocatedArtefacts = self._resource("unallocated_artefacts")
         return resource
 
     @property
-    def user(self) -> AccountingResource[_models.User, _models.UserWrite]:
+    def user(self) -> _typed.User:
         """``/user``: get, update."""
-        resource: AccountingResource[_models.User, _models.UserWrite] = self._resource("user")
+        resource: _typed.User = self._resource("user")
         return resource

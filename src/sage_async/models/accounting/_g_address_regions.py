@@ -29,13 +29,13 @@ class AddressRegion(Model):
         default=UNSET,
         metadata={"wire": "$path", "required": False, "nullable": False},
     )
-    code: str | Unset = attrs.field(
+    code: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "code", "required": False, "nullable": False},
+        metadata={"wire": "code", "required": False, "nullable": True},
     )
-    name: str | Unset = attrs.field(
+    name: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "name", "required": False, "nullable": False},
+        metadata={"wire": "name", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""

@@ -15,87 +15,9 @@ from . import _index
 
 
 if TYPE_CHECKING:
+    from ._g_bank_accounts import BankAccount
+    from ._g_contacts import Contact
     from ._g_shared import Link
-
-
-@attrs.define(kw_only=True, repr=False)
-class Address(Model):
-    """Address (no description in the spec)."""
-
-    id: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "id", "required": False, "nullable": False},
-    )
-    displayed_as: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "displayed_as", "required": False, "nullable": False},
-    )
-    path: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$path", "required": False, "nullable": False},
-    )
-    address_line_1: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "address_line_1", "required": False, "nullable": True},
-    )
-    address_line_2: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "address_line_2", "required": False, "nullable": True},
-    )
-    city: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "city", "required": False, "nullable": True},
-    )
-    postal_code: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "postal_code", "required": False, "nullable": True},
-    )
-    country: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "country", "required": False, "nullable": True},
-    )
-    deleted_at: datetime | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "deleted_at", "required": False, "nullable": True},
-    )
-    created_at: datetime | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "created_at", "required": False, "nullable": False},
-    )
-    updated_at: datetime | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "updated_at", "required": False, "nullable": False},
-    )
-    bank_account: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "bank_account", "required": False, "nullable": True},
-    )
-    contact: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "contact", "required": False, "nullable": True},
-    )
-    address_type: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "address_type", "required": False, "nullable": True},
-    )
-    name: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "name", "required": False, "nullable": True},
-    )
-    region: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "region", "required": False, "nullable": True},
-    )
-    country_group: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "country_group", "required": False, "nullable": True},
-    )
-    is_main_address: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "is_main_address", "required": False, "nullable": False},
-    )
-    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
-    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
 
 @attrs.define(kw_only=True, repr=False)
@@ -195,6 +117,91 @@ class AddressPage(Model):
     items: list[Address] | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class Address(Model):
+    """Address (no description in the spec)."""
+
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    address_line_1: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "address_line_1", "required": False, "nullable": True},
+    )
+    address_line_2: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "address_line_2", "required": False, "nullable": True},
+    )
+    city: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "city", "required": False, "nullable": True},
+    )
+    postal_code: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "postal_code", "required": False, "nullable": True},
+    )
+    country: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "country", "required": False, "nullable": True},
+    )
+    deleted_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "deleted_at", "required": False, "nullable": True},
+    )
+    created_at: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "created_at", "required": False, "nullable": False},
+    )
+    updated_at: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": False},
+    )
+    bank_account: BankAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "bank_account", "required": False, "nullable": True},
+    )
+    contact: Contact | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact", "required": False, "nullable": True},
+    )
+    address_type: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "address_type", "required": False, "nullable": True},
+    )
+    name: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "name", "required": False, "nullable": True},
+    )
+    region: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "region", "required": False, "nullable": True},
+    )
+    country_group: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "country_group", "required": False, "nullable": True},
+    )
+    is_main_address: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "is_main_address", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""

@@ -70,25 +70,25 @@ class AnalysisTypeCategory(Model):
         default=UNSET,
         metadata={"wire": "$path", "required": False, "nullable": False},
     )
-    created_at: datetime | None | Unset = attrs.field(
+    created_at: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "created_at", "required": False, "nullable": True},
+        metadata={"wire": "created_at", "required": False, "nullable": False},
     )
-    updated_at: datetime | None | Unset = attrs.field(
+    updated_at: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "updated_at", "required": False, "nullable": True},
+        metadata={"wire": "updated_at", "required": False, "nullable": False},
     )
-    code: str | Unset = attrs.field(
+    code: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "code", "required": False, "nullable": False},
+        metadata={"wire": "code", "required": False, "nullable": True},
     )
-    name: str | Unset = attrs.field(
+    name: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "name", "required": False, "nullable": False},
+        metadata={"wire": "name", "required": False, "nullable": True},
     )
-    combined_id: str | Unset = attrs.field(
+    combined_id: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "combined_id", "required": False, "nullable": False},
+        metadata={"wire": "combined_id", "required": False, "nullable": True},
     )
     analysis_type: AnalysisType | None | Unset = attrs.field(
         default=UNSET,

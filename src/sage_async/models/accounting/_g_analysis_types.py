@@ -19,8 +19,8 @@ if TYPE_CHECKING:
 
 
 @attrs.define(kw_only=True, repr=False)
-class AnalysisTypeWriteAnalysisTypeCategory(Model):
-    """AnalysisTypeWriteAnalysisTypeCategory (no description in the spec)."""
+class AnalysisTypeAnalysisTypeCategoryWrite(Model):
+    """AnalysisTypeAnalysisTypeCategoryWrite (no description in the spec)."""
 
     code: str | Unset = attrs.field(
         default=UNSET,
@@ -58,7 +58,7 @@ class AnalysisTypeWrite(Model):
         default=UNSET,
         metadata={"wire": "name", "required": False, "nullable": False},
     )
-    analysis_type_categories: list[AnalysisTypeWriteAnalysisTypeCategory] | Unset = attrs.field(
+    analysis_type_categories: list[AnalysisTypeAnalysisTypeCategoryWrite] | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "analysis_type_categories", "required": False, "nullable": False},
     )
@@ -94,13 +94,13 @@ class AnalysisType(Model):
         default=UNSET,
         metadata={"wire": "$path", "required": False, "nullable": False},
     )
-    created_at: datetime | None | Unset = attrs.field(
+    created_at: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "created_at", "required": False, "nullable": True},
+        metadata={"wire": "created_at", "required": False, "nullable": False},
     )
-    updated_at: datetime | None | Unset = attrs.field(
+    updated_at: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "updated_at", "required": False, "nullable": True},
+        metadata={"wire": "updated_at", "required": False, "nullable": False},
     )
     active_areas: list[Any] | Unset = attrs.field(
         default=UNSET,
@@ -114,9 +114,9 @@ class AnalysisType(Model):
         default=UNSET,
         metadata={"wire": "analysis_type_categories", "required": False, "nullable": False},
     )
-    name: str | Unset = attrs.field(
+    name: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "name", "required": False, "nullable": False},
+        metadata={"wire": "name", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""

@@ -100,37 +100,37 @@ class Attachment(Model):
         default=UNSET,
         metadata={"wire": "deleted_at", "required": False, "nullable": True},
     )
-    file: str | Unset = attrs.field(
+    file: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "file", "required": False, "nullable": False},
+        metadata={"wire": "file", "required": False, "nullable": True},
     )
-    mime_type: str | Unset = attrs.field(
+    mime_type: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "mime_type", "required": False, "nullable": False},
+        metadata={"wire": "mime_type", "required": False, "nullable": True},
     )
-    description: str | Unset = attrs.field(
+    description: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "description", "required": False, "nullable": False},
+        metadata={"wire": "description", "required": False, "nullable": True},
     )
-    file_extension: str | Unset = attrs.field(
+    file_extension: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "file_extension", "required": False, "nullable": False},
+        metadata={"wire": "file_extension", "required": False, "nullable": True},
     )
     transaction: Transaction | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "transaction", "required": False, "nullable": True},
     )
-    file_size: int | Unset = attrs.field(
+    file_size: int | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "file_size", "required": False, "nullable": False},
+        metadata={"wire": "file_size", "required": False, "nullable": True},
     )
-    file_name: str | Unset = attrs.field(
+    file_name: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "file_name", "required": False, "nullable": False},
+        metadata={"wire": "file_name", "required": False, "nullable": True},
     )
-    file_path: str | Unset = attrs.field(
+    file_path: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "$file_path", "required": False, "nullable": False},
+        metadata={"wire": "$file_path", "required": False, "nullable": True},
     )
     attachment_context_type: AttachmentContextType | None | Unset = attrs.field(
         default=UNSET,
@@ -140,17 +140,17 @@ class Attachment(Model):
         default=UNSET,
         metadata={"wire": "attachment_context", "required": False, "nullable": True},
     )
-    is_public: bool | Unset = attrs.field(
+    is_public: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "is_public", "required": False, "nullable": False},
+        metadata={"wire": "is_public", "required": False, "nullable": True},
     )
-    created_at: datetime | None | Unset = attrs.field(
+    created_at: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "created_at", "required": False, "nullable": True},
+        metadata={"wire": "created_at", "required": False, "nullable": False},
     )
-    updated_at: datetime | None | Unset = attrs.field(
+    updated_at: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "updated_at", "required": False, "nullable": True},
+        metadata={"wire": "updated_at", "required": False, "nullable": False},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""

@@ -17,7 +17,10 @@ from . import _index
 
 if TYPE_CHECKING:
     from ._g_addresses import Address
+    from ._g_contact_persons import ContactPerson
+    from ._g_currencies import Currency
     from ._g_journal_codes import JournalCodeWrite
+    from ._g_ledger_accounts import LedgerAccount
     from ._g_shared import BankAccountDetails, ContactAddressWrite, Link
 
 
@@ -150,9 +153,46 @@ class BankAccountWriteRequest(Model):
 
 
 @attrs.define(kw_only=True, repr=False)
+class BankAccountPage(Model):
+    """BankAccountPage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[BankAccount] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
 class BankAccount(Model):
     """BankAccount (no description in the spec)."""
 
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
     id: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -181,37 +221,39 @@ class BankAccount(Model):
         default=UNSET,
         metadata={"wire": "bank_account_details", "required": False, "nullable": True},
     )
-    ledger_account: Link | Unset = attrs.field(
+    ledger_account: LedgerAccount | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "ledger_account", "required": False, "nullable": False},
+        metadata={"wire": "ledger_account", "required": False, "nullable": True},
     )
-    bank_account_type: Link | Unset = attrs.field(
+    bank_account_type: Link | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "bank_account_type", "required": False, "nullable": False},
+        metadata={"wire": "bank_account_type", "required": False, "nullable": True},
     )
-    balance: Decimal | Unset = attrs.field(
+    balance: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "balance", "required": False, "nullable": False},
+        metadata={"wire": "balance", "required": False, "nullable": True},
     )
     main_address: Address | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "main_address", "required": False, "nullable": True},
     )
-    main_contact_person: BankAccountContact | None | Unset = attrs.field(
+    main_contact_person: ContactPerson | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "main_contact_person", "required": False, "nullable": True},
     )
-    nominal_code: int | Unset = attrs.field(
+    """A link to a contact person (/contact_persons/...), not the published BankAccountContact
+    (which is only the write shape)."""
+    nominal_code: int | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "nominal_code", "required": False, "nullable": False},
+        metadata={"wire": "nominal_code", "required": False, "nullable": True},
     )
-    editable: bool | Unset = attrs.field(
+    editable: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "editable", "required": False, "nullable": False},
+        metadata={"wire": "editable", "required": False, "nullable": True},
     )
-    deletable: bool | Unset = attrs.field(
+    deletable: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "deletable", "required": False, "nullable": False},
+        metadata={"wire": "deletable", "required": False, "nullable": True},
     )
     journal_code: Link | None | Unset = attrs.field(
         default=UNSET,
@@ -225,45 +267,13 @@ class BankAccount(Model):
         default=UNSET,
         metadata={"wire": "gifi_code", "required": False, "nullable": True},
     )
-    is_active: bool | Unset = attrs.field(
+    is_active: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "is_active", "required": False, "nullable": False},
+        metadata={"wire": "is_active", "required": False, "nullable": True},
     )
-    currency: Link | Unset = attrs.field(
+    currency: Currency | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "currency", "required": False, "nullable": False},
-    )
-    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
-    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
-
-
-@attrs.define(kw_only=True, repr=False)
-class BankAccountPage(Model):
-    """BankAccountPage (no description in the spec)."""
-
-    total: int | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$total", "required": False, "nullable": False},
-    )
-    page: int | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$page", "required": False, "nullable": False},
-    )
-    next: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$next", "required": False, "nullable": True},
-    )
-    back: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$back", "required": False, "nullable": True},
-    )
-    items_per_page: int | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
-    )
-    items: list[BankAccount] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$items", "required": False, "nullable": False},
+        metadata={"wire": "currency", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""

@@ -86,13 +86,13 @@ class BankDeposit(Model):
         default=UNSET,
         metadata={"wire": "$path", "required": False, "nullable": False},
     )
-    created_at: datetime | None | Unset = attrs.field(
+    created_at: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "created_at", "required": False, "nullable": True},
+        metadata={"wire": "created_at", "required": False, "nullable": False},
     )
-    updated_at: datetime | None | Unset = attrs.field(
+    updated_at: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "updated_at", "required": False, "nullable": True},
+        metadata={"wire": "updated_at", "required": False, "nullable": False},
     )
     transaction: Transaction | None | Unset = attrs.field(
         default=UNSET,
@@ -118,21 +118,21 @@ class BankDeposit(Model):
         default=UNSET,
         metadata={"wire": "date", "required": False, "nullable": True},
     )
-    reference: str | Unset = attrs.field(
+    reference: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "reference", "required": False, "nullable": False},
+        metadata={"wire": "reference", "required": False, "nullable": True},
     )
-    cash_amount: Decimal | Unset = attrs.field(
+    cash_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "cash_amount", "required": False, "nullable": False},
+        metadata={"wire": "cash_amount", "required": False, "nullable": True},
     )
-    cheque_amount: Decimal | Unset = attrs.field(
+    cheque_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "cheque_amount", "required": False, "nullable": False},
+        metadata={"wire": "cheque_amount", "required": False, "nullable": True},
     )
-    total_amount: Decimal | Unset = attrs.field(
+    total_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "total_amount", "required": False, "nullable": False},
+        metadata={"wire": "total_amount", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""

@@ -78,13 +78,13 @@ class BankOpeningBalance(Model):
         default=UNSET,
         metadata={"wire": "$path", "required": False, "nullable": False},
     )
-    created_at: datetime | None | Unset = attrs.field(
+    created_at: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "created_at", "required": False, "nullable": True},
+        metadata={"wire": "created_at", "required": False, "nullable": False},
     )
-    updated_at: datetime | None | Unset = attrs.field(
+    updated_at: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "updated_at", "required": False, "nullable": True},
+        metadata={"wire": "updated_at", "required": False, "nullable": False},
     )
     transaction: Transaction | None | Unset = attrs.field(
         default=UNSET,
@@ -102,13 +102,13 @@ class BankOpeningBalance(Model):
         default=UNSET,
         metadata={"wire": "date", "required": False, "nullable": True},
     )
-    debit: Decimal | Unset = attrs.field(
+    debit: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "debit", "required": False, "nullable": False},
+        metadata={"wire": "debit", "required": False, "nullable": True},
     )
-    credit: Decimal | Unset = attrs.field(
+    credit: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "credit", "required": False, "nullable": False},
+        metadata={"wire": "credit", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""

@@ -116,13 +116,13 @@ class BankReconciliation(Model):
         default=UNSET,
         metadata={"wire": "$path", "required": False, "nullable": False},
     )
-    created_at: datetime | None | Unset = attrs.field(
+    created_at: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "created_at", "required": False, "nullable": True},
+        metadata={"wire": "created_at", "required": False, "nullable": False},
     )
-    updated_at: datetime | None | Unset = attrs.field(
+    updated_at: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "updated_at", "required": False, "nullable": True},
+        metadata={"wire": "updated_at", "required": False, "nullable": False},
     )
     bank_account: BankAccount | None | Unset = attrs.field(
         default=UNSET,
@@ -132,37 +132,37 @@ class BankReconciliation(Model):
         default=UNSET,
         metadata={"wire": "statement_date", "required": False, "nullable": True},
     )
-    statement_end_balance: Decimal | Unset = attrs.field(
+    statement_end_balance: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "statement_end_balance", "required": False, "nullable": False},
+        metadata={"wire": "statement_end_balance", "required": False, "nullable": True},
     )
-    reference: str | Unset = attrs.field(
+    reference: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "reference", "required": False, "nullable": False},
+        metadata={"wire": "reference", "required": False, "nullable": True},
     )
-    total_received: Decimal | Unset = attrs.field(
+    total_received: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "total_received", "required": False, "nullable": False},
+        metadata={"wire": "total_received", "required": False, "nullable": True},
     )
-    total_paid: Decimal | Unset = attrs.field(
+    total_paid: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "total_paid", "required": False, "nullable": False},
+        metadata={"wire": "total_paid", "required": False, "nullable": True},
     )
-    starting_balance: Decimal | Unset = attrs.field(
+    starting_balance: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "starting_balance", "required": False, "nullable": False},
+        metadata={"wire": "starting_balance", "required": False, "nullable": True},
     )
-    closing_balance: Decimal | Unset = attrs.field(
+    closing_balance: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "closing_balance", "required": False, "nullable": False},
+        metadata={"wire": "closing_balance", "required": False, "nullable": True},
     )
-    reconciled_balance: Decimal | Unset = attrs.field(
+    reconciled_balance: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "reconciled_balance", "required": False, "nullable": False},
+        metadata={"wire": "reconciled_balance", "required": False, "nullable": True},
     )
-    balance_difference: Decimal | Unset = attrs.field(
+    balance_difference: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "balance_difference", "required": False, "nullable": False},
+        metadata={"wire": "balance_difference", "required": False, "nullable": True},
     )
     status: BankReconciliationStatus | None | Unset = attrs.field(
         default=UNSET,

@@ -35,21 +35,21 @@ class BusinessExchangeRate(Model):
         default=UNSET,
         metadata={"wire": "$path", "required": False, "nullable": False},
     )
-    created_at: datetime | None | Unset = attrs.field(
+    created_at: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "created_at", "required": False, "nullable": True},
+        metadata={"wire": "created_at", "required": False, "nullable": False},
     )
-    updated_at: datetime | None | Unset = attrs.field(
+    updated_at: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "updated_at", "required": False, "nullable": True},
+        metadata={"wire": "updated_at", "required": False, "nullable": False},
     )
-    rate: Decimal | Unset = attrs.field(
+    rate: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "rate", "required": False, "nullable": False},
+        metadata={"wire": "rate", "required": False, "nullable": True},
     )
-    inverse_rate: Decimal | Unset = attrs.field(
+    inverse_rate: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "inverse_rate", "required": False, "nullable": False},
+        metadata={"wire": "inverse_rate", "required": False, "nullable": True},
     )
     base_currency: Currency | None | Unset = attrs.field(
         default=UNSET,

@@ -16,16 +16,14 @@ from . import _index
 
 
 if TYPE_CHECKING:
-    from ._g_business_activity_types import BusinessActivityType
     from ._g_business_types import BusinessType
-    from ._g_countries_of_registration import CountryOfRegistration
     from ._g_ledger_accounts import LedgerAccount
-    from ._g_legal_form_types import LegalFormType
+    from ._g_shared import Link
 
 
 @attrs.define(kw_only=True, repr=False)
-class BusinessSettingsWriteDefaultLedgerAccounts(Model):
-    """BusinessSettingsWriteDefaultLedgerAccounts (no description in the spec)."""
+class BusinessSettingsDefaultLedgerAccountsWrite(Model):
+    """BusinessSettingsDefaultLedgerAccountsWrite (no description in the spec)."""
 
     bank_charges_ledger_account_id: str | Unset = attrs.field(
         default=UNSET,
@@ -187,7 +185,7 @@ class BusinessSettingsWrite(Model):
         default=UNSET,
         metadata={"wire": "wizard_complete", "required": False, "nullable": False},
     )
-    default_ledger_accounts: BusinessSettingsWriteDefaultLedgerAccounts | Unset = attrs.field(
+    default_ledger_accounts: BusinessSettingsDefaultLedgerAccountsWrite | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "default_ledger_accounts", "required": False, "nullable": False},
     )
@@ -209,7 +207,9 @@ class BusinessSettingsWriteRequest(Model):
 
 @attrs.define(kw_only=True, repr=False)
 class DefaultLedgerAccounts(Model):
-    """DefaultLedgerAccounts (no description in the spec)."""
+    """
+    The ledger accounts the business posts to by default.
+    """
 
     bank_charges_ledger_account: LedgerAccount | None | Unset = attrs.field(
         default=UNSET,
@@ -317,7 +317,10 @@ class DefaultLedgerAccounts(Model):
 
 @attrs.define(kw_only=True, repr=False)
 class BusinessSettings(Model):
-    """BusinessSettings (no description in the spec)."""
+    """
+    The business's settings (GET /business_settings, a singleton; French and Spanish
+    registration details, default ledger accounts).
+    """
 
     id: str | Unset = attrs.field(
         default=UNSET,
@@ -331,33 +334,33 @@ class BusinessSettings(Model):
         default=UNSET,
         metadata={"wire": "$path", "required": False, "nullable": False},
     )
-    siret: str | Unset = attrs.field(
+    siret: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "siret", "required": False, "nullable": False},
+        metadata={"wire": "siret", "required": False, "nullable": True},
     )
-    management_centre_member: bool | Unset = attrs.field(
+    management_centre_member: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "management_centre_member", "required": False, "nullable": False},
+        metadata={"wire": "management_centre_member", "required": False, "nullable": True},
     )
-    rcs_number: str | Unset = attrs.field(
+    rcs_number: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "rcs_number", "required": False, "nullable": False},
+        metadata={"wire": "rcs_number", "required": False, "nullable": True},
     )
-    share_capital: Decimal | Unset = attrs.field(
+    share_capital: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "share_capital", "required": False, "nullable": False},
+        metadata={"wire": "share_capital", "required": False, "nullable": True},
     )
-    business_activity_type: BusinessActivityType | None | Unset = attrs.field(
+    business_activity_type: Link | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "business_activity_type", "required": False, "nullable": True},
     )
-    legal_form_type: LegalFormType | None | Unset = attrs.field(
+    legal_form_type: Link | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "legal_form_type", "required": False, "nullable": True},
     )
-    auxiliary_accounts_visible: bool | Unset = attrs.field(
+    auxiliary_accounts_visible: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "auxiliary_accounts_visible", "required": False, "nullable": False},
+        metadata={"wire": "auxiliary_accounts_visible", "required": False, "nullable": True},
     )
     default_ledger_accounts: DefaultLedgerAccounts | None | Unset = attrs.field(
         default=UNSET,
@@ -367,21 +370,21 @@ class BusinessSettings(Model):
         default=UNSET,
         metadata={"wire": "business_type", "required": False, "nullable": True},
     )
-    country_of_registration: CountryOfRegistration | None | Unset = attrs.field(
+    country_of_registration: Link | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "country_of_registration", "required": False, "nullable": True},
     )
-    business_created_at: datetime | Unset = attrs.field(
+    business_created_at: datetime | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "business_created_at", "required": False, "nullable": False},
+        metadata={"wire": "business_created_at", "required": False, "nullable": True},
     )
-    updated_at: datetime | None | Unset = attrs.field(
+    updated_at: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "updated_at", "required": False, "nullable": True},
+        metadata={"wire": "updated_at", "required": False, "nullable": False},
     )
-    wizard_complete: bool | Unset = attrs.field(
+    wizard_complete: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "wizard_complete", "required": False, "nullable": False},
+        metadata={"wire": "wizard_complete", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""

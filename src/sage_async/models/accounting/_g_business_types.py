@@ -15,7 +15,9 @@ from . import _index
 
 @attrs.define(kw_only=True, repr=False)
 class BusinessType(Model):
-    """BusinessType (no description in the spec)."""
+    """
+    A kind of business (sole trader, partnership...).
+    """
 
     id: str | Unset = attrs.field(
         default=UNSET,
@@ -29,13 +31,13 @@ class BusinessType(Model):
         default=UNSET,
         metadata={"wire": "$path", "required": False, "nullable": False},
     )
-    name: str | Unset = attrs.field(
+    name: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "name", "required": False, "nullable": False},
+        metadata={"wire": "name", "required": False, "nullable": True},
     )
-    description: str | Unset = attrs.field(
+    description: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "description", "required": False, "nullable": False},
+        metadata={"wire": "description", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""

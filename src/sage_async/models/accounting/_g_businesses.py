@@ -28,6 +28,10 @@ class BusinessCountry(Model):
         default=UNSET,
         metadata={"wire": "displayed_as", "required": False, "nullable": False},
     )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -54,13 +58,13 @@ class Subscription(Model):
         default=UNSET,
         metadata={"wire": "updated_at", "required": False, "nullable": False},
     )
-    active: bool | Unset = attrs.field(
+    active: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "active", "required": False, "nullable": False},
+        metadata={"wire": "active", "required": False, "nullable": True},
     )
-    status: str | Unset = attrs.field(
+    status: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "status", "required": False, "nullable": False},
+        metadata={"wire": "status", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
@@ -146,9 +150,9 @@ class Business(Model):
         default=UNSET,
         metadata={"wire": "updated_at", "required": False, "nullable": False},
     )
-    name: str | Unset = attrs.field(
+    name: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "name", "required": False, "nullable": False},
+        metadata={"wire": "name", "required": False, "nullable": True},
     )
     address_line_1: str | None | Unset = attrs.field(
         default=UNSET,
@@ -166,9 +170,9 @@ class Business(Model):
         default=UNSET,
         metadata={"wire": "postal_code", "required": False, "nullable": True},
     )
-    country: BusinessCountry | Unset = attrs.field(
+    country: BusinessCountry | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "country", "required": False, "nullable": False},
+        metadata={"wire": "country", "required": False, "nullable": True},
     )
     region: str | None | Unset = attrs.field(
         default=UNSET,
@@ -186,18 +190,22 @@ class Business(Model):
         default=UNSET,
         metadata={"wire": "website", "required": False, "nullable": True},
     )
-    is_demo: bool | Unset = attrs.field(
+    is_demo: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "is_demo", "required": False, "nullable": False},
+        metadata={"wire": "is_demo", "required": False, "nullable": True},
     )
-    ni_based: bool | Unset = attrs.field(
+    ni_based: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "ni_based", "required": False, "nullable": False},
+        metadata={"wire": "ni_based", "required": False, "nullable": True},
     )
     """Northern Ireland based (UK businesses only)."""
     subscriptions: list[Subscription] | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "subscriptions", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""

@@ -77,25 +77,25 @@ class CisSettings(Model):
         default=UNSET,
         metadata={"wire": "$path", "required": False, "nullable": False},
     )
-    unique_tax_reference: str | Unset = attrs.field(
+    unique_tax_reference: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "unique_tax_reference", "required": False, "nullable": False},
+        metadata={"wire": "unique_tax_reference", "required": False, "nullable": True},
     )
-    contractor: bool | Unset = attrs.field(
+    contractor: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "contractor", "required": False, "nullable": False},
+        metadata={"wire": "contractor", "required": False, "nullable": True},
     )
-    subcontractor: bool | Unset = attrs.field(
+    subcontractor: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "subcontractor", "required": False, "nullable": False},
+        metadata={"wire": "subcontractor", "required": False, "nullable": True},
     )
-    accounts_office_reference: str | Unset = attrs.field(
+    accounts_office_reference: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "accounts_office_reference", "required": False, "nullable": False},
+        metadata={"wire": "accounts_office_reference", "required": False, "nullable": True},
     )
-    paye_reference: str | Unset = attrs.field(
+    paye_reference: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "paye_reference", "required": False, "nullable": False},
+        metadata={"wire": "paye_reference", "required": False, "nullable": True},
     )
     tax_rate: TaxRate | None | Unset = attrs.field(
         default=UNSET,

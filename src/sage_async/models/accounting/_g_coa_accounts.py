@@ -37,29 +37,29 @@ class CoaAccount(Model):
         default=UNSET,
         metadata={"wire": "$path", "required": False, "nullable": False},
     )
-    created_at: datetime | None | Unset = attrs.field(
+    created_at: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "created_at", "required": False, "nullable": True},
+        metadata={"wire": "created_at", "required": False, "nullable": False},
     )
-    updated_at: datetime | None | Unset = attrs.field(
+    updated_at: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "updated_at", "required": False, "nullable": True},
+        metadata={"wire": "updated_at", "required": False, "nullable": False},
     )
     ledger_account_group: LedgerAccountGroup | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "ledger_account_group", "required": False, "nullable": True},
     )
-    name: str | Unset = attrs.field(
+    name: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "name", "required": False, "nullable": False},
+        metadata={"wire": "name", "required": False, "nullable": True},
     )
-    control_name: str | Unset = attrs.field(
+    control_name: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "control_name", "required": False, "nullable": False},
+        metadata={"wire": "control_name", "required": False, "nullable": True},
     )
-    nominal_code: int | Unset = attrs.field(
+    nominal_code: int | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "nominal_code", "required": False, "nullable": False},
+        metadata={"wire": "nominal_code", "required": False, "nullable": True},
     )
     ledger_account_type: LedgerAccountType | None | Unset = attrs.field(
         default=UNSET,
@@ -73,17 +73,17 @@ class CoaAccount(Model):
         default=UNSET,
         metadata={"wire": "tax_rate", "required": False, "nullable": True},
     )
-    fixed_tax_rate: bool | Unset = attrs.field(
+    fixed_tax_rate: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "fixed_tax_rate", "required": False, "nullable": False},
+        metadata={"wire": "fixed_tax_rate", "required": False, "nullable": True},
     )
-    cis_materials: bool | Unset = attrs.field(
+    cis_materials: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "cis_materials", "required": False, "nullable": False},
+        metadata={"wire": "cis_materials", "required": False, "nullable": True},
     )
-    cis_labour: bool | Unset = attrs.field(
+    cis_labour: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "cis_labour", "required": False, "nullable": False},
+        metadata={"wire": "cis_labour", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""

@@ -24,8 +24,8 @@ if TYPE_CHECKING:
 
 
 @attrs.define(kw_only=True, repr=False)
-class ContactAllocationWriteAllocatedArtefact(Model):
-    """ContactAllocationWriteAllocatedArtefact (no description in the spec)."""
+class ContactAllocationAllocatedArtefactWrite(Model):
+    """ContactAllocationAllocatedArtefactWrite (no description in the spec)."""
 
     artefact_id: str | Unset = attrs.field(
         default=UNSET,
@@ -51,7 +51,7 @@ class ContactAllocationWrite(Model):
         default=UNSET,
         metadata={"wire": "contact_id", "required": True, "nullable": False},
     )
-    allocated_artefacts: list[ContactAllocationWriteAllocatedArtefact] | Unset = attrs.field(
+    allocated_artefacts: list[ContactAllocationAllocatedArtefactWrite] | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "allocated_artefacts", "required": True, "nullable": False},
     )
@@ -89,9 +89,9 @@ class ContactAllocationArtefact(Model):
         default=UNSET,
         metadata={"wire": "artefact", "required": False, "nullable": True},
     )
-    amount: Decimal | Unset = attrs.field(
+    amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "amount", "required": False, "nullable": False},
+        metadata={"wire": "amount", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
@@ -113,13 +113,13 @@ class ContactAllocation(Model):
         default=UNSET,
         metadata={"wire": "$path", "required": False, "nullable": False},
     )
-    created_at: datetime | None | Unset = attrs.field(
+    created_at: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "created_at", "required": False, "nullable": True},
+        metadata={"wire": "created_at", "required": False, "nullable": False},
     )
-    updated_at: datetime | None | Unset = attrs.field(
+    updated_at: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "updated_at", "required": False, "nullable": True},
+        metadata={"wire": "updated_at", "required": False, "nullable": False},
     )
     links: list[HrefLink] | Unset = attrs.field(
         default=UNSET,

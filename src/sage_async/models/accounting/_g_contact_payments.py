@@ -17,7 +17,11 @@ from . import _index
 
 
 if TYPE_CHECKING:
+    from ._g_bank_accounts import BankAccount
+    from ._g_contacts import Contact
+    from ._g_currencies import Currency
     from ._g_shared import HrefLink, Link
+    from ._g_tax_determinations import TaxRate
 
 
 @attrs.define(kw_only=True, repr=False)
@@ -26,115 +30,26 @@ class AllocatedArtefact(Model):
     One artefact a payment is allocated to (the published `AllocatedPaymentArtefact`).
     """
 
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
     id: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
     )
-    artefact: Link | Unset = attrs.field(
+    artefact: Link | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "artefact", "required": False, "nullable": False},
+        metadata={"wire": "artefact", "required": False, "nullable": True},
     )
-    amount: Decimal | Unset = attrs.field(
+    amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "amount", "required": False, "nullable": False},
+        metadata={"wire": "amount", "required": False, "nullable": True},
     )
-    discount: Decimal | Unset = attrs.field(
+    discount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "discount", "required": False, "nullable": False},
-    )
-    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
-    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
-
-
-@attrs.define(kw_only=True, repr=False)
-class PaymentOnAccount(Model):
-    """
-    The unallocated part of a payment, kept on the contact's account.
-    """
-
-    id: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "id", "required": False, "nullable": False},
-    )
-    displayed_as: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "displayed_as", "required": False, "nullable": False},
-    )
-    path: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$path", "required": False, "nullable": False},
-    )
-    created_at: datetime | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "created_at", "required": False, "nullable": False},
-    )
-    updated_at: datetime | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "updated_at", "required": False, "nullable": False},
-    )
-    contact_name: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "contact_name", "required": False, "nullable": False},
-    )
-    contact_reference: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "contact_reference", "required": False, "nullable": True},
-    )
-    contact: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "contact", "required": False, "nullable": False},
-    )
-    date: date_aliased | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "date", "required": False, "nullable": False},
-    )
-    reference: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "reference", "required": False, "nullable": True},
-    )
-    net_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "net_amount", "required": False, "nullable": False},
-    )
-    tax_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_amount", "required": False, "nullable": False},
-    )
-    total_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "total_amount", "required": False, "nullable": False},
-    )
-    outstanding_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "outstanding_amount", "required": False, "nullable": False},
-    )
-    currency: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "currency", "required": False, "nullable": False},
-    )
-    exchange_rate: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "exchange_rate", "required": False, "nullable": False},
-    )
-    base_currency_net_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": False},
-    )
-    base_currency_tax_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": False},
-    )
-    base_currency_total_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": False},
-    )
-    base_currency_outstanding_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "base_currency_outstanding_amount", "required": False, "nullable": False},
-    )
-    status: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "status", "required": False, "nullable": False},
+        metadata={"wire": "discount", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
@@ -328,11 +243,48 @@ class ContactPaymentWriteRequest(Model):
 
 
 @attrs.define(kw_only=True, repr=False)
+class ContactPaymentPage(Model):
+    """ContactPaymentPage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[ContactPayment] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
 class ContactPayment(Model):
     """
     A customer receipt or supplier payment (and its allocations).
     """
 
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
     id: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -361,9 +313,9 @@ class ContactPayment(Model):
         default=UNSET,
         metadata={"wire": "transaction", "required": False, "nullable": True},
     )
-    transaction_type: Link | Unset = attrs.field(
+    transaction_type: Link | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "transaction_type", "required": False, "nullable": False},
+        metadata={"wire": "transaction_type", "required": False, "nullable": True},
     )
     deleted_at: datetime | None | Unset = attrs.field(
         default=UNSET,
@@ -373,49 +325,49 @@ class ContactPayment(Model):
         default=UNSET,
         metadata={"wire": "payment_method", "required": False, "nullable": True},
     )
-    contact: Link | Unset = attrs.field(
+    contact: Contact | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "contact", "required": False, "nullable": False},
+        metadata={"wire": "contact", "required": False, "nullable": True},
     )
-    bank_account: Link | Unset = attrs.field(
+    bank_account: BankAccount | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "bank_account", "required": False, "nullable": False},
+        metadata={"wire": "bank_account", "required": False, "nullable": True},
     )
-    date: date_aliased | Unset = attrs.field(
+    date: date_aliased | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "date", "required": False, "nullable": False},
+        metadata={"wire": "date", "required": False, "nullable": True},
     )
-    net_amount: Decimal | Unset = attrs.field(
+    net_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "net_amount", "required": False, "nullable": False},
+        metadata={"wire": "net_amount", "required": False, "nullable": True},
     )
-    tax_amount: Decimal | Unset = attrs.field(
+    tax_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "tax_amount", "required": False, "nullable": False},
+        metadata={"wire": "tax_amount", "required": False, "nullable": True},
     )
-    total_amount: Decimal | Unset = attrs.field(
+    total_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "total_amount", "required": False, "nullable": False},
+        metadata={"wire": "total_amount", "required": False, "nullable": True},
     )
-    currency: Link | Unset = attrs.field(
+    currency: Currency | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "currency", "required": False, "nullable": False},
+        metadata={"wire": "currency", "required": False, "nullable": True},
     )
-    exchange_rate: Decimal | Unset = attrs.field(
+    exchange_rate: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "exchange_rate", "required": False, "nullable": False},
+        metadata={"wire": "exchange_rate", "required": False, "nullable": True},
     )
-    base_currency_net_amount: Decimal | Unset = attrs.field(
+    base_currency_net_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": False},
+        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": True},
     )
-    base_currency_tax_amount: Decimal | Unset = attrs.field(
+    base_currency_tax_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": False},
+        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": True},
     )
-    base_currency_total_amount: Decimal | Unset = attrs.field(
+    base_currency_total_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": False},
+        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": True},
     )
     base_currency_currency_charge: Decimal | None | Unset = attrs.field(
         default=UNSET,
@@ -429,7 +381,7 @@ class ContactPayment(Model):
         default=UNSET,
         metadata={"wire": "allocated_artefacts", "required": False, "nullable": False},
     )
-    tax_rate: Link | None | Unset = attrs.field(
+    tax_rate: TaxRate | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "tax_rate", "required": False, "nullable": True},
     )
@@ -437,41 +389,108 @@ class ContactPayment(Model):
         default=UNSET,
         metadata={"wire": "payment_on_account", "required": False, "nullable": True},
     )
-    editable: bool | Unset = attrs.field(
+    editable: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "editable", "required": False, "nullable": False},
+        metadata={"wire": "editable", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
 
 @attrs.define(kw_only=True, repr=False)
-class ContactPaymentPage(Model):
-    """ContactPaymentPage (no description in the spec)."""
+class PaymentOnAccount(Model):
+    """
+    The unallocated part of a payment, kept on the contact's account.
+    """
 
-    total: int | Unset = attrs.field(
+    legacy_id: int | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "$total", "required": False, "nullable": False},
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
     )
-    page: int | Unset = attrs.field(
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
+    id: str | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "$page", "required": False, "nullable": False},
+        metadata={"wire": "id", "required": False, "nullable": False},
     )
-    next: str | None | Unset = attrs.field(
+    displayed_as: str | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "$next", "required": False, "nullable": True},
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
     )
-    back: str | None | Unset = attrs.field(
+    path: str | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "$back", "required": False, "nullable": True},
+        metadata={"wire": "$path", "required": False, "nullable": False},
     )
-    items_per_page: int | Unset = attrs.field(
+    created_at: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+        metadata={"wire": "created_at", "required": False, "nullable": False},
     )
-    items: list[ContactPayment] | Unset = attrs.field(
+    updated_at: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "$items", "required": False, "nullable": False},
+        metadata={"wire": "updated_at", "required": False, "nullable": False},
+    )
+    contact_name: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact_name", "required": False, "nullable": True},
+    )
+    contact_reference: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact_reference", "required": False, "nullable": True},
+    )
+    contact: Contact | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact", "required": False, "nullable": True},
+    )
+    date: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "date", "required": False, "nullable": True},
+    )
+    reference: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reference", "required": False, "nullable": True},
+    )
+    net_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "net_amount", "required": False, "nullable": True},
+    )
+    tax_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_amount", "required": False, "nullable": True},
+    )
+    total_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_amount", "required": False, "nullable": True},
+    )
+    outstanding_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "outstanding_amount", "required": False, "nullable": True},
+    )
+    currency: Currency | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "currency", "required": False, "nullable": True},
+    )
+    exchange_rate: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "exchange_rate", "required": False, "nullable": True},
+    )
+    base_currency_net_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": True},
+    )
+    base_currency_tax_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": True},
+    )
+    base_currency_total_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": True},
+    )
+    base_currency_outstanding_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_outstanding_amount", "required": False, "nullable": True},
+    )
+    status: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "status", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""

@@ -15,79 +15,8 @@ from . import _index
 
 
 if TYPE_CHECKING:
+    from ._g_addresses import Address
     from ._g_shared import Link
-
-
-@attrs.define(kw_only=True, repr=False)
-class ContactPerson(Model):
-    """ContactPerson (no description in the spec)."""
-
-    id: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "id", "required": False, "nullable": False},
-    )
-    displayed_as: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "displayed_as", "required": False, "nullable": False},
-    )
-    path: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$path", "required": False, "nullable": False},
-    )
-    created_at: datetime | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "created_at", "required": False, "nullable": False},
-    )
-    updated_at: datetime | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "updated_at", "required": False, "nullable": False},
-    )
-    deleted_at: datetime | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "deleted_at", "required": False, "nullable": True},
-    )
-    contact_person_types: list[Link] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "contact_person_types", "required": False, "nullable": False},
-    )
-    name: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "name", "required": False, "nullable": False},
-    )
-    job_title: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "job_title", "required": False, "nullable": True},
-    )
-    telephone: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "telephone", "required": False, "nullable": True},
-    )
-    mobile: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "mobile", "required": False, "nullable": True},
-    )
-    email: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "email", "required": False, "nullable": True},
-    )
-    fax: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "fax", "required": False, "nullable": True},
-    )
-    is_main_contact: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "is_main_contact", "required": False, "nullable": False},
-    )
-    address: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "address", "required": False, "nullable": True},
-    )
-    is_preferred_contact: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "is_preferred_contact", "required": False, "nullable": False},
-    )
-    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
-    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
 
 @attrs.define(kw_only=True, repr=False)
@@ -179,6 +108,83 @@ class ContactPersonPage(Model):
     items: list[ContactPerson] | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class ContactPerson(Model):
+    """ContactPerson (no description in the spec)."""
+
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    created_at: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "created_at", "required": False, "nullable": False},
+    )
+    updated_at: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": False},
+    )
+    deleted_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "deleted_at", "required": False, "nullable": True},
+    )
+    contact_person_types: list[Link] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact_person_types", "required": False, "nullable": False},
+    )
+    name: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "name", "required": False, "nullable": True},
+    )
+    job_title: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "job_title", "required": False, "nullable": True},
+    )
+    telephone: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "telephone", "required": False, "nullable": True},
+    )
+    mobile: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "mobile", "required": False, "nullable": True},
+    )
+    email: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "email", "required": False, "nullable": True},
+    )
+    fax: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "fax", "required": False, "nullable": True},
+    )
+    is_main_contact: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "is_main_contact", "required": False, "nullable": True},
+    )
+    address: Address | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "address", "required": False, "nullable": True},
+    )
+    is_preferred_contact: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "is_preferred_contact", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""

@@ -18,7 +18,10 @@ from . import _index
 if TYPE_CHECKING:
     from ._g_addresses import Address
     from ._g_contact_persons import ContactPerson
+    from ._g_currencies import Currency
+    from ._g_ledger_accounts import LedgerAccount
     from ._g_shared import BankAccountDetails, ContactAddressWrite, HrefLink, Link
+    from ._g_tax_determinations import TaxRate
 
 
 @attrs.define(kw_only=True, repr=False)
@@ -27,25 +30,25 @@ class ContactTaxTreatment(Model):
     How tax applies to a contact (read and write).
     """
 
-    home_tax: bool | Unset = attrs.field(
+    home_tax: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "home_tax", "required": False, "nullable": False},
+        metadata={"wire": "home_tax", "required": False, "nullable": True},
     )
-    eu_tax_registered: bool | Unset = attrs.field(
+    eu_tax_registered: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "eu_tax_registered", "required": False, "nullable": False},
+        metadata={"wire": "eu_tax_registered", "required": False, "nullable": True},
     )
-    eu_not_tax_registered: bool | Unset = attrs.field(
+    eu_not_tax_registered: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "eu_not_tax_registered", "required": False, "nullable": False},
+        metadata={"wire": "eu_not_tax_registered", "required": False, "nullable": True},
     )
-    rest_of_world_tax: bool | Unset = attrs.field(
+    rest_of_world_tax: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "rest_of_world_tax", "required": False, "nullable": False},
+        metadata={"wire": "rest_of_world_tax", "required": False, "nullable": True},
     )
-    is_importer: bool | Unset = attrs.field(
+    is_importer: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "is_importer", "required": False, "nullable": False},
+        metadata={"wire": "is_importer", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
@@ -255,11 +258,48 @@ class ContactWriteRequest(Model):
 
 
 @attrs.define(kw_only=True, repr=False)
+class ContactPage(Model):
+    """ContactPage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[Contact] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
 class Contact(Model):
     """
     A customer or supplier (contact types CUSTOMER, VENDOR).
     """
 
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
     id: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -288,32 +328,32 @@ class Contact(Model):
         default=UNSET,
         metadata={"wire": "deleted_at", "required": False, "nullable": True},
     )
-    balance: Decimal | Unset = attrs.field(
+    balance: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "balance", "required": False, "nullable": False},
+        metadata={"wire": "balance", "required": False, "nullable": True},
     )
     """Only with `show_balance=true`."""
     contact_types: list[Link] | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "contact_types", "required": False, "nullable": False},
     )
-    name: str | Unset = attrs.field(
+    name: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "name", "required": False, "nullable": False},
+        metadata={"wire": "name", "required": False, "nullable": True},
     )
     reference: str | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "reference", "required": False, "nullable": True},
     )
-    default_sales_ledger_account: Link | None | Unset = attrs.field(
+    default_sales_ledger_account: LedgerAccount | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "default_sales_ledger_account", "required": False, "nullable": True},
     )
-    default_sales_tax_rate: Link | None | Unset = attrs.field(
+    default_sales_tax_rate: TaxRate | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "default_sales_tax_rate", "required": False, "nullable": True},
     )
-    default_purchase_ledger_account: Link | None | Unset = attrs.field(
+    default_purchase_ledger_account: LedgerAccount | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "default_purchase_ledger_account", "required": False, "nullable": True},
     )
@@ -369,9 +409,9 @@ class Contact(Model):
         default=UNSET,
         metadata={"wire": "source_guid", "required": False, "nullable": True},
     )
-    currency: Link | Unset = attrs.field(
+    currency: Currency | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "currency", "required": False, "nullable": False},
+        metadata={"wire": "currency", "required": False, "nullable": True},
     )
     aux_reference: str | None | Unset = attrs.field(
         default=UNSET,
@@ -381,9 +421,9 @@ class Contact(Model):
         default=UNSET,
         metadata={"wire": "registered_number", "required": False, "nullable": True},
     )
-    deletable: bool | Unset = attrs.field(
+    deletable: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "deletable", "required": False, "nullable": False},
+        metadata={"wire": "deletable", "required": False, "nullable": True},
     )
     tax_treatment: ContactTaxTreatment | None | Unset = attrs.field(
         default=UNSET,
@@ -401,77 +441,41 @@ class Contact(Model):
         default=UNSET,
         metadata={"wire": "auxiliary_account", "required": False, "nullable": True},
     )
-    gdpr_obfuscated: bool | Unset = attrs.field(
+    gdpr_obfuscated: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "gdpr_obfuscated", "required": False, "nullable": False},
+        metadata={"wire": "gdpr_obfuscated", "required": False, "nullable": True},
     )
-    system: bool | Unset = attrs.field(
+    system: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "system", "required": False, "nullable": False},
+        metadata={"wire": "system", "required": False, "nullable": True},
     )
-    has_unfinished_recurring_invoices: bool | Unset = attrs.field(
+    has_unfinished_recurring_invoices: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={
-            "wire": "has_unfinished_recurring_invoices",
-            "required": False,
-            "nullable": False,
-        },
+        metadata={"wire": "has_unfinished_recurring_invoices", "required": False, "nullable": True},
     )
-    cis_registered: bool | Unset = attrs.field(
+    cis_registered: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "cis_registered", "required": False, "nullable": False},
+        metadata={"wire": "cis_registered", "required": False, "nullable": True},
     )
-    ni_based: bool | Unset = attrs.field(
+    ni_based: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "ni_based", "required": False, "nullable": False},
+        metadata={"wire": "ni_based", "required": False, "nullable": True},
     )
-    is_active: bool | Unset = attrs.field(
+    is_active: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "is_active", "required": False, "nullable": False},
+        metadata={"wire": "is_active", "required": False, "nullable": True},
     )
-    gb_based: bool | Unset = attrs.field(
+    gb_based: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "gb_based", "required": False, "nullable": False},
+        metadata={"wire": "gb_based", "required": False, "nullable": True},
     )
     cis_settings: ContactCisSettings | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "cis_settings", "required": False, "nullable": True},
     )
-    destination_vat_blocking: bool | Unset = attrs.field(
+    destination_vat_blocking: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "destination_vat_blocking", "required": False, "nullable": False},
-    )
-    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
-    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
-
-
-@attrs.define(kw_only=True, repr=False)
-class ContactPage(Model):
-    """ContactPage (no description in the spec)."""
-
-    total: int | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$total", "required": False, "nullable": False},
-    )
-    page: int | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$page", "required": False, "nullable": False},
-    )
-    next: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$next", "required": False, "nullable": True},
-    )
-    back: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$back", "required": False, "nullable": True},
-    )
-    items_per_page: int | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
-    )
-    items: list[Contact] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$items", "required": False, "nullable": False},
+        metadata={"wire": "destination_vat_blocking", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""

@@ -20,6 +20,11 @@ class Currency(Model):
     attributes (it types the resource as `Base`).
     """
 
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
     id: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},

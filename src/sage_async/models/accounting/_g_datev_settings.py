@@ -30,25 +30,25 @@ class DatevSettings(Model):
         default=UNSET,
         metadata={"wire": "$path", "required": False, "nullable": False},
     )
-    tax_consultant_number: int | Unset = attrs.field(
+    tax_consultant_number: int | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "tax_consultant_number", "required": False, "nullable": False},
+        metadata={"wire": "tax_consultant_number", "required": False, "nullable": True},
     )
-    client_number: int | Unset = attrs.field(
+    client_number: int | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "client_number", "required": False, "nullable": False},
+        metadata={"wire": "client_number", "required": False, "nullable": True},
     )
-    next_customer_number: int | Unset = attrs.field(
+    next_customer_number: int | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "next_customer_number", "required": False, "nullable": False},
+        metadata={"wire": "next_customer_number", "required": False, "nullable": True},
     )
-    next_supplier_number: int | Unset = attrs.field(
+    next_supplier_number: int | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "next_supplier_number", "required": False, "nullable": False},
+        metadata={"wire": "next_supplier_number", "required": False, "nullable": True},
     )
-    updated_at: datetime | None | Unset = attrs.field(
+    updated_at: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "updated_at", "required": False, "nullable": True},
+        metadata={"wire": "updated_at", "required": False, "nullable": False},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""

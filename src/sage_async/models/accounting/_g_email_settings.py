@@ -18,17 +18,17 @@ from . import _index
 class DefaultMessages(Model):
     """DefaultMessages (no description in the spec)."""
 
-    message_type: str | Unset = attrs.field(
+    message_type: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "message_type", "required": False, "nullable": False},
+        metadata={"wire": "message_type", "required": False, "nullable": True},
     )
-    locale: str | Unset = attrs.field(
+    locale: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "locale", "required": False, "nullable": False},
+        metadata={"wire": "locale", "required": False, "nullable": True},
     )
-    message: str | Unset = attrs.field(
+    message: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "message", "required": False, "nullable": False},
+        metadata={"wire": "message", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
@@ -54,25 +54,25 @@ class EmailSettings(Model):
         default=UNSET,
         metadata={"wire": "default_messages", "required": False, "nullable": False},
     )
-    pdf_attached: bool | Unset = attrs.field(
+    pdf_attached: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "pdf_attached", "required": False, "nullable": False},
+        metadata={"wire": "pdf_attached", "required": False, "nullable": True},
     )
-    send_bcc: bool | Unset = attrs.field(
+    send_bcc: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "send_bcc", "required": False, "nullable": False},
+        metadata={"wire": "send_bcc", "required": False, "nullable": True},
     )
-    updated_at: datetime | None | Unset = attrs.field(
+    updated_at: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "updated_at", "required": False, "nullable": True},
+        metadata={"wire": "updated_at", "required": False, "nullable": False},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
 
 @attrs.define(kw_only=True, repr=False)
-class EmailSettingsWriteDefaultMessage(Model):
-    """EmailSettingsWriteDefaultMessage (no description in the spec)."""
+class EmailSettingsDefaultMessageWrite(Model):
+    """EmailSettingsDefaultMessageWrite (no description in the spec)."""
 
     message_type: str | Unset = attrs.field(
         default=UNSET,
@@ -102,7 +102,7 @@ class EmailSettingsWrite(Model):
         default=UNSET,
         metadata={"wire": "send_bcc", "required": False, "nullable": False},
     )
-    default_messages: list[EmailSettingsWriteDefaultMessage] | Unset = attrs.field(
+    default_messages: list[EmailSettingsDefaultMessageWrite] | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "default_messages", "required": False, "nullable": False},
     )

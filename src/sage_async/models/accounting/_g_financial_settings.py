@@ -18,9 +18,122 @@ from . import _index
 
 if TYPE_CHECKING:
     from ._g_currencies import Currency
-    from ._g_tax_offices import TaxOffice
-    from ._g_tax_return_frequencies import TaxReturnFrequency
-    from ._g_tax_schemes import TaxScheme
+    from ._g_shared import Link
+
+
+@attrs.define(kw_only=True, repr=False)
+class FinancialSettings(Model):
+    """
+    The business's financial settings (GET /financial_settings, a singleton not yet wrapped as
+    a client resource). Unset dates arrive as `""` (read as null), money as strings.
+    """
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    year_end_date: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "year_end_date", "required": False, "nullable": True},
+    )
+    year_end_lockdown_date: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "year_end_lockdown_date", "required": False, "nullable": True},
+    )
+    accounting_type: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "accounting_type", "required": False, "nullable": True},
+    )
+    accounts_start_date: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "accounts_start_date", "required": False, "nullable": True},
+    )
+    base_currency: Currency | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency", "required": False, "nullable": True},
+    )
+    multi_currency_enabled: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "multi_currency_enabled", "required": False, "nullable": True},
+    )
+    use_live_exchange_rates: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "use_live_exchange_rates", "required": False, "nullable": True},
+    )
+    mtd_activation_status: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "mtd_activation_status", "required": False, "nullable": True},
+    )
+    mtd_connected: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "mtd_connected", "required": False, "nullable": True},
+    )
+    mtd_authenticated_date: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "mtd_authenticated_date", "required": False, "nullable": True},
+    )
+    tax_scheme: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_scheme", "required": False, "nullable": True},
+    )
+    tax_return_frequency: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_return_frequency", "required": False, "nullable": True},
+    )
+    tax_number: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_number", "required": False, "nullable": True},
+    )
+    general_tax_number: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "general_tax_number", "required": False, "nullable": True},
+    )
+    tax_office: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_office", "required": False, "nullable": True},
+    )
+    default_irpf_rate: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "default_irpf_rate", "required": False, "nullable": True},
+    )
+    flat_rate_tax_percentage: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "flat_rate_tax_percentage", "required": False, "nullable": True},
+    )
+    recoverable_percentage: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "recoverable_percentage", "required": False, "nullable": True},
+    )
+    sales_tax_calculation: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sales_tax_calculation", "required": False, "nullable": True},
+    )
+    purchase_tax_calculation: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "purchase_tax_calculation", "required": False, "nullable": True},
+    )
+    updated_at: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": False},
+    )
+    postponed_accounting: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "postponed_accounting", "required": False, "nullable": True},
+    )
+    destination_vat: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "destination_vat", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
 
 @attrs.define(kw_only=True, repr=False)
@@ -126,118 +239,6 @@ class FinancialSettingsWriteRequest(Model):
     financial_settings: FinancialSettingsWrite | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "financial_settings", "required": True, "nullable": False},
-    )
-    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
-    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
-
-
-@attrs.define(kw_only=True, repr=False)
-class FinancialSettings(Model):
-    """FinancialSettings (no description in the spec)."""
-
-    id: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "id", "required": False, "nullable": False},
-    )
-    displayed_as: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "displayed_as", "required": False, "nullable": False},
-    )
-    path: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$path", "required": False, "nullable": False},
-    )
-    year_end_date: date_aliased | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "year_end_date", "required": False, "nullable": True},
-    )
-    year_end_lockdown_date: date_aliased | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "year_end_lockdown_date", "required": False, "nullable": True},
-    )
-    accounting_type: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "accounting_type", "required": False, "nullable": False},
-    )
-    accounts_start_date: date_aliased | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "accounts_start_date", "required": False, "nullable": True},
-    )
-    base_currency: Currency | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "base_currency", "required": False, "nullable": True},
-    )
-    multi_currency_enabled: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "multi_currency_enabled", "required": False, "nullable": False},
-    )
-    use_live_exchange_rates: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "use_live_exchange_rates", "required": False, "nullable": False},
-    )
-    mtd_activation_status: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "mtd_activation_status", "required": False, "nullable": False},
-    )
-    mtd_connected: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "mtd_connected", "required": False, "nullable": False},
-    )
-    mtd_authenticated_date: date_aliased | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "mtd_authenticated_date", "required": False, "nullable": True},
-    )
-    tax_scheme: TaxScheme | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_scheme", "required": False, "nullable": True},
-    )
-    tax_return_frequency: TaxReturnFrequency | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_return_frequency", "required": False, "nullable": True},
-    )
-    tax_number: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_number", "required": False, "nullable": False},
-    )
-    general_tax_number: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "general_tax_number", "required": False, "nullable": False},
-    )
-    tax_office: TaxOffice | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_office", "required": False, "nullable": True},
-    )
-    default_irpf_rate: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "default_irpf_rate", "required": False, "nullable": False},
-    )
-    flat_rate_tax_percentage: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "flat_rate_tax_percentage", "required": False, "nullable": False},
-    )
-    recoverable_percentage: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "recoverable_percentage", "required": False, "nullable": False},
-    )
-    sales_tax_calculation: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "sales_tax_calculation", "required": False, "nullable": False},
-    )
-    purchase_tax_calculation: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "purchase_tax_calculation", "required": False, "nullable": False},
-    )
-    updated_at: datetime | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "updated_at", "required": False, "nullable": True},
-    )
-    postponed_accounting: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "postponed_accounting", "required": False, "nullable": False},
-    )
-    destination_vat: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "destination_vat", "required": False, "nullable": False},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""

@@ -29,13 +29,13 @@ class HostedArtefactPaymentSetting(Model):
         default=UNSET,
         metadata={"wire": "$path", "required": False, "nullable": False},
     )
-    object_guid: str | Unset = attrs.field(
+    object_guid: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "object_guid", "required": False, "nullable": False},
+        metadata={"wire": "object_guid", "required": False, "nullable": True},
     )
-    disable_payment: bool | Unset = attrs.field(
+    disable_payment: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "disable_payment", "required": False, "nullable": False},
+        metadata={"wire": "disable_payment", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""

@@ -22,43 +22,45 @@ if TYPE_CHECKING:
 
 @attrs.define(kw_only=True, repr=False)
 class InvoiceSettingsDocumentHeadings(Model):
-    """InvoiceSettingsDocumentHeadings (no description in the spec)."""
+    """
+    The title printed on each kind of sales document.
+    """
 
-    sales_invoice: str | Unset = attrs.field(
+    sales_invoice: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "sales_invoice", "required": False, "nullable": False},
+        metadata={"wire": "sales_invoice", "required": False, "nullable": True},
     )
-    sales_credit_note: str | Unset = attrs.field(
+    sales_credit_note: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "sales_credit_note", "required": False, "nullable": False},
+        metadata={"wire": "sales_credit_note", "required": False, "nullable": True},
     )
-    sales_corrective_invoice: str | Unset = attrs.field(
+    sales_corrective_invoice: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "sales_corrective_invoice", "required": False, "nullable": False},
+        metadata={"wire": "sales_corrective_invoice", "required": False, "nullable": True},
     )
-    sales_quote: str | Unset = attrs.field(
+    sales_quote: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "sales_quote", "required": False, "nullable": False},
+        metadata={"wire": "sales_quote", "required": False, "nullable": True},
     )
-    sales_estimate: str | Unset = attrs.field(
+    sales_estimate: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "sales_estimate", "required": False, "nullable": False},
+        metadata={"wire": "sales_estimate", "required": False, "nullable": True},
     )
-    pro_forma: str | Unset = attrs.field(
+    pro_forma: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "pro_forma", "required": False, "nullable": False},
+        metadata={"wire": "pro_forma", "required": False, "nullable": True},
     )
-    remittance_advice: str | Unset = attrs.field(
+    remittance_advice: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "remittance_advice", "required": False, "nullable": False},
+        metadata={"wire": "remittance_advice", "required": False, "nullable": True},
     )
-    statement: str | Unset = attrs.field(
+    statement: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "statement", "required": False, "nullable": False},
+        metadata={"wire": "statement", "required": False, "nullable": True},
     )
-    delivery_note: str | Unset = attrs.field(
+    delivery_note: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "delivery_note", "required": False, "nullable": False},
+        metadata={"wire": "delivery_note", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
@@ -66,23 +68,25 @@ class InvoiceSettingsDocumentHeadings(Model):
 
 @attrs.define(kw_only=True, repr=False)
 class InvoiceSettingsLineItemTitles(Model):
-    """InvoiceSettingsLineItemTitles (no description in the spec)."""
+    """
+    Column titles of document lines.
+    """
 
-    description: str | Unset = attrs.field(
+    description: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "description", "required": False, "nullable": False},
+        metadata={"wire": "description", "required": False, "nullable": True},
     )
-    unit_price: str | Unset = attrs.field(
+    unit_price: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "unit_price", "required": False, "nullable": False},
+        metadata={"wire": "unit_price", "required": False, "nullable": True},
     )
-    quantity: str | Unset = attrs.field(
+    quantity: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "quantity", "required": False, "nullable": False},
+        metadata={"wire": "quantity", "required": False, "nullable": True},
     )
-    discount: str | Unset = attrs.field(
+    discount: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "discount", "required": False, "nullable": False},
+        metadata={"wire": "discount", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
@@ -90,19 +94,21 @@ class InvoiceSettingsLineItemTitles(Model):
 
 @attrs.define(kw_only=True, repr=False)
 class FooterDetails(Model):
-    """FooterDetails (no description in the spec)."""
+    """
+    The three footer columns of sales documents.
+    """
 
-    column_1: str | Unset = attrs.field(
+    column_1: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "column_1", "required": False, "nullable": False},
+        metadata={"wire": "column_1", "required": False, "nullable": True},
     )
-    column_2: str | Unset = attrs.field(
+    column_2: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "column_2", "required": False, "nullable": False},
+        metadata={"wire": "column_2", "required": False, "nullable": True},
     )
-    column_3: str | Unset = attrs.field(
+    column_3: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "column_3", "required": False, "nullable": False},
+        metadata={"wire": "column_3", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
@@ -110,35 +116,37 @@ class FooterDetails(Model):
 
 @attrs.define(kw_only=True, repr=False)
 class PrintContactDetails(Model):
-    """PrintContactDetails (no description in the spec)."""
+    """
+    Which business details sales documents print.
+    """
 
-    business_name: bool | Unset = attrs.field(
+    business_name: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "business_name", "required": False, "nullable": False},
+        metadata={"wire": "business_name", "required": False, "nullable": True},
     )
-    website: bool | Unset = attrs.field(
+    website: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "website", "required": False, "nullable": False},
+        metadata={"wire": "website", "required": False, "nullable": True},
     )
-    telephone: bool | Unset = attrs.field(
+    telephone: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "telephone", "required": False, "nullable": False},
+        metadata={"wire": "telephone", "required": False, "nullable": True},
     )
-    mobile: bool | Unset = attrs.field(
+    mobile: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "mobile", "required": False, "nullable": False},
+        metadata={"wire": "mobile", "required": False, "nullable": True},
     )
-    email_address: bool | Unset = attrs.field(
+    email_address: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "email_address", "required": False, "nullable": False},
+        metadata={"wire": "email_address", "required": False, "nullable": True},
     )
-    due_date: bool | Unset = attrs.field(
+    due_date: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "due_date", "required": False, "nullable": False},
+        metadata={"wire": "due_date", "required": False, "nullable": True},
     )
-    default_delivery_address: str | Unset = attrs.field(
+    default_delivery_address: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "default_delivery_address", "required": False, "nullable": False},
+        metadata={"wire": "default_delivery_address", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
@@ -146,23 +154,25 @@ class PrintContactDetails(Model):
 
 @attrs.define(kw_only=True, repr=False)
 class PrintStatements(Model):
-    """PrintStatements (no description in the spec)."""
+    """
+    What customer statements print.
+    """
 
-    days_overdue: bool | Unset = attrs.field(
+    days_overdue: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "days_overdue", "required": False, "nullable": False},
+        metadata={"wire": "days_overdue", "required": False, "nullable": True},
     )
-    table_of_balances: bool | Unset = attrs.field(
+    table_of_balances: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "table_of_balances", "required": False, "nullable": False},
+        metadata={"wire": "table_of_balances", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
 
 @attrs.define(kw_only=True, repr=False)
-class InvoiceSettingsWriteDocumentHeadings(Model):
-    """InvoiceSettingsWriteDocumentHeadings (no description in the spec)."""
+class InvoiceSettingsDocumentHeadingsWrite(Model):
+    """InvoiceSettingsDocumentHeadingsWrite (no description in the spec)."""
 
     sales_invoice: str | Unset = attrs.field(
         default=UNSET,
@@ -205,8 +215,8 @@ class InvoiceSettingsWriteDocumentHeadings(Model):
 
 
 @attrs.define(kw_only=True, repr=False)
-class InvoiceSettingsWriteLineItemTitles(Model):
-    """InvoiceSettingsWriteLineItemTitles (no description in the spec)."""
+class InvoiceSettingsLineItemTitlesWrite(Model):
+    """InvoiceSettingsLineItemTitlesWrite (no description in the spec)."""
 
     description: str | Unset = attrs.field(
         default=UNSET,
@@ -229,8 +239,8 @@ class InvoiceSettingsWriteLineItemTitles(Model):
 
 
 @attrs.define(kw_only=True, repr=False)
-class InvoiceSettingsWriteFooterDetails(Model):
-    """InvoiceSettingsWriteFooterDetails (no description in the spec)."""
+class InvoiceSettingsFooterDetailsWrite(Model):
+    """InvoiceSettingsFooterDetailsWrite (no description in the spec)."""
 
     column_1: str | Unset = attrs.field(
         default=UNSET,
@@ -249,8 +259,8 @@ class InvoiceSettingsWriteFooterDetails(Model):
 
 
 @attrs.define(kw_only=True, repr=False)
-class InvoiceSettingsWritePrintContactDetails(Model):
-    """InvoiceSettingsWritePrintContactDetails (no description in the spec)."""
+class InvoiceSettingsPrintContactDetailsWrite(Model):
+    """InvoiceSettingsPrintContactDetailsWrite (no description in the spec)."""
 
     business_name: bool | Unset = attrs.field(
         default=UNSET,
@@ -285,8 +295,8 @@ class InvoiceSettingsWritePrintContactDetails(Model):
 
 
 @attrs.define(kw_only=True, repr=False)
-class InvoiceSettingsWritePrintStatements(Model):
-    """InvoiceSettingsWritePrintStatements (no description in the spec)."""
+class InvoiceSettingsPrintStatementsWrite(Model):
+    """InvoiceSettingsPrintStatementsWrite (no description in the spec)."""
 
     days_overdue: bool | Unset = attrs.field(
         default=UNSET,
@@ -476,23 +486,23 @@ class InvoiceSettingsWrite(Model):
         default=UNSET,
         metadata={"wire": "vendor_credit_terms", "required": False, "nullable": False},
     )
-    document_headings: InvoiceSettingsWriteDocumentHeadings | Unset = attrs.field(
+    document_headings: InvoiceSettingsDocumentHeadingsWrite | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "document_headings", "required": False, "nullable": False},
     )
-    line_item_titles: InvoiceSettingsWriteLineItemTitles | Unset = attrs.field(
+    line_item_titles: InvoiceSettingsLineItemTitlesWrite | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "line_item_titles", "required": False, "nullable": False},
     )
-    footer_details: InvoiceSettingsWriteFooterDetails | Unset = attrs.field(
+    footer_details: InvoiceSettingsFooterDetailsWrite | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "footer_details", "required": False, "nullable": False},
     )
-    print_contact_details: InvoiceSettingsWritePrintContactDetails | Unset = attrs.field(
+    print_contact_details: InvoiceSettingsPrintContactDetailsWrite | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "print_contact_details", "required": False, "nullable": False},
     )
-    print_statements: InvoiceSettingsWritePrintStatements | Unset = attrs.field(
+    print_statements: InvoiceSettingsPrintStatementsWrite | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "print_statements", "required": False, "nullable": False},
     )
@@ -514,7 +524,9 @@ class InvoiceSettingsWriteRequest(Model):
 
 @attrs.define(kw_only=True, repr=False)
 class InvoiceSettings(Model):
-    """InvoiceSettings (no description in the spec)."""
+    """
+    Numbering, wording and defaults of sales documents (GET /invoice_settings, a singleton).
+    """
 
     id: str | Unset = attrs.field(
         default=UNSET,
@@ -528,160 +540,160 @@ class InvoiceSettings(Model):
         default=UNSET,
         metadata={"wire": "$path", "required": False, "nullable": False},
     )
-    next_invoice_number: int | Unset = attrs.field(
+    next_invoice_number: int | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "next_invoice_number", "required": False, "nullable": False},
+        metadata={"wire": "next_invoice_number", "required": False, "nullable": True},
     )
-    next_credit_note_number: int | Unset = attrs.field(
+    next_credit_note_number: int | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "next_credit_note_number", "required": False, "nullable": False},
+        metadata={"wire": "next_credit_note_number", "required": False, "nullable": True},
     )
-    separate_invoice_credit_note_numbering: bool | Unset = attrs.field(
+    separate_invoice_credit_note_numbering: bool | None | Unset = attrs.field(
         default=UNSET,
         metadata={
             "wire": "separate_invoice_credit_note_numbering",
             "required": False,
-            "nullable": False,
+            "nullable": True,
         },
     )
-    sales_invoice_number_prefix: str | Unset = attrs.field(
+    sales_invoice_number_prefix: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "sales_invoice_number_prefix", "required": False, "nullable": False},
+        metadata={"wire": "sales_invoice_number_prefix", "required": False, "nullable": True},
     )
-    sales_credit_note_number_prefix: str | Unset = attrs.field(
+    sales_credit_note_number_prefix: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "sales_credit_note_number_prefix", "required": False, "nullable": False},
+        metadata={"wire": "sales_credit_note_number_prefix", "required": False, "nullable": True},
     )
-    invoice_terms_and_conditions: str | Unset = attrs.field(
+    invoice_terms_and_conditions: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "invoice_terms_and_conditions", "required": False, "nullable": False},
+        metadata={"wire": "invoice_terms_and_conditions", "required": False, "nullable": True},
     )
-    default_note_on_invoice: str | Unset = attrs.field(
+    default_note_on_invoice: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "default_note_on_invoice", "required": False, "nullable": False},
+        metadata={"wire": "default_note_on_invoice", "required": False, "nullable": True},
     )
-    default_note_on_credit_note: str | Unset = attrs.field(
+    default_note_on_credit_note: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "default_note_on_credit_note", "required": False, "nullable": False},
+        metadata={"wire": "default_note_on_credit_note", "required": False, "nullable": True},
     )
-    default_note_on_estimate: str | Unset = attrs.field(
+    default_note_on_estimate: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "default_note_on_estimate", "required": False, "nullable": False},
+        metadata={"wire": "default_note_on_estimate", "required": False, "nullable": True},
     )
-    default_note_on_quote: str | Unset = attrs.field(
+    default_note_on_quote: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "default_note_on_quote", "required": False, "nullable": False},
+        metadata={"wire": "default_note_on_quote", "required": False, "nullable": True},
     )
-    next_quote_number: int | Unset = attrs.field(
+    next_quote_number: int | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "next_quote_number", "required": False, "nullable": False},
+        metadata={"wire": "next_quote_number", "required": False, "nullable": True},
     )
-    quote_number_prefix: str | Unset = attrs.field(
+    quote_number_prefix: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "quote_number_prefix", "required": False, "nullable": False},
+        metadata={"wire": "quote_number_prefix", "required": False, "nullable": True},
     )
-    estimate_number_prefix: str | Unset = attrs.field(
+    estimate_number_prefix: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "estimate_number_prefix", "required": False, "nullable": False},
+        metadata={"wire": "estimate_number_prefix", "required": False, "nullable": True},
     )
-    quote_default_days_to_expiry: int | Unset = attrs.field(
+    quote_default_days_to_expiry: int | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "quote_default_days_to_expiry", "required": False, "nullable": False},
+        metadata={"wire": "quote_default_days_to_expiry", "required": False, "nullable": True},
     )
-    estimate_default_days_to_expiry: int | Unset = attrs.field(
+    estimate_default_days_to_expiry: int | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "estimate_default_days_to_expiry", "required": False, "nullable": False},
+        metadata={"wire": "estimate_default_days_to_expiry", "required": False, "nullable": True},
     )
-    quote_terms_and_conditions: str | Unset = attrs.field(
+    quote_terms_and_conditions: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "quote_terms_and_conditions", "required": False, "nullable": False},
+        metadata={"wire": "quote_terms_and_conditions", "required": False, "nullable": True},
     )
-    estimate_terms_and_conditions: str | Unset = attrs.field(
+    estimate_terms_and_conditions: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "estimate_terms_and_conditions", "required": False, "nullable": False},
+        metadata={"wire": "estimate_terms_and_conditions", "required": False, "nullable": True},
     )
-    delivery_note_terms_and_conditions: str | Unset = attrs.field(
+    delivery_note_terms_and_conditions: str | None | Unset = attrs.field(
         default=UNSET,
         metadata={
             "wire": "delivery_note_terms_and_conditions",
             "required": False,
-            "nullable": False,
+            "nullable": True,
         },
     )
-    delivery_note_show_signature: bool | Unset = attrs.field(
+    delivery_note_show_signature: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "delivery_note_show_signature", "required": False, "nullable": False},
+        metadata={"wire": "delivery_note_show_signature", "required": False, "nullable": True},
     )
-    delivery_note_show_picked: bool | Unset = attrs.field(
+    delivery_note_show_picked: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "delivery_note_show_picked", "required": False, "nullable": False},
+        metadata={"wire": "delivery_note_show_picked", "required": False, "nullable": True},
     )
-    delivery_note_show_notes: bool | Unset = attrs.field(
+    delivery_note_show_notes: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "delivery_note_show_notes", "required": False, "nullable": False},
+        metadata={"wire": "delivery_note_show_notes", "required": False, "nullable": True},
     )
-    delivery_note_show_contact_details: bool | Unset = attrs.field(
+    delivery_note_show_contact_details: bool | None | Unset = attrs.field(
         default=UNSET,
         metadata={
             "wire": "delivery_note_show_contact_details",
             "required": False,
-            "nullable": False,
+            "nullable": True,
         },
     )
-    quick_entry_prefix: str | Unset = attrs.field(
+    quick_entry_prefix: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "quick_entry_prefix", "required": False, "nullable": False},
+        metadata={"wire": "quick_entry_prefix", "required": False, "nullable": True},
     )
-    late_payment_percentage: Decimal | Unset = attrs.field(
+    late_payment_percentage: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "late_payment_percentage", "required": False, "nullable": False},
+        metadata={"wire": "late_payment_percentage", "required": False, "nullable": True},
     )
-    prompt_payment_percentage: Decimal | Unset = attrs.field(
+    prompt_payment_percentage: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "prompt_payment_percentage", "required": False, "nullable": False},
+        metadata={"wire": "prompt_payment_percentage", "required": False, "nullable": True},
     )
-    show_auto_entrepreneur: bool | Unset = attrs.field(
+    show_auto_entrepreneur: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "show_auto_entrepreneur", "required": False, "nullable": False},
+        metadata={"wire": "show_auto_entrepreneur", "required": False, "nullable": True},
     )
-    show_insurance: bool | Unset = attrs.field(
+    show_insurance: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "show_insurance", "required": False, "nullable": False},
+        metadata={"wire": "show_insurance", "required": False, "nullable": True},
     )
     insurer: Contact | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "insurer", "required": False, "nullable": True},
     )
-    insurance_area: str | Unset = attrs.field(
+    insurance_area: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "insurance_area", "required": False, "nullable": False},
+        metadata={"wire": "insurance_area", "required": False, "nullable": True},
     )
-    insurance_type: str | Unset = attrs.field(
+    insurance_type: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "insurance_type", "required": False, "nullable": False},
+        metadata={"wire": "insurance_type", "required": False, "nullable": True},
     )
-    insurance_text: str | Unset = attrs.field(
+    insurance_text: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "insurance_text", "required": False, "nullable": False},
+        metadata={"wire": "insurance_text", "required": False, "nullable": True},
     )
     payment_bank_account: BankAccount | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "payment_bank_account", "required": False, "nullable": True},
     )
-    sales_corrective_invoice_number_prefix: str | Unset = attrs.field(
+    sales_corrective_invoice_number_prefix: str | None | Unset = attrs.field(
         default=UNSET,
         metadata={
             "wire": "sales_corrective_invoice_number_prefix",
             "required": False,
-            "nullable": False,
+            "nullable": True,
         },
     )
-    next_sales_corrective_invoice_number: int | Unset = attrs.field(
+    next_sales_corrective_invoice_number: int | None | Unset = attrs.field(
         default=UNSET,
         metadata={
             "wire": "next_sales_corrective_invoice_number",
             "required": False,
-            "nullable": False,
+            "nullable": True,
         },
     )
     document_headings: InvoiceSettingsDocumentHeadings | None | Unset = attrs.field(
@@ -704,25 +716,25 @@ class InvoiceSettings(Model):
         default=UNSET,
         metadata={"wire": "print_statements", "required": False, "nullable": True},
     )
-    customer_credit_days: int | Unset = attrs.field(
+    customer_credit_days: int | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "customer_credit_days", "required": False, "nullable": False},
+        metadata={"wire": "customer_credit_days", "required": False, "nullable": True},
     )
-    vendor_credit_days: int | Unset = attrs.field(
+    vendor_credit_days: int | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "vendor_credit_days", "required": False, "nullable": False},
+        metadata={"wire": "vendor_credit_days", "required": False, "nullable": True},
     )
-    customer_credit_terms: str | Unset = attrs.field(
+    customer_credit_terms: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "customer_credit_terms", "required": False, "nullable": False},
+        metadata={"wire": "customer_credit_terms", "required": False, "nullable": True},
     )
-    vendor_credit_terms: str | Unset = attrs.field(
+    vendor_credit_terms: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "vendor_credit_terms", "required": False, "nullable": False},
+        metadata={"wire": "vendor_credit_terms", "required": False, "nullable": True},
     )
-    updated_at: datetime | None | Unset = attrs.field(
+    updated_at: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "updated_at", "required": False, "nullable": True},
+        metadata={"wire": "updated_at", "required": False, "nullable": False},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""

@@ -64,33 +64,33 @@ class JournalCode(Model):
         default=UNSET,
         metadata={"wire": "$path", "required": False, "nullable": False},
     )
-    created_at: datetime | None | Unset = attrs.field(
+    created_at: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "created_at", "required": False, "nullable": True},
+        metadata={"wire": "created_at", "required": False, "nullable": False},
     )
-    updated_at: datetime | None | Unset = attrs.field(
+    updated_at: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "updated_at", "required": False, "nullable": True},
+        metadata={"wire": "updated_at", "required": False, "nullable": False},
     )
-    name: str | Unset = attrs.field(
+    name: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "name", "required": False, "nullable": False},
+        metadata={"wire": "name", "required": False, "nullable": True},
     )
-    code: str | Unset = attrs.field(
+    code: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "code", "required": False, "nullable": False},
+        metadata={"wire": "code", "required": False, "nullable": True},
     )
     journal_code_type: JournalCodeType | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "journal_code_type", "required": False, "nullable": True},
     )
-    control_name: str | Unset = attrs.field(
+    control_name: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "control_name", "required": False, "nullable": False},
+        metadata={"wire": "control_name", "required": False, "nullable": True},
     )
-    reserved: bool | Unset = attrs.field(
+    reserved: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "reserved", "required": False, "nullable": False},
+        metadata={"wire": "reserved", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""

@@ -18,59 +18,8 @@ from . import _index
 
 if TYPE_CHECKING:
     from ._g_journal_codes import JournalCodeWrite
+    from ._g_ledger_accounts import LedgerAccount
     from ._g_shared import Link
-
-
-@attrs.define(kw_only=True, repr=False)
-class JournalLine(Model):
-    """JournalLine (no description in the spec)."""
-
-    id: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "id", "required": False, "nullable": False},
-    )
-    ledger_account: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "ledger_account", "required": False, "nullable": False},
-    )
-    details: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "details", "required": False, "nullable": True},
-    )
-    debit: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "debit", "required": False, "nullable": False},
-    )
-    credit: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "credit", "required": False, "nullable": False},
-    )
-    analysis_type_categories: list[Link] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "analysis_type_categories", "required": False, "nullable": False},
-    )
-    include_on_tax_return: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "include_on_tax_return", "required": False, "nullable": False},
-    )
-    tax_reconciled: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_reconciled", "required": False, "nullable": False},
-    )
-    cleared: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "cleared", "required": False, "nullable": False},
-    )
-    bank_reconciled: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "bank_reconciled", "required": False, "nullable": False},
-    )
-    journal_line_foreign_currency: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "journal_line_foreign_currency", "required": False, "nullable": True},
-    )
-    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
-    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
 
 @attrs.define(kw_only=True, repr=False)
@@ -152,9 +101,66 @@ class JournalWriteRequest(Model):
 
 
 @attrs.define(kw_only=True, repr=False)
+class JournalLine(Model):
+    """JournalLine (no description in the spec)."""
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "ledger_account", "required": False, "nullable": True},
+    )
+    details: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "details", "required": False, "nullable": True},
+    )
+    debit: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "debit", "required": False, "nullable": True},
+    )
+    credit: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "credit", "required": False, "nullable": True},
+    )
+    analysis_type_categories: list[Link] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "analysis_type_categories", "required": False, "nullable": False},
+    )
+    include_on_tax_return: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "include_on_tax_return", "required": False, "nullable": True},
+    )
+    tax_reconciled: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_reconciled", "required": False, "nullable": True},
+    )
+    cleared: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "cleared", "required": False, "nullable": True},
+    )
+    bank_reconciled: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "bank_reconciled", "required": False, "nullable": True},
+    )
+    journal_line_foreign_currency: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "journal_line_foreign_currency", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
 class Journal(Model):
     """Journal (no description in the spec)."""
 
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
     id: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -179,29 +185,29 @@ class Journal(Model):
         default=UNSET,
         metadata={"wire": "transaction", "required": False, "nullable": True},
     )
-    transaction_type: Link | Unset = attrs.field(
+    transaction_type: Link | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "transaction_type", "required": False, "nullable": False},
+        metadata={"wire": "transaction_type", "required": False, "nullable": True},
     )
     deleted_at: datetime | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "deleted_at", "required": False, "nullable": True},
     )
-    date: date_aliased | Unset = attrs.field(
+    date: date_aliased | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "date", "required": False, "nullable": False},
+        metadata={"wire": "date", "required": False, "nullable": True},
     )
-    reference: str | Unset = attrs.field(
+    reference: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "reference", "required": False, "nullable": False},
+        metadata={"wire": "reference", "required": False, "nullable": True},
     )
     description: str | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "description", "required": False, "nullable": True},
     )
-    total: Decimal | Unset = attrs.field(
+    total: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "total", "required": False, "nullable": False},
+        metadata={"wire": "total", "required": False, "nullable": True},
     )
     journal_code: Link | None | Unset = attrs.field(
         default=UNSET,
@@ -211,9 +217,9 @@ class Journal(Model):
         default=UNSET,
         metadata={"wire": "journal_lines", "required": False, "nullable": False},
     )
-    migrated: bool | Unset = attrs.field(
+    migrated: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "migrated", "required": False, "nullable": False},
+        metadata={"wire": "migrated", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""

@@ -71,29 +71,29 @@ class LedgerAccountOpeningBalance(Model):
         default=UNSET,
         metadata={"wire": "$path", "required": False, "nullable": False},
     )
-    created_at: datetime | None | Unset = attrs.field(
+    created_at: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "created_at", "required": False, "nullable": True},
+        metadata={"wire": "created_at", "required": False, "nullable": False},
     )
-    updated_at: datetime | None | Unset = attrs.field(
+    updated_at: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "updated_at", "required": False, "nullable": True},
+        metadata={"wire": "updated_at", "required": False, "nullable": False},
     )
     ledger_account: LedgerAccount | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "ledger_account", "required": False, "nullable": True},
     )
-    details: str | Unset = attrs.field(
+    details: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "details", "required": False, "nullable": False},
+        metadata={"wire": "details", "required": False, "nullable": True},
     )
-    debit: Decimal | Unset = attrs.field(
+    debit: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "debit", "required": False, "nullable": False},
+        metadata={"wire": "debit", "required": False, "nullable": True},
     )
-    credit: Decimal | Unset = attrs.field(
+    credit: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "credit", "required": False, "nullable": False},
+        metadata={"wire": "credit", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""

@@ -18,6 +18,7 @@ from . import _index
 
 if TYPE_CHECKING:
     from ._g_shared import LedgerAccountGroup, Link
+    from ._g_tax_determinations import TaxRate
 
 
 @attrs.define(kw_only=True, repr=False)
@@ -26,29 +27,29 @@ class LedgerAccountBalanceDetails(Model):
     Only with `show_balance_details=true` and a date range.
     """
 
-    balance: Decimal | Unset = attrs.field(
+    balance: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "balance", "required": False, "nullable": False},
+        metadata={"wire": "balance", "required": False, "nullable": True},
     )
-    credit_or_debit: str | Unset = attrs.field(
+    credit_or_debit: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "credit_or_debit", "required": False, "nullable": False},
+        metadata={"wire": "credit_or_debit", "required": False, "nullable": True},
     )
-    credits: Decimal | Unset = attrs.field(
+    credits: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "credits", "required": False, "nullable": False},
+        metadata={"wire": "credits", "required": False, "nullable": True},
     )
-    debits: Decimal | Unset = attrs.field(
+    debits: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "debits", "required": False, "nullable": False},
+        metadata={"wire": "debits", "required": False, "nullable": True},
     )
-    from_date: date_aliased | Unset = attrs.field(
+    from_date: date_aliased | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "from_date", "required": False, "nullable": False},
+        metadata={"wire": "from_date", "required": False, "nullable": True},
     )
-    to_date: date_aliased | Unset = attrs.field(
+    to_date: date_aliased | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "to_date", "required": False, "nullable": False},
+        metadata={"wire": "to_date", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
@@ -172,6 +173,11 @@ class LedgerAccountWriteRequest(Model):
 class LedgerAccount(Model):
     """LedgerAccount (no description in the spec)."""
 
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
     id: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -192,89 +198,89 @@ class LedgerAccount(Model):
         default=UNSET,
         metadata={"wire": "updated_at", "required": False, "nullable": False},
     )
-    ledger_account_group: LedgerAccountGroup | Unset = attrs.field(
+    ledger_account_group: LedgerAccountGroup | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "ledger_account_group", "required": False, "nullable": False},
+        metadata={"wire": "ledger_account_group", "required": False, "nullable": True},
     )
-    name: str | Unset = attrs.field(
+    name: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "name", "required": False, "nullable": False},
+        metadata={"wire": "name", "required": False, "nullable": True},
     )
-    display_name: str | Unset = attrs.field(
+    display_name: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "display_name", "required": False, "nullable": False},
+        metadata={"wire": "display_name", "required": False, "nullable": True},
     )
     visible_scopes: list[str] | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "visible_scopes", "required": False, "nullable": False},
     )
-    included_in_chart: bool | Unset = attrs.field(
+    included_in_chart: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "included_in_chart", "required": False, "nullable": False},
+        metadata={"wire": "included_in_chart", "required": False, "nullable": True},
     )
-    nominal_code: int | Unset = attrs.field(
+    nominal_code: int | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "nominal_code", "required": False, "nullable": False},
+        metadata={"wire": "nominal_code", "required": False, "nullable": True},
     )
-    ledger_account_type: Link | Unset = attrs.field(
+    ledger_account_type: Link | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "ledger_account_type", "required": False, "nullable": False},
+        metadata={"wire": "ledger_account_type", "required": False, "nullable": True},
     )
     ledger_account_classification: Link | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "ledger_account_classification", "required": False, "nullable": True},
     )
-    tax_rate: Link | None | Unset = attrs.field(
+    tax_rate: TaxRate | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "tax_rate", "required": False, "nullable": True},
     )
-    fixed_tax_rate: bool | Unset = attrs.field(
+    fixed_tax_rate: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "fixed_tax_rate", "required": False, "nullable": False},
+        metadata={"wire": "fixed_tax_rate", "required": False, "nullable": True},
     )
-    visible_in_banking: bool | Unset = attrs.field(
+    visible_in_banking: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "visible_in_banking", "required": False, "nullable": False},
+        metadata={"wire": "visible_in_banking", "required": False, "nullable": True},
     )
-    visible_in_expenses: bool | Unset = attrs.field(
+    visible_in_expenses: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "visible_in_expenses", "required": False, "nullable": False},
+        metadata={"wire": "visible_in_expenses", "required": False, "nullable": True},
     )
-    visible_in_journals: bool | Unset = attrs.field(
+    visible_in_journals: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "visible_in_journals", "required": False, "nullable": False},
+        metadata={"wire": "visible_in_journals", "required": False, "nullable": True},
     )
-    visible_in_other_payments: bool | Unset = attrs.field(
+    visible_in_other_payments: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "visible_in_other_payments", "required": False, "nullable": False},
+        metadata={"wire": "visible_in_other_payments", "required": False, "nullable": True},
     )
-    visible_in_other_receipts: bool | Unset = attrs.field(
+    visible_in_other_receipts: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "visible_in_other_receipts", "required": False, "nullable": False},
+        metadata={"wire": "visible_in_other_receipts", "required": False, "nullable": True},
     )
-    visible_in_reporting: bool | Unset = attrs.field(
+    visible_in_reporting: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "visible_in_reporting", "required": False, "nullable": False},
+        metadata={"wire": "visible_in_reporting", "required": False, "nullable": True},
     )
-    visible_in_sales: bool | Unset = attrs.field(
+    visible_in_sales: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "visible_in_sales", "required": False, "nullable": False},
+        metadata={"wire": "visible_in_sales", "required": False, "nullable": True},
     )
     balance_details: LedgerAccountBalanceDetails | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "balance_details", "required": False, "nullable": True},
     )
-    is_control_account: bool | Unset = attrs.field(
+    is_control_account: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "is_control_account", "required": False, "nullable": False},
+        metadata={"wire": "is_control_account", "required": False, "nullable": True},
     )
     control_name: str | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "control_name", "required": False, "nullable": True},
     )
-    display_formatted: str | Unset = attrs.field(
+    display_formatted: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "display_formatted", "required": False, "nullable": False},
+        metadata={"wire": "display_formatted", "required": False, "nullable": True},
     )
     tax_recoverable: bool | None | Unset = attrs.field(
         default=UNSET,
@@ -284,7 +290,7 @@ class LedgerAccount(Model):
         default=UNSET,
         metadata={"wire": "recoverable_percentage", "required": False, "nullable": True},
     )
-    non_recoverable_ledger_account: Link | None | Unset = attrs.field(
+    non_recoverable_ledger_account: LedgerAccount | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "non_recoverable_ledger_account", "required": False, "nullable": True},
     )

@@ -40,25 +40,25 @@ class LedgerEntry(Model):
         default=UNSET,
         metadata={"wire": "$path", "required": False, "nullable": False},
     )
-    created_at: datetime | None | Unset = attrs.field(
+    created_at: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "created_at", "required": False, "nullable": True},
+        metadata={"wire": "created_at", "required": False, "nullable": False},
     )
-    updated_at: datetime | None | Unset = attrs.field(
+    updated_at: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "updated_at", "required": False, "nullable": True},
+        metadata={"wire": "updated_at", "required": False, "nullable": False},
     )
     date: date_aliased | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "date", "required": False, "nullable": True},
     )
-    credit: Decimal | Unset = attrs.field(
+    credit: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "credit", "required": False, "nullable": False},
+        metadata={"wire": "credit", "required": False, "nullable": True},
     )
-    debit: Decimal | Unset = attrs.field(
+    debit: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "debit", "required": False, "nullable": False},
+        metadata={"wire": "debit", "required": False, "nullable": True},
     )
     ledger_account: LedgerAccount | None | Unset = attrs.field(
         default=UNSET,
@@ -72,17 +72,17 @@ class LedgerEntry(Model):
         default=UNSET,
         metadata={"wire": "contact", "required": False, "nullable": True},
     )
-    deleted: bool | Unset = attrs.field(
+    deleted: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "deleted", "required": False, "nullable": False},
+        metadata={"wire": "deleted", "required": False, "nullable": True},
     )
     tax_rate: TaxRate | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "tax_rate", "required": False, "nullable": True},
     )
-    description: str | Unset = attrs.field(
+    description: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "description", "required": False, "nullable": False},
+        metadata={"wire": "description", "required": False, "nullable": True},
     )
     journal_code: JournalCode | None | Unset = attrs.field(
         default=UNSET,

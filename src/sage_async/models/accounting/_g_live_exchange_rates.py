@@ -35,13 +35,13 @@ class LiveExchangeRate(Model):
         default=UNSET,
         metadata={"wire": "$path", "required": False, "nullable": False},
     )
-    rate: Decimal | Unset = attrs.field(
+    rate: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "rate", "required": False, "nullable": False},
+        metadata={"wire": "rate", "required": False, "nullable": True},
     )
-    inverse_rate: Decimal | Unset = attrs.field(
+    inverse_rate: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "inverse_rate", "required": False, "nullable": False},
+        metadata={"wire": "inverse_rate", "required": False, "nullable": True},
     )
     base_currency: Currency | None | Unset = attrs.field(
         default=UNSET,
@@ -51,13 +51,13 @@ class LiveExchangeRate(Model):
         default=UNSET,
         metadata={"wire": "currency", "required": False, "nullable": True},
     )
-    retrieved_at: datetime | Unset = attrs.field(
+    retrieved_at: datetime | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "retrieved_at", "required": False, "nullable": False},
+        metadata={"wire": "retrieved_at", "required": False, "nullable": True},
     )
-    updated_at: datetime | None | Unset = attrs.field(
+    updated_at: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "updated_at", "required": False, "nullable": True},
+        metadata={"wire": "updated_at", "required": False, "nullable": False},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""

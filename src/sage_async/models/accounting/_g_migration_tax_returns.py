@@ -24,41 +24,41 @@ if TYPE_CHECKING:
 class GBBoxData(Model):
     """GBBoxData (no description in the spec)."""
 
-    box_1: Decimal | Unset = attrs.field(
+    box_1: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "box_1", "required": False, "nullable": False},
+        metadata={"wire": "box_1", "required": False, "nullable": True},
     )
-    box_2: Decimal | Unset = attrs.field(
+    box_2: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "box_2", "required": False, "nullable": False},
+        metadata={"wire": "box_2", "required": False, "nullable": True},
     )
-    box_3: Decimal | Unset = attrs.field(
+    box_3: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "box_3", "required": False, "nullable": False},
+        metadata={"wire": "box_3", "required": False, "nullable": True},
     )
-    box_4: Decimal | Unset = attrs.field(
+    box_4: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "box_4", "required": False, "nullable": False},
+        metadata={"wire": "box_4", "required": False, "nullable": True},
     )
-    box_5: Decimal | Unset = attrs.field(
+    box_5: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "box_5", "required": False, "nullable": False},
+        metadata={"wire": "box_5", "required": False, "nullable": True},
     )
-    box_6: Decimal | Unset = attrs.field(
+    box_6: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "box_6", "required": False, "nullable": False},
+        metadata={"wire": "box_6", "required": False, "nullable": True},
     )
-    box_7: Decimal | Unset = attrs.field(
+    box_7: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "box_7", "required": False, "nullable": False},
+        metadata={"wire": "box_7", "required": False, "nullable": True},
     )
-    box_8: Decimal | Unset = attrs.field(
+    box_8: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "box_8", "required": False, "nullable": False},
+        metadata={"wire": "box_8", "required": False, "nullable": True},
     )
-    box_9: Decimal | Unset = attrs.field(
+    box_9: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "box_9", "required": False, "nullable": False},
+        metadata={"wire": "box_9", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
@@ -68,45 +68,45 @@ class GBBoxData(Model):
 class IEBoxData(Model):
     """IEBoxData (no description in the spec)."""
 
-    box_t1: Decimal | Unset = attrs.field(
+    box_t1: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "box_T1", "required": False, "nullable": False},
+        metadata={"wire": "box_T1", "required": False, "nullable": True},
     )
-    box_t2: Decimal | Unset = attrs.field(
+    box_t2: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "box_T2", "required": False, "nullable": False},
+        metadata={"wire": "box_T2", "required": False, "nullable": True},
     )
-    box_t3: Decimal | Unset = attrs.field(
+    box_t3: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "box_T3", "required": False, "nullable": False},
+        metadata={"wire": "box_T3", "required": False, "nullable": True},
     )
-    box_t4: Decimal | Unset = attrs.field(
+    box_t4: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "box_T4", "required": False, "nullable": False},
+        metadata={"wire": "box_T4", "required": False, "nullable": True},
     )
-    box_e1: Decimal | Unset = attrs.field(
+    box_e1: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "box_E1", "required": False, "nullable": False},
+        metadata={"wire": "box_E1", "required": False, "nullable": True},
     )
-    box_e2: Decimal | Unset = attrs.field(
+    box_e2: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "box_E2", "required": False, "nullable": False},
+        metadata={"wire": "box_E2", "required": False, "nullable": True},
     )
-    box_es1: Decimal | Unset = attrs.field(
+    box_es1: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "box_ES1", "required": False, "nullable": False},
+        metadata={"wire": "box_ES1", "required": False, "nullable": True},
     )
-    box_es2: Decimal | Unset = attrs.field(
+    box_es2: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "box_ES2", "required": False, "nullable": False},
+        metadata={"wire": "box_ES2", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
 
 @attrs.define(kw_only=True, repr=False)
-class MigrationTaxReturnWriteGb(Model):
-    """MigrationTaxReturnWriteGb (no description in the spec)."""
+class MigrationTaxReturnGbWrite(Model):
+    """MigrationTaxReturnGbWrite (no description in the spec)."""
 
     box_1: Decimal | Unset = attrs.field(
         default=UNSET,
@@ -149,8 +149,8 @@ class MigrationTaxReturnWriteGb(Model):
 
 
 @attrs.define(kw_only=True, repr=False)
-class MigrationTaxReturnWriteIe(Model):
-    """MigrationTaxReturnWriteIe (no description in the spec)."""
+class MigrationTaxReturnIeWrite(Model):
+    """MigrationTaxReturnIeWrite (no description in the spec)."""
 
     box_t1: Decimal | Unset = attrs.field(
         default=UNSET,
@@ -208,11 +208,11 @@ class MigrationTaxReturnWrite(Model):
         default=UNSET,
         metadata={"wire": "tax_return_frequency_id", "required": True, "nullable": False},
     )
-    gb: MigrationTaxReturnWriteGb | Unset = attrs.field(
+    gb: MigrationTaxReturnGbWrite | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "gb", "required": False, "nullable": False},
     )
-    ie: MigrationTaxReturnWriteIe | Unset = attrs.field(
+    ie: MigrationTaxReturnIeWrite | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "ie", "required": False, "nullable": False},
     )
@@ -248,13 +248,13 @@ class MigrationTaxReturn(Model):
         default=UNSET,
         metadata={"wire": "$path", "required": False, "nullable": False},
     )
-    created_at: datetime | None | Unset = attrs.field(
+    created_at: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "created_at", "required": False, "nullable": True},
+        metadata={"wire": "created_at", "required": False, "nullable": False},
     )
-    updated_at: datetime | None | Unset = attrs.field(
+    updated_at: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "updated_at", "required": False, "nullable": True},
+        metadata={"wire": "updated_at", "required": False, "nullable": False},
     )
     from_date: date_aliased | None | Unset = attrs.field(
         default=UNSET,
@@ -268,9 +268,9 @@ class MigrationTaxReturn(Model):
         default=UNSET,
         metadata={"wire": "tax_return_frequency", "required": False, "nullable": True},
     )
-    total_amount: Decimal | Unset = attrs.field(
+    total_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "total_amount", "required": False, "nullable": False},
+        metadata={"wire": "total_amount", "required": False, "nullable": True},
     )
     gb: GBBoxData | None | Unset = attrs.field(
         default=UNSET,

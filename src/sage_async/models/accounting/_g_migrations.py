@@ -50,37 +50,37 @@ class Migration(Model):
         default=UNSET,
         metadata={"wire": "status", "required": False, "nullable": True},
     )
-    started_at: datetime | Unset = attrs.field(
+    started_at: datetime | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "started_at", "required": False, "nullable": False},
+        metadata={"wire": "started_at", "required": False, "nullable": True},
     )
-    completed_at: datetime | Unset = attrs.field(
+    completed_at: datetime | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "completed_at", "required": False, "nullable": False},
+        metadata={"wire": "completed_at", "required": False, "nullable": True},
     )
-    source_product: str | Unset = attrs.field(
+    source_product: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "source_product", "required": False, "nullable": False},
+        metadata={"wire": "source_product", "required": False, "nullable": True},
     )
-    source_product_version: str | Unset = attrs.field(
+    source_product_version: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "source_product_version", "required": False, "nullable": False},
+        metadata={"wire": "source_product_version", "required": False, "nullable": True},
     )
-    source_license: str | Unset = attrs.field(
+    source_license: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "source_license", "required": False, "nullable": False},
+        metadata={"wire": "source_license", "required": False, "nullable": True},
     )
-    source_tool: str | Unset = attrs.field(
+    source_tool: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "source_tool", "required": False, "nullable": False},
+        metadata={"wire": "source_tool", "required": False, "nullable": True},
     )
-    source_tool_version: str | Unset = attrs.field(
+    source_tool_version: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "source_tool_version", "required": False, "nullable": False},
+        metadata={"wire": "source_tool_version", "required": False, "nullable": True},
     )
-    schema_id: str | Unset = attrs.field(
+    schema_id: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "schema_id", "required": False, "nullable": False},
+        metadata={"wire": "schema_id", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""

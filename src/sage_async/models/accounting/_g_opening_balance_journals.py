@@ -23,8 +23,8 @@ if TYPE_CHECKING:
 
 
 @attrs.define(kw_only=True, repr=False)
-class OpeningBalanceJournalWriteJournalLine(Model):
-    """OpeningBalanceJournalWriteJournalLine (no description in the spec)."""
+class OpeningBalanceJournalJournalLineWrite(Model):
+    """OpeningBalanceJournalJournalLineWrite (no description in the spec)."""
 
     ledger_account_id: str | Unset = attrs.field(
         default=UNSET,
@@ -50,7 +50,7 @@ class OpeningBalanceJournalWriteJournalLine(Model):
 class OpeningBalanceJournalWrite(Model):
     """OpeningBalanceJournalWrite (no description in the spec)."""
 
-    journal_lines: list[OpeningBalanceJournalWriteJournalLine] | Unset = attrs.field(
+    journal_lines: list[OpeningBalanceJournalJournalLineWrite] | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "journal_lines", "required": True, "nullable": False},
     )
@@ -90,17 +90,17 @@ class BaseJournalLine(Model):
         default=UNSET,
         metadata={"wire": "ledger_account", "required": False, "nullable": True},
     )
-    details: str | Unset = attrs.field(
+    details: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "details", "required": False, "nullable": False},
+        metadata={"wire": "details", "required": False, "nullable": True},
     )
-    debit: Decimal | Unset = attrs.field(
+    debit: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "debit", "required": False, "nullable": False},
+        metadata={"wire": "debit", "required": False, "nullable": True},
     )
-    credit: Decimal | Unset = attrs.field(
+    credit: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "credit", "required": False, "nullable": False},
+        metadata={"wire": "credit", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
@@ -122,13 +122,13 @@ class OpeningBalanceJournal(Model):
         default=UNSET,
         metadata={"wire": "$path", "required": False, "nullable": False},
     )
-    created_at: datetime | None | Unset = attrs.field(
+    created_at: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "created_at", "required": False, "nullable": True},
+        metadata={"wire": "created_at", "required": False, "nullable": False},
     )
-    updated_at: datetime | None | Unset = attrs.field(
+    updated_at: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "updated_at", "required": False, "nullable": True},
+        metadata={"wire": "updated_at", "required": False, "nullable": False},
     )
     transaction: Transaction | None | Unset = attrs.field(
         default=UNSET,
@@ -146,9 +146,9 @@ class OpeningBalanceJournal(Model):
         default=UNSET,
         metadata={"wire": "date", "required": False, "nullable": True},
     )
-    reference: str | Unset = attrs.field(
+    reference: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "reference", "required": False, "nullable": False},
+        metadata={"wire": "reference", "required": False, "nullable": True},
     )
     journal_lines: list[BaseJournalLine] | Unset = attrs.field(
         default=UNSET,

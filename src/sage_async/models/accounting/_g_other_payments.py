@@ -29,8 +29,8 @@ if TYPE_CHECKING:
 
 
 @attrs.define(kw_only=True, repr=False)
-class OtherPaymentWritePaymentLine(Model):
-    """OtherPaymentWritePaymentLine (no description in the spec)."""
+class OtherPaymentPaymentLineWrite(Model):
+    """OtherPaymentPaymentLineWrite (no description in the spec)."""
 
     ledger_account_id: str | Unset = attrs.field(
         default=UNSET,
@@ -100,7 +100,7 @@ class OtherPaymentWrite(Model):
         default=UNSET,
         metadata={"wire": "total_amount", "required": True, "nullable": False},
     )
-    payment_lines: list[OtherPaymentWritePaymentLine] | Unset = attrs.field(
+    payment_lines: list[OtherPaymentPaymentLineWrite] | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "payment_lines", "required": True, "nullable": False},
     )
@@ -196,49 +196,49 @@ class OtherPaymentLineItem(Model):
         default=UNSET,
         metadata={"wire": "ledger_account", "required": False, "nullable": True},
     )
-    details: str | Unset = attrs.field(
+    details: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "details", "required": False, "nullable": False},
+        metadata={"wire": "details", "required": False, "nullable": True},
     )
     tax_rate: TaxRate | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "tax_rate", "required": False, "nullable": True},
     )
-    net_amount: Decimal | Unset = attrs.field(
+    net_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "net_amount", "required": False, "nullable": False},
+        metadata={"wire": "net_amount", "required": False, "nullable": True},
     )
-    tax_amount: Decimal | Unset = attrs.field(
+    tax_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "tax_amount", "required": False, "nullable": False},
+        metadata={"wire": "tax_amount", "required": False, "nullable": True},
     )
-    total_amount: Decimal | Unset = attrs.field(
+    total_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "total_amount", "required": False, "nullable": False},
+        metadata={"wire": "total_amount", "required": False, "nullable": True},
     )
     tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "tax_breakdown", "required": False, "nullable": False},
     )
-    is_purchase_for_resale: bool | Unset = attrs.field(
+    is_purchase_for_resale: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "is_purchase_for_resale", "required": False, "nullable": False},
+        metadata={"wire": "is_purchase_for_resale", "required": False, "nullable": True},
     )
-    trade_of_asset: bool | Unset = attrs.field(
+    trade_of_asset: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "trade_of_asset", "required": False, "nullable": False},
+        metadata={"wire": "trade_of_asset", "required": False, "nullable": True},
     )
-    gst_amount: Decimal | Unset = attrs.field(
+    gst_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "gst_amount", "required": False, "nullable": False},
+        metadata={"wire": "gst_amount", "required": False, "nullable": True},
     )
-    pst_amount: Decimal | Unset = attrs.field(
+    pst_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "pst_amount", "required": False, "nullable": False},
+        metadata={"wire": "pst_amount", "required": False, "nullable": True},
     )
-    tax_recoverable: bool | Unset = attrs.field(
+    tax_recoverable: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "tax_recoverable", "required": False, "nullable": False},
+        metadata={"wire": "tax_recoverable", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
@@ -260,13 +260,13 @@ class OtherPayment(Model):
         default=UNSET,
         metadata={"wire": "$path", "required": False, "nullable": False},
     )
-    created_at: datetime | None | Unset = attrs.field(
+    created_at: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "created_at", "required": False, "nullable": True},
+        metadata={"wire": "created_at", "required": False, "nullable": False},
     )
-    updated_at: datetime | None | Unset = attrs.field(
+    updated_at: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "updated_at", "required": False, "nullable": True},
+        metadata={"wire": "updated_at", "required": False, "nullable": False},
     )
     transaction: Transaction | None | Unset = attrs.field(
         default=UNSET,
@@ -280,25 +280,25 @@ class OtherPayment(Model):
         default=UNSET,
         metadata={"wire": "deleted_at", "required": False, "nullable": True},
     )
-    base_currency_total_itc_amount: Decimal | Unset = attrs.field(
+    base_currency_total_itc_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "base_currency_total_itc_amount", "required": False, "nullable": False},
+        metadata={"wire": "base_currency_total_itc_amount", "required": False, "nullable": True},
     )
-    total_itc_amount: Decimal | Unset = attrs.field(
+    total_itc_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "total_itc_amount", "required": False, "nullable": False},
+        metadata={"wire": "total_itc_amount", "required": False, "nullable": True},
     )
-    base_currency_total_itr_amount: Decimal | Unset = attrs.field(
+    base_currency_total_itr_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "base_currency_total_itr_amount", "required": False, "nullable": False},
+        metadata={"wire": "base_currency_total_itr_amount", "required": False, "nullable": True},
     )
-    total_itr_amount: Decimal | Unset = attrs.field(
+    total_itr_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "total_itr_amount", "required": False, "nullable": False},
+        metadata={"wire": "total_itr_amount", "required": False, "nullable": True},
     )
-    part_recoverable: bool | Unset = attrs.field(
+    part_recoverable: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "part_recoverable", "required": False, "nullable": False},
+        metadata={"wire": "part_recoverable", "required": False, "nullable": True},
     )
     payment_method: PaymentMethod | None | Unset = attrs.field(
         default=UNSET,
@@ -320,41 +320,41 @@ class OtherPayment(Model):
         default=UNSET,
         metadata={"wire": "date", "required": False, "nullable": True},
     )
-    net_amount: Decimal | Unset = attrs.field(
+    net_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "net_amount", "required": False, "nullable": False},
+        metadata={"wire": "net_amount", "required": False, "nullable": True},
     )
-    tax_amount: Decimal | Unset = attrs.field(
+    tax_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "tax_amount", "required": False, "nullable": False},
+        metadata={"wire": "tax_amount", "required": False, "nullable": True},
     )
-    total_amount: Decimal | Unset = attrs.field(
+    total_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "total_amount", "required": False, "nullable": False},
+        metadata={"wire": "total_amount", "required": False, "nullable": True},
     )
-    reference: str | Unset = attrs.field(
+    reference: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "reference", "required": False, "nullable": False},
+        metadata={"wire": "reference", "required": False, "nullable": True},
     )
     payment_lines: list[OtherPaymentLineItem] | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "payment_lines", "required": False, "nullable": False},
     )
-    editable: bool | Unset = attrs.field(
+    editable: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "editable", "required": False, "nullable": False},
+        metadata={"wire": "editable", "required": False, "nullable": True},
     )
-    deletable: bool | Unset = attrs.field(
+    deletable: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "deletable", "required": False, "nullable": False},
+        metadata={"wire": "deletable", "required": False, "nullable": True},
     )
-    withholding_tax_rate: Decimal | Unset = attrs.field(
+    withholding_tax_rate: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "withholding_tax_rate", "required": False, "nullable": False},
+        metadata={"wire": "withholding_tax_rate", "required": False, "nullable": True},
     )
-    withholding_tax_amount: Decimal | Unset = attrs.field(
+    withholding_tax_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "withholding_tax_amount", "required": False, "nullable": False},
+        metadata={"wire": "withholding_tax_amount", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""

@@ -16,110 +16,10 @@ from . import _index
 
 
 if TYPE_CHECKING:
-    from ._g_shared import Link, SalesPrice, SalesPriceWrite
-
-
-@attrs.define(kw_only=True, repr=False)
-class Product(Model):
-    """
-    A non-stock product.
-    """
-
-    id: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "id", "required": False, "nullable": False},
-    )
-    displayed_as: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "displayed_as", "required": False, "nullable": False},
-    )
-    path: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$path", "required": False, "nullable": False},
-    )
-    created_at: datetime | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "created_at", "required": False, "nullable": False},
-    )
-    updated_at: datetime | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "updated_at", "required": False, "nullable": False},
-    )
-    deleted_at: datetime | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "deleted_at", "required": False, "nullable": True},
-    )
-    deletable: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "deletable", "required": False, "nullable": False},
-    )
-    deactivatable: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "deactivatable", "required": False, "nullable": False},
-    )
-    used_on_recurring_invoice: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "used_on_recurring_invoice", "required": False, "nullable": False},
-    )
-    item_code: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "item_code", "required": False, "nullable": True},
-    )
-    description: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "description", "required": False, "nullable": False},
-    )
-    notes: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "notes", "required": False, "nullable": True},
-    )
-    sales_ledger_account: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "sales_ledger_account", "required": False, "nullable": False},
-    )
-    sales_tax_rate: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "sales_tax_rate", "required": False, "nullable": True},
-    )
-    purchase_ledger_account: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "purchase_ledger_account", "required": False, "nullable": False},
-    )
-    usual_supplier: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "usual_supplier", "required": False, "nullable": True},
-    )
-    """The usual supplier (a contact)."""
-    purchase_tax_rate: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "purchase_tax_rate", "required": False, "nullable": True},
-    )
-    cost_price: Decimal | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "cost_price", "required": False, "nullable": True},
-    )
-    sales_prices: list[SalesPrice] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "sales_prices", "required": False, "nullable": False},
-    )
-    source_guid: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "source_guid", "required": False, "nullable": True},
-    )
-    purchase_description: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "purchase_description", "required": False, "nullable": True},
-    )
-    active: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "active", "required": False, "nullable": False},
-    )
-    catalog_item_type: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "catalog_item_type", "required": False, "nullable": False},
-    )
-    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
-    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+    from ._g_contacts import Contact
+    from ._g_ledger_accounts import LedgerAccount
+    from ._g_shared import HrefLink, Link, SalesPrice, SalesPriceWrite
+    from ._g_tax_determinations import TaxRate
 
 
 @attrs.define(kw_only=True, repr=False)
@@ -227,6 +127,118 @@ class ProductPage(Model):
     items: list[Product] | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class Product(Model):
+    """
+    A non-stock product.
+    """
+
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    created_at: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "created_at", "required": False, "nullable": False},
+    )
+    updated_at: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": False},
+    )
+    deleted_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "deleted_at", "required": False, "nullable": True},
+    )
+    deletable: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "deletable", "required": False, "nullable": True},
+    )
+    deactivatable: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "deactivatable", "required": False, "nullable": True},
+    )
+    used_on_recurring_invoice: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "used_on_recurring_invoice", "required": False, "nullable": True},
+    )
+    item_code: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "item_code", "required": False, "nullable": True},
+    )
+    description: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "description", "required": False, "nullable": True},
+    )
+    notes: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "notes", "required": False, "nullable": True},
+    )
+    sales_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sales_ledger_account", "required": False, "nullable": True},
+    )
+    sales_tax_rate: TaxRate | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sales_tax_rate", "required": False, "nullable": True},
+    )
+    purchase_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "purchase_ledger_account", "required": False, "nullable": True},
+    )
+    usual_supplier: Contact | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "usual_supplier", "required": False, "nullable": True},
+    )
+    """The usual supplier (a contact)."""
+    purchase_tax_rate: TaxRate | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "purchase_tax_rate", "required": False, "nullable": True},
+    )
+    cost_price: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "cost_price", "required": False, "nullable": True},
+    )
+    sales_prices: list[SalesPrice] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sales_prices", "required": False, "nullable": False},
+    )
+    source_guid: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "source_guid", "required": False, "nullable": True},
+    )
+    purchase_description: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "purchase_description", "required": False, "nullable": True},
+    )
+    active: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "active", "required": False, "nullable": True},
+    )
+    catalog_item_type: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "catalog_item_type", "required": False, "nullable": True},
+    )
+    links: list[HrefLink] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "links", "required": False, "nullable": False},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""

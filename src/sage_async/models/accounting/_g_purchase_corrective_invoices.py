@@ -32,8 +32,8 @@ if TYPE_CHECKING:
 
 
 @attrs.define(kw_only=True, repr=False)
-class PurchaseCorrectiveInvoiceWriteInvoiceLine(Model):
-    """PurchaseCorrectiveInvoiceWriteInvoiceLine (no description in the spec)."""
+class PurchaseCorrectiveInvoiceInvoiceLineWrite(Model):
+    """PurchaseCorrectiveInvoiceInvoiceLineWrite (no description in the spec)."""
 
     is_purchase_for_resale: bool | Unset = attrs.field(
         default=UNSET,
@@ -128,8 +128,8 @@ class PurchaseCorrectiveInvoiceWriteInvoiceLine(Model):
 
 
 @attrs.define(kw_only=True, repr=False)
-class PurchaseCorrectiveInvoiceWriteTaxAnalysi(Model):
-    """PurchaseCorrectiveInvoiceWriteTaxAnalysi (no description in the spec)."""
+class PurchaseCorrectiveInvoiceTaxAnalysiWrite(Model):
+    """PurchaseCorrectiveInvoiceTaxAnalysiWrite (no description in the spec)."""
 
     tax_rate_id: str | Unset = attrs.field(
         default=UNSET,
@@ -271,11 +271,11 @@ class PurchaseCorrectiveInvoiceWrite(Model):
         default=UNSET,
         metadata={"wire": "original_invoice_date", "required": False, "nullable": False},
     )
-    invoice_lines: list[PurchaseCorrectiveInvoiceWriteInvoiceLine] | Unset = attrs.field(
+    invoice_lines: list[PurchaseCorrectiveInvoiceInvoiceLineWrite] | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "invoice_lines", "required": False, "nullable": False},
     )
-    tax_analysis: list[PurchaseCorrectiveInvoiceWriteTaxAnalysi] | Unset = attrs.field(
+    tax_analysis: list[PurchaseCorrectiveInvoiceTaxAnalysiWrite] | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "tax_analysis", "required": False, "nullable": False},
     )
@@ -311,25 +311,25 @@ class PurchaseCorrectiveInvoice(Model):
         default=UNSET,
         metadata={"wire": "$path", "required": False, "nullable": False},
     )
-    created_at: datetime | None | Unset = attrs.field(
+    created_at: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "created_at", "required": False, "nullable": True},
+        metadata={"wire": "created_at", "required": False, "nullable": False},
     )
-    updated_at: datetime | None | Unset = attrs.field(
+    updated_at: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "updated_at", "required": False, "nullable": True},
+        metadata={"wire": "updated_at", "required": False, "nullable": False},
     )
     links: list[HrefLink] | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "links", "required": False, "nullable": False},
     )
-    editable: bool | Unset = attrs.field(
+    editable: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "editable", "required": False, "nullable": False},
+        metadata={"wire": "editable", "required": False, "nullable": True},
     )
-    vat_reverse_charge: bool | Unset = attrs.field(
+    vat_reverse_charge: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "vat_reverse_charge", "required": False, "nullable": False},
+        metadata={"wire": "vat_reverse_charge", "required": False, "nullable": True},
     )
     transaction: Transaction | None | Unset = attrs.field(
         default=UNSET,
@@ -347,13 +347,13 @@ class PurchaseCorrectiveInvoice(Model):
         default=UNSET,
         metadata={"wire": "deleted_at", "required": False, "nullable": True},
     )
-    contact_name: str | Unset = attrs.field(
+    contact_name: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "contact_name", "required": False, "nullable": False},
+        metadata={"wire": "contact_name", "required": False, "nullable": True},
     )
-    contact_reference: str | Unset = attrs.field(
+    contact_reference: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "contact_reference", "required": False, "nullable": False},
+        metadata={"wire": "contact_reference", "required": False, "nullable": True},
     )
     date: date_aliased | None | Unset = attrs.field(
         default=UNSET,
@@ -363,93 +363,89 @@ class PurchaseCorrectiveInvoice(Model):
         default=UNSET,
         metadata={"wire": "due_date", "required": False, "nullable": True},
     )
-    reference: str | Unset = attrs.field(
+    reference: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "reference", "required": False, "nullable": False},
+        metadata={"wire": "reference", "required": False, "nullable": True},
     )
-    vendor_reference: str | Unset = attrs.field(
+    vendor_reference: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "vendor_reference", "required": False, "nullable": False},
+        metadata={"wire": "vendor_reference", "required": False, "nullable": True},
     )
-    notes: str | Unset = attrs.field(
+    notes: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "notes", "required": False, "nullable": False},
+        metadata={"wire": "notes", "required": False, "nullable": True},
     )
-    total_quantity: Decimal | Unset = attrs.field(
+    total_quantity: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "total_quantity", "required": False, "nullable": False},
+        metadata={"wire": "total_quantity", "required": False, "nullable": True},
     )
-    net_amount: Decimal | Unset = attrs.field(
+    net_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "net_amount", "required": False, "nullable": False},
+        metadata={"wire": "net_amount", "required": False, "nullable": True},
     )
-    tax_amount: Decimal | Unset = attrs.field(
+    tax_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "tax_amount", "required": False, "nullable": False},
+        metadata={"wire": "tax_amount", "required": False, "nullable": True},
     )
-    total_amount: Decimal | Unset = attrs.field(
+    total_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "total_amount", "required": False, "nullable": False},
+        metadata={"wire": "total_amount", "required": False, "nullable": True},
     )
-    payments_allocations_total_amount: Decimal | Unset = attrs.field(
+    payments_allocations_total_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={
-            "wire": "payments_allocations_total_amount",
-            "required": False,
-            "nullable": False,
-        },
+        metadata={"wire": "payments_allocations_total_amount", "required": False, "nullable": True},
     )
-    payments_allocations_total_discount: Decimal | Unset = attrs.field(
+    payments_allocations_total_discount: Decimal | None | Unset = attrs.field(
         default=UNSET,
         metadata={
             "wire": "payments_allocations_total_discount",
             "required": False,
-            "nullable": False,
+            "nullable": True,
         },
     )
-    total_paid: Decimal | Unset = attrs.field(
+    total_paid: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "total_paid", "required": False, "nullable": False},
+        metadata={"wire": "total_paid", "required": False, "nullable": True},
     )
-    outstanding_amount: Decimal | Unset = attrs.field(
+    outstanding_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "outstanding_amount", "required": False, "nullable": False},
+        metadata={"wire": "outstanding_amount", "required": False, "nullable": True},
     )
     currency: Currency | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "currency", "required": False, "nullable": True},
     )
-    exchange_rate: Decimal | Unset = attrs.field(
+    exchange_rate: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "exchange_rate", "required": False, "nullable": False},
+        metadata={"wire": "exchange_rate", "required": False, "nullable": True},
     )
-    inverse_exchange_rate: str | Unset = attrs.field(
+    inverse_exchange_rate: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "inverse_exchange_rate", "required": False, "nullable": False},
+        metadata={"wire": "inverse_exchange_rate", "required": False, "nullable": True},
     )
-    base_currency_net_amount: Decimal | Unset = attrs.field(
+    base_currency_net_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": False},
+        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": True},
     )
-    base_currency_tax_amount: Decimal | Unset = attrs.field(
+    base_currency_tax_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": False},
+        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": True},
     )
-    base_currency_total_amount: Decimal | Unset = attrs.field(
+    base_currency_total_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": False},
+        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": True},
     )
-    base_currency_outstanding_amount: Decimal | Unset = attrs.field(
+    base_currency_outstanding_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "base_currency_outstanding_amount", "required": False, "nullable": False},
+        metadata={"wire": "base_currency_outstanding_amount", "required": False, "nullable": True},
     )
     status: Link | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "status", "required": False, "nullable": True},
     )
-    void_reason: str | Unset = attrs.field(
+    void_reason: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "void_reason", "required": False, "nullable": False},
+        metadata={"wire": "void_reason", "required": False, "nullable": True},
     )
     invoice_lines: list[PurchaseInvoiceLineItem] | Unset = attrs.field(
         default=UNSET,
@@ -471,41 +467,41 @@ class PurchaseCorrectiveInvoice(Model):
         default=UNSET,
         metadata={"wire": "last_paid", "required": False, "nullable": True},
     )
-    withholding_tax_rate: Decimal | Unset = attrs.field(
+    withholding_tax_rate: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "withholding_tax_rate", "required": False, "nullable": False},
+        metadata={"wire": "withholding_tax_rate", "required": False, "nullable": True},
     )
-    withholding_tax_amount: Decimal | Unset = attrs.field(
+    withholding_tax_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "withholding_tax_amount", "required": False, "nullable": False},
+        metadata={"wire": "withholding_tax_amount", "required": False, "nullable": True},
     )
-    base_currency_withholding_tax_amount: Decimal | Unset = attrs.field(
+    base_currency_withholding_tax_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
         metadata={
             "wire": "base_currency_withholding_tax_amount",
             "required": False,
-            "nullable": False,
+            "nullable": True,
         },
     )
     original_invoice: Link | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "original_invoice", "required": False, "nullable": True},
     )
-    original_invoice_number: str | Unset = attrs.field(
+    original_invoice_number: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "original_invoice_number", "required": False, "nullable": False},
+        metadata={"wire": "original_invoice_number", "required": False, "nullable": True},
     )
-    original_invoice_date: str | Unset = attrs.field(
+    original_invoice_date: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "original_invoice_date", "required": False, "nullable": False},
+        metadata={"wire": "original_invoice_date", "required": False, "nullable": True},
     )
-    tax_reconciled: bool | Unset = attrs.field(
+    tax_reconciled: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "tax_reconciled", "required": False, "nullable": False},
+        metadata={"wire": "tax_reconciled", "required": False, "nullable": True},
     )
-    import_: bool | Unset = attrs.field(
+    import_: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "import", "required": False, "nullable": False},
+        metadata={"wire": "import", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""

@@ -17,7 +17,13 @@ from . import _index
 
 
 if TYPE_CHECKING:
+    from ._g_contacts import Contact
+    from ._g_currencies import Currency
+    from ._g_ledger_accounts import LedgerAccount
+    from ._g_products import Product
+    from ._g_services import Service
     from ._g_shared import (
+        ArtefactDetailedTaxAnalysis,
         ArtefactTaxAnalysis,
         ArtefactTaxAnalysisWrite,
         HrefLink,
@@ -25,98 +31,7 @@ if TYPE_CHECKING:
         PaymentAllocation,
         TaxBreakdown,
     )
-
-
-@attrs.define(kw_only=True, repr=False)
-class PurchaseCreditNoteLineItem(Model):
-    """PurchaseCreditNoteLineItem (no description in the spec)."""
-
-    id: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "id", "required": False, "nullable": False},
-    )
-    displayed_as: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "displayed_as", "required": False, "nullable": False},
-    )
-    is_purchase_for_resale: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "is_purchase_for_resale", "required": False, "nullable": False},
-    )
-    analysis_type_categories: list[Link] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "analysis_type_categories", "required": False, "nullable": False},
-    )
-    description: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "description", "required": False, "nullable": False},
-    )
-    product: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "product", "required": False, "nullable": True},
-    )
-    service: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "service", "required": False, "nullable": True},
-    )
-    ledger_account: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "ledger_account", "required": False, "nullable": False},
-    )
-    trade_of_asset: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "trade_of_asset", "required": False, "nullable": False},
-    )
-    quantity: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "quantity", "required": False, "nullable": False},
-    )
-    unit_price: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "unit_price", "required": False, "nullable": False},
-    )
-    net_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "net_amount", "required": False, "nullable": False},
-    )
-    tax_rate: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_rate", "required": False, "nullable": True},
-    )
-    tax_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_amount", "required": False, "nullable": False},
-    )
-    tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_breakdown", "required": False, "nullable": False},
-    )
-    total_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "total_amount", "required": False, "nullable": False},
-    )
-    unit_price_includes_tax: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "unit_price_includes_tax", "required": False, "nullable": False},
-    )
-    eu_goods_services_type: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "eu_goods_services_type", "required": False, "nullable": True},
-    )
-    gst_amount: Decimal | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "gst_amount", "required": False, "nullable": True},
-    )
-    pst_amount: Decimal | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "pst_amount", "required": False, "nullable": True},
-    )
-    tax_recoverable: bool | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_recoverable", "required": False, "nullable": True},
-    )
-    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
-    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+    from ._g_tax_determinations import TaxRate
 
 
 @attrs.define(kw_only=True, repr=False)
@@ -314,201 +229,6 @@ class PurchaseCreditNoteWriteRequest(Model):
 
 
 @attrs.define(kw_only=True, repr=False)
-class PurchaseCreditNote(Model):
-    """
-    Main documented fields. `inverse_exchange_rate` is left out on purpose: both published
-    specs type it as a string here but as a number everywhere else.
-    """
-
-    id: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "id", "required": False, "nullable": False},
-    )
-    displayed_as: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "displayed_as", "required": False, "nullable": False},
-    )
-    path: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$path", "required": False, "nullable": False},
-    )
-    created_at: datetime | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "created_at", "required": False, "nullable": False},
-    )
-    updated_at: datetime | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "updated_at", "required": False, "nullable": False},
-    )
-    links: list[HrefLink] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "links", "required": False, "nullable": False},
-    )
-    editable: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "editable", "required": False, "nullable": False},
-    )
-    vat_reverse_charge: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "vat_reverse_charge", "required": False, "nullable": False},
-    )
-    transaction: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "transaction", "required": False, "nullable": True},
-    )
-    transaction_type: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "transaction_type", "required": False, "nullable": False},
-    )
-    postponed_accounting: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "postponed_accounting", "required": False, "nullable": False},
-    )
-    import_: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "import", "required": False, "nullable": False},
-    )
-    vat_exempt_consignment: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "vat_exempt_consignment", "required": False, "nullable": False},
-    )
-    deleted_at: datetime | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "deleted_at", "required": False, "nullable": True},
-    )
-    contact: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "contact", "required": False, "nullable": False},
-    )
-    contact_name: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "contact_name", "required": False, "nullable": False},
-    )
-    contact_reference: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "contact_reference", "required": False, "nullable": True},
-    )
-    date: date_aliased | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "date", "required": False, "nullable": False},
-    )
-    original_invoice_date: date_aliased | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "original_invoice_date", "required": False, "nullable": True},
-    )
-    reference: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "reference", "required": False, "nullable": True},
-    )
-    vendor_reference: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "vendor_reference", "required": False, "nullable": True},
-    )
-    notes: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "notes", "required": False, "nullable": True},
-    )
-    total_quantity: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "total_quantity", "required": False, "nullable": False},
-    )
-    net_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "net_amount", "required": False, "nullable": False},
-    )
-    tax_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_amount", "required": False, "nullable": False},
-    )
-    total_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "total_amount", "required": False, "nullable": False},
-    )
-    payments_allocations_total_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={
-            "wire": "payments_allocations_total_amount",
-            "required": False,
-            "nullable": False,
-        },
-    )
-    payments_allocations_total_discount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={
-            "wire": "payments_allocations_total_discount",
-            "required": False,
-            "nullable": False,
-        },
-    )
-    total_paid: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "total_paid", "required": False, "nullable": False},
-    )
-    outstanding_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "outstanding_amount", "required": False, "nullable": False},
-    )
-    currency: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "currency", "required": False, "nullable": False},
-    )
-    exchange_rate: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "exchange_rate", "required": False, "nullable": False},
-    )
-    status: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "status", "required": False, "nullable": False},
-    )
-    void_reason: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "void_reason", "required": False, "nullable": True},
-    )
-    credit_note_lines: list[PurchaseCreditNoteLineItem] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "credit_note_lines", "required": False, "nullable": False},
-    )
-    tax_analysis: list[ArtefactTaxAnalysis] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_analysis", "required": False, "nullable": False},
-    )
-    payments_allocations: list[PaymentAllocation] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "payments_allocations", "required": False, "nullable": False},
-    )
-    last_paid: date_aliased | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "last_paid", "required": False, "nullable": True},
-    )
-    tax_address_region: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_address_region", "required": False, "nullable": True},
-    )
-    tax_reconciled: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_reconciled", "required": False, "nullable": False},
-    )
-    migrated: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "migrated", "required": False, "nullable": False},
-    )
-    tax_calculation_method: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_calculation_method", "required": False, "nullable": True},
-    )
-    withholding_tax_rate: Decimal | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "withholding_tax_rate", "required": False, "nullable": True},
-    )
-    withholding_tax_amount: Decimal | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "withholding_tax_amount", "required": False, "nullable": True},
-    )
-    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
-    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
-
-
-@attrs.define(kw_only=True, repr=False)
 class PurchaseCreditNotePage(Model):
     """PurchaseCreditNotePage (no description in the spec)."""
 
@@ -535,6 +255,407 @@ class PurchaseCreditNotePage(Model):
     items: list[PurchaseCreditNote] | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class PurchaseCreditNote(Model):
+    """
+    Main documented fields. `inverse_exchange_rate` is left out on purpose: both published
+    specs type it as a string here but as a number everywhere else.
+    """
+
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    created_at: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "created_at", "required": False, "nullable": False},
+    )
+    updated_at: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": False},
+    )
+    links: list[HrefLink] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "links", "required": False, "nullable": False},
+    )
+    editable: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "editable", "required": False, "nullable": True},
+    )
+    vat_reverse_charge: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "vat_reverse_charge", "required": False, "nullable": True},
+    )
+    transaction: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "transaction", "required": False, "nullable": True},
+    )
+    transaction_type: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "transaction_type", "required": False, "nullable": True},
+    )
+    postponed_accounting: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "postponed_accounting", "required": False, "nullable": True},
+    )
+    import_: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "import", "required": False, "nullable": True},
+    )
+    vat_exempt_consignment: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "vat_exempt_consignment", "required": False, "nullable": True},
+    )
+    deleted_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "deleted_at", "required": False, "nullable": True},
+    )
+    contact: Contact | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact", "required": False, "nullable": True},
+    )
+    contact_name: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact_name", "required": False, "nullable": True},
+    )
+    contact_reference: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contact_reference", "required": False, "nullable": True},
+    )
+    date: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "date", "required": False, "nullable": True},
+    )
+    original_invoice_date: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "original_invoice_date", "required": False, "nullable": True},
+    )
+    reference: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reference", "required": False, "nullable": True},
+    )
+    vendor_reference: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "vendor_reference", "required": False, "nullable": True},
+    )
+    notes: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "notes", "required": False, "nullable": True},
+    )
+    total_quantity: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_quantity", "required": False, "nullable": True},
+    )
+    net_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "net_amount", "required": False, "nullable": True},
+    )
+    tax_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_amount", "required": False, "nullable": True},
+    )
+    total_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_amount", "required": False, "nullable": True},
+    )
+    payments_allocations_total_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "payments_allocations_total_amount", "required": False, "nullable": True},
+    )
+    payments_allocations_total_discount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "payments_allocations_total_discount",
+            "required": False,
+            "nullable": True,
+        },
+    )
+    total_paid: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_paid", "required": False, "nullable": True},
+    )
+    outstanding_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "outstanding_amount", "required": False, "nullable": True},
+    )
+    currency: Currency | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "currency", "required": False, "nullable": True},
+    )
+    exchange_rate: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "exchange_rate", "required": False, "nullable": True},
+    )
+    status: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "status", "required": False, "nullable": True},
+    )
+    void_reason: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "void_reason", "required": False, "nullable": True},
+    )
+    credit_note_lines: list[PurchaseCreditNoteLineItem] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "credit_note_lines", "required": False, "nullable": False},
+    )
+    tax_analysis: list[ArtefactTaxAnalysis] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_analysis", "required": False, "nullable": False},
+    )
+    payments_allocations: list[PaymentAllocation] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "payments_allocations", "required": False, "nullable": False},
+    )
+    last_paid: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "last_paid", "required": False, "nullable": True},
+    )
+    tax_address_region: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_address_region", "required": False, "nullable": True},
+    )
+    tax_reconciled: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_reconciled", "required": False, "nullable": True},
+    )
+    migrated: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "migrated", "required": False, "nullable": True},
+    )
+    tax_calculation_method: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_calculation_method", "required": False, "nullable": True},
+    )
+    withholding_tax_rate: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "withholding_tax_rate", "required": False, "nullable": True},
+    )
+    withholding_tax_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "withholding_tax_amount", "required": False, "nullable": True},
+    )
+    is_cis: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "is_cis", "required": False, "nullable": True},
+    )
+    cis_applicable_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "cis_applicable_amount", "required": False, "nullable": True},
+    )
+    base_currency_cis_applicable_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_cis_applicable_amount",
+            "required": False,
+            "nullable": True,
+        },
+    )
+    total_after_cis_deduction: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_after_cis_deduction", "required": False, "nullable": True},
+    )
+    base_currency_total_after_cis_deduction: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_total_after_cis_deduction",
+            "required": False,
+            "nullable": True,
+        },
+    )
+    has_cis_labour: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "has_cis_labour", "required": False, "nullable": True},
+    )
+    has_cis_materials: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "has_cis_materials", "required": False, "nullable": True},
+    )
+    base_currency_total_itc_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_total_itc_amount", "required": False, "nullable": True},
+    )
+    total_itc_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_itc_amount", "required": False, "nullable": True},
+    )
+    base_currency_total_itr_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_total_itr_amount", "required": False, "nullable": True},
+    )
+    total_itr_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_itr_amount", "required": False, "nullable": True},
+    )
+    part_recoverable: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "part_recoverable", "required": False, "nullable": True},
+    )
+    inverse_exchange_rate: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "inverse_exchange_rate", "required": False, "nullable": True},
+    )
+    base_currency_net_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": True},
+    )
+    base_currency_tax_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": True},
+    )
+    base_currency_total_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": True},
+    )
+    base_currency_outstanding_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_outstanding_amount", "required": False, "nullable": True},
+    )
+    detailed_tax_analysis: ArtefactDetailedTaxAnalysis | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "detailed_tax_analysis", "required": False, "nullable": True},
+    )
+    base_currency_withholding_tax_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_withholding_tax_amount",
+            "required": False,
+            "nullable": True,
+        },
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class PurchaseCreditNoteLineItem(Model):
+    """PurchaseCreditNoteLineItem (no description in the spec)."""
+
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    is_purchase_for_resale: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "is_purchase_for_resale", "required": False, "nullable": True},
+    )
+    analysis_type_categories: list[Link] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "analysis_type_categories", "required": False, "nullable": False},
+    )
+    description: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "description", "required": False, "nullable": True},
+    )
+    product: Product | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "product", "required": False, "nullable": True},
+    )
+    service: Service | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "service", "required": False, "nullable": True},
+    )
+    ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "ledger_account", "required": False, "nullable": True},
+    )
+    trade_of_asset: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "trade_of_asset", "required": False, "nullable": True},
+    )
+    quantity: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "quantity", "required": False, "nullable": True},
+    )
+    unit_price: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "unit_price", "required": False, "nullable": True},
+    )
+    net_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "net_amount", "required": False, "nullable": True},
+    )
+    tax_rate: TaxRate | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_rate", "required": False, "nullable": True},
+    )
+    tax_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_amount", "required": False, "nullable": True},
+    )
+    tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_breakdown", "required": False, "nullable": False},
+    )
+    total_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_amount", "required": False, "nullable": True},
+    )
+    unit_price_includes_tax: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "unit_price_includes_tax", "required": False, "nullable": True},
+    )
+    eu_goods_services_type: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "eu_goods_services_type", "required": False, "nullable": True},
+    )
+    gst_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "gst_amount", "required": False, "nullable": True},
+    )
+    pst_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "pst_amount", "required": False, "nullable": True},
+    )
+    tax_recoverable: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_recoverable", "required": False, "nullable": True},
+    )
+    base_currency_unit_price: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_unit_price", "required": False, "nullable": True},
+    )
+    base_currency_net_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": True},
+    )
+    base_currency_tax_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": True},
+    )
+    base_currency_tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_tax_breakdown", "required": False, "nullable": False},
+    )
+    base_currency_total_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""

@@ -17,7 +17,10 @@ from . import _index
 
 
 if TYPE_CHECKING:
+    from ._g_contacts import Contact
+    from ._g_currencies import Currency
     from ._g_shared import (
+        ArtefactDetailedTaxAnalysis,
         ArtefactTaxAnalysis,
         ArtefactTaxAnalysisWrite,
         HrefLink,
@@ -254,11 +257,48 @@ class PurchaseInvoiceWriteRequest(Model):
 
 
 @attrs.define(kw_only=True, repr=False)
+class PurchaseInvoicePage(Model):
+    """PurchaseInvoicePage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[PurchaseInvoice] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
 class PurchaseInvoice(Model):
     """
     Main documented fields.
     """
 
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
     id: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -283,57 +323,57 @@ class PurchaseInvoice(Model):
         default=UNSET,
         metadata={"wire": "links", "required": False, "nullable": False},
     )
-    editable: bool | Unset = attrs.field(
+    editable: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "editable", "required": False, "nullable": False},
+        metadata={"wire": "editable", "required": False, "nullable": True},
     )
-    vat_reverse_charge: bool | Unset = attrs.field(
+    vat_reverse_charge: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "vat_reverse_charge", "required": False, "nullable": False},
+        metadata={"wire": "vat_reverse_charge", "required": False, "nullable": True},
     )
     transaction: Link | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "transaction", "required": False, "nullable": True},
     )
-    transaction_type: Link | Unset = attrs.field(
+    transaction_type: Link | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "transaction_type", "required": False, "nullable": False},
+        metadata={"wire": "transaction_type", "required": False, "nullable": True},
     )
-    postponed_accounting: bool | Unset = attrs.field(
+    postponed_accounting: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "postponed_accounting", "required": False, "nullable": False},
+        metadata={"wire": "postponed_accounting", "required": False, "nullable": True},
     )
-    import_: bool | Unset = attrs.field(
+    import_: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "import", "required": False, "nullable": False},
+        metadata={"wire": "import", "required": False, "nullable": True},
     )
-    vat_exempt_consignment: bool | Unset = attrs.field(
+    vat_exempt_consignment: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "vat_exempt_consignment", "required": False, "nullable": False},
+        metadata={"wire": "vat_exempt_consignment", "required": False, "nullable": True},
     )
     deleted_at: datetime | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "deleted_at", "required": False, "nullable": True},
     )
-    contact: Link | Unset = attrs.field(
+    contact: Contact | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "contact", "required": False, "nullable": False},
+        metadata={"wire": "contact", "required": False, "nullable": True},
     )
-    contact_name: str | Unset = attrs.field(
+    contact_name: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "contact_name", "required": False, "nullable": False},
+        metadata={"wire": "contact_name", "required": False, "nullable": True},
     )
     contact_reference: str | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "contact_reference", "required": False, "nullable": True},
     )
-    date: date_aliased | Unset = attrs.field(
+    date: date_aliased | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "date", "required": False, "nullable": False},
+        metadata={"wire": "date", "required": False, "nullable": True},
     )
-    due_date: date_aliased | Unset = attrs.field(
+    due_date: date_aliased | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "due_date", "required": False, "nullable": False},
+        metadata={"wire": "due_date", "required": False, "nullable": True},
     )
     reference: str | None | Unset = attrs.field(
         default=UNSET,
@@ -347,77 +387,73 @@ class PurchaseInvoice(Model):
         default=UNSET,
         metadata={"wire": "notes", "required": False, "nullable": True},
     )
-    total_quantity: Decimal | Unset = attrs.field(
+    total_quantity: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "total_quantity", "required": False, "nullable": False},
+        metadata={"wire": "total_quantity", "required": False, "nullable": True},
     )
-    net_amount: Decimal | Unset = attrs.field(
+    net_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "net_amount", "required": False, "nullable": False},
+        metadata={"wire": "net_amount", "required": False, "nullable": True},
     )
-    tax_amount: Decimal | Unset = attrs.field(
+    tax_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "tax_amount", "required": False, "nullable": False},
+        metadata={"wire": "tax_amount", "required": False, "nullable": True},
     )
-    total_amount: Decimal | Unset = attrs.field(
+    total_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "total_amount", "required": False, "nullable": False},
+        metadata={"wire": "total_amount", "required": False, "nullable": True},
     )
-    payments_allocations_total_amount: Decimal | Unset = attrs.field(
+    payments_allocations_total_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={
-            "wire": "payments_allocations_total_amount",
-            "required": False,
-            "nullable": False,
-        },
+        metadata={"wire": "payments_allocations_total_amount", "required": False, "nullable": True},
     )
-    payments_allocations_total_discount: Decimal | Unset = attrs.field(
+    payments_allocations_total_discount: Decimal | None | Unset = attrs.field(
         default=UNSET,
         metadata={
             "wire": "payments_allocations_total_discount",
             "required": False,
-            "nullable": False,
+            "nullable": True,
         },
     )
-    total_paid: Decimal | Unset = attrs.field(
+    total_paid: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "total_paid", "required": False, "nullable": False},
+        metadata={"wire": "total_paid", "required": False, "nullable": True},
     )
-    outstanding_amount: Decimal | Unset = attrs.field(
+    outstanding_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "outstanding_amount", "required": False, "nullable": False},
+        metadata={"wire": "outstanding_amount", "required": False, "nullable": True},
     )
-    currency: Link | Unset = attrs.field(
+    currency: Currency | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "currency", "required": False, "nullable": False},
+        metadata={"wire": "currency", "required": False, "nullable": True},
     )
-    exchange_rate: Decimal | Unset = attrs.field(
+    exchange_rate: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "exchange_rate", "required": False, "nullable": False},
+        metadata={"wire": "exchange_rate", "required": False, "nullable": True},
     )
-    inverse_exchange_rate: Decimal | Unset = attrs.field(
+    inverse_exchange_rate: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "inverse_exchange_rate", "required": False, "nullable": False},
+        metadata={"wire": "inverse_exchange_rate", "required": False, "nullable": True},
     )
-    base_currency_net_amount: Decimal | Unset = attrs.field(
+    base_currency_net_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": False},
+        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": True},
     )
-    base_currency_tax_amount: Decimal | Unset = attrs.field(
+    base_currency_tax_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": False},
+        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": True},
     )
-    base_currency_total_amount: Decimal | Unset = attrs.field(
+    base_currency_total_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": False},
+        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": True},
     )
-    base_currency_outstanding_amount: Decimal | Unset = attrs.field(
+    base_currency_outstanding_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "base_currency_outstanding_amount", "required": False, "nullable": False},
+        metadata={"wire": "base_currency_outstanding_amount", "required": False, "nullable": True},
     )
-    status: Link | Unset = attrs.field(
+    status: Link | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "status", "required": False, "nullable": False},
+        metadata={"wire": "status", "required": False, "nullable": True},
     )
     void_reason: str | None | Unset = attrs.field(
         default=UNSET,
@@ -455,49 +491,85 @@ class PurchaseInvoice(Model):
         default=UNSET,
         metadata={"wire": "corrections", "required": False, "nullable": False},
     )
-    tax_reconciled: bool | Unset = attrs.field(
+    tax_reconciled: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "tax_reconciled", "required": False, "nullable": False},
+        metadata={"wire": "tax_reconciled", "required": False, "nullable": True},
     )
-    migrated: bool | Unset = attrs.field(
+    migrated: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "migrated", "required": False, "nullable": False},
+        metadata={"wire": "migrated", "required": False, "nullable": True},
     )
     tax_calculation_method: str | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "tax_calculation_method", "required": False, "nullable": True},
     )
-    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
-    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
-
-
-@attrs.define(kw_only=True, repr=False)
-class PurchaseInvoicePage(Model):
-    """PurchaseInvoicePage (no description in the spec)."""
-
-    total: int | Unset = attrs.field(
+    is_cis: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "$total", "required": False, "nullable": False},
+        metadata={"wire": "is_cis", "required": False, "nullable": True},
     )
-    page: int | Unset = attrs.field(
+    cis_applicable_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "$page", "required": False, "nullable": False},
+        metadata={"wire": "cis_applicable_amount", "required": False, "nullable": True},
     )
-    next: str | None | Unset = attrs.field(
+    base_currency_cis_applicable_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "$next", "required": False, "nullable": True},
+        metadata={
+            "wire": "base_currency_cis_applicable_amount",
+            "required": False,
+            "nullable": True,
+        },
     )
-    back: str | None | Unset = attrs.field(
+    total_after_cis_deduction: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "$back", "required": False, "nullable": True},
+        metadata={"wire": "total_after_cis_deduction", "required": False, "nullable": True},
     )
-    items_per_page: int | Unset = attrs.field(
+    base_currency_total_after_cis_deduction: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+        metadata={
+            "wire": "base_currency_total_after_cis_deduction",
+            "required": False,
+            "nullable": True,
+        },
     )
-    items: list[PurchaseInvoice] | Unset = attrs.field(
+    has_cis_labour: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "$items", "required": False, "nullable": False},
+        metadata={"wire": "has_cis_labour", "required": False, "nullable": True},
+    )
+    has_cis_materials: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "has_cis_materials", "required": False, "nullable": True},
+    )
+    base_currency_total_itc_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_total_itc_amount", "required": False, "nullable": True},
+    )
+    total_itc_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_itc_amount", "required": False, "nullable": True},
+    )
+    base_currency_total_itr_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_total_itr_amount", "required": False, "nullable": True},
+    )
+    total_itr_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_itr_amount", "required": False, "nullable": True},
+    )
+    part_recoverable: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "part_recoverable", "required": False, "nullable": True},
+    )
+    detailed_tax_analysis: ArtefactDetailedTaxAnalysis | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "detailed_tax_analysis", "required": False, "nullable": True},
+    )
+    base_currency_withholding_tax_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_withholding_tax_amount",
+            "required": False,
+            "nullable": True,
+        },
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""

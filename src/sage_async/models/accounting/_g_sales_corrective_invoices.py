@@ -36,8 +36,8 @@ if TYPE_CHECKING:
 
 
 @attrs.define(kw_only=True, repr=False)
-class SalesCorrectiveInvoiceWriteMainAddress(Model):
-    """SalesCorrectiveInvoiceWriteMainAddress (no description in the spec)."""
+class SalesCorrectiveInvoiceMainAddressWrite(Model):
+    """SalesCorrectiveInvoiceMainAddressWrite (no description in the spec)."""
 
     address_line_1: str | Unset = attrs.field(
         default=UNSET,
@@ -76,8 +76,8 @@ class SalesCorrectiveInvoiceWriteMainAddress(Model):
 
 
 @attrs.define(kw_only=True, repr=False)
-class SalesCorrectiveInvoiceWriteDeliveryAddress(Model):
-    """SalesCorrectiveInvoiceWriteDeliveryAddress (no description in the spec)."""
+class SalesCorrectiveInvoiceDeliveryAddressWrite(Model):
+    """SalesCorrectiveInvoiceDeliveryAddressWrite (no description in the spec)."""
 
     address_line_1: str | Unset = attrs.field(
         default=UNSET,
@@ -116,8 +116,8 @@ class SalesCorrectiveInvoiceWriteDeliveryAddress(Model):
 
 
 @attrs.define(kw_only=True, repr=False)
-class SalesCorrectiveInvoiceWriteInvoiceLine(Model):
-    """SalesCorrectiveInvoiceWriteInvoiceLine (no description in the spec)."""
+class SalesCorrectiveInvoiceInvoiceLineWrite(Model):
+    """SalesCorrectiveInvoiceInvoiceLineWrite (no description in the spec)."""
 
     analysis_type_categories: list[str] | Unset = attrs.field(
         default=UNSET,
@@ -212,8 +212,8 @@ class SalesCorrectiveInvoiceWriteInvoiceLine(Model):
 
 
 @attrs.define(kw_only=True, repr=False)
-class SalesCorrectiveInvoiceWriteTaxAnalysi(Model):
-    """SalesCorrectiveInvoiceWriteTaxAnalysi (no description in the spec)."""
+class SalesCorrectiveInvoiceTaxAnalysiWrite(Model):
+    """SalesCorrectiveInvoiceTaxAnalysiWrite (no description in the spec)."""
 
     tax_rate_id: str | Unset = attrs.field(
         default=UNSET,
@@ -431,19 +431,19 @@ class SalesCorrectiveInvoiceWrite(Model):
         default=UNSET,
         metadata={"wire": "details", "required": False, "nullable": False},
     )
-    main_address: SalesCorrectiveInvoiceWriteMainAddress | Unset = attrs.field(
+    main_address: SalesCorrectiveInvoiceMainAddressWrite | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "main_address", "required": False, "nullable": False},
     )
-    delivery_address: SalesCorrectiveInvoiceWriteDeliveryAddress | Unset = attrs.field(
+    delivery_address: SalesCorrectiveInvoiceDeliveryAddressWrite | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "delivery_address", "required": False, "nullable": False},
     )
-    invoice_lines: list[SalesCorrectiveInvoiceWriteInvoiceLine] | Unset = attrs.field(
+    invoice_lines: list[SalesCorrectiveInvoiceInvoiceLineWrite] | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "invoice_lines", "required": False, "nullable": False},
     )
-    tax_analysis: list[SalesCorrectiveInvoiceWriteTaxAnalysi] | Unset = attrs.field(
+    tax_analysis: list[SalesCorrectiveInvoiceTaxAnalysiWrite] | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "tax_analysis", "required": False, "nullable": False},
     )
@@ -479,37 +479,37 @@ class SalesCorrectiveInvoice(Model):
         default=UNSET,
         metadata={"wire": "$path", "required": False, "nullable": False},
     )
-    created_at: datetime | None | Unset = attrs.field(
+    created_at: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "created_at", "required": False, "nullable": True},
+        metadata={"wire": "created_at", "required": False, "nullable": False},
     )
-    updated_at: datetime | None | Unset = attrs.field(
+    updated_at: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "updated_at", "required": False, "nullable": True},
+        metadata={"wire": "updated_at", "required": False, "nullable": False},
     )
     links: list[HrefLink] | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "links", "required": False, "nullable": False},
     )
-    editable: bool | Unset = attrs.field(
+    editable: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "editable", "required": False, "nullable": False},
+        metadata={"wire": "editable", "required": False, "nullable": True},
     )
-    vat_reverse_charge: bool | Unset = attrs.field(
+    vat_reverse_charge: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "vat_reverse_charge", "required": False, "nullable": False},
+        metadata={"wire": "vat_reverse_charge", "required": False, "nullable": True},
     )
-    tax_calculation_method: str | Unset = attrs.field(
+    tax_calculation_method: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "tax_calculation_method", "required": False, "nullable": False},
+        metadata={"wire": "tax_calculation_method", "required": False, "nullable": True},
     )
-    destination_consignment: bool | Unset = attrs.field(
+    destination_consignment: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "destination_consignment", "required": False, "nullable": False},
+        metadata={"wire": "destination_consignment", "required": False, "nullable": True},
     )
-    destination_vat_rates_in_use: bool | Unset = attrs.field(
+    destination_vat_rates_in_use: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "destination_vat_rates_in_use", "required": False, "nullable": False},
+        metadata={"wire": "destination_vat_rates_in_use", "required": False, "nullable": True},
     )
     transaction: Transaction | None | Unset = attrs.field(
         default=UNSET,
@@ -527,21 +527,21 @@ class SalesCorrectiveInvoice(Model):
         default=UNSET,
         metadata={"wire": "deleted_at", "required": False, "nullable": True},
     )
-    invoice_number_prefix: str | Unset = attrs.field(
+    invoice_number_prefix: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "invoice_number_prefix", "required": False, "nullable": False},
+        metadata={"wire": "invoice_number_prefix", "required": False, "nullable": True},
     )
-    invoice_number: str | Unset = attrs.field(
+    invoice_number: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "invoice_number", "required": False, "nullable": False},
+        metadata={"wire": "invoice_number", "required": False, "nullable": True},
     )
-    contact_name: str | Unset = attrs.field(
+    contact_name: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "contact_name", "required": False, "nullable": False},
+        metadata={"wire": "contact_name", "required": False, "nullable": True},
     )
-    contact_reference: str | Unset = attrs.field(
+    contact_reference: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "contact_reference", "required": False, "nullable": False},
+        metadata={"wire": "contact_reference", "required": False, "nullable": True},
     )
     date: date_aliased | None | Unset = attrs.field(
         default=UNSET,
@@ -551,121 +551,109 @@ class SalesCorrectiveInvoice(Model):
         default=UNSET,
         metadata={"wire": "due_date", "required": False, "nullable": True},
     )
-    reference: str | Unset = attrs.field(
+    reference: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "reference", "required": False, "nullable": False},
+        metadata={"wire": "reference", "required": False, "nullable": True},
     )
-    main_address_free_form: str | Unset = attrs.field(
+    main_address_free_form: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "main_address_free_form", "required": False, "nullable": False},
+        metadata={"wire": "main_address_free_form", "required": False, "nullable": True},
     )
     main_address: ArtefactAddress | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "main_address", "required": False, "nullable": True},
     )
-    delivery_address_free_form: str | Unset = attrs.field(
+    delivery_address_free_form: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "delivery_address_free_form", "required": False, "nullable": False},
+        metadata={"wire": "delivery_address_free_form", "required": False, "nullable": True},
     )
     delivery_address: ArtefactAddress | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "delivery_address", "required": False, "nullable": True},
     )
-    notes: str | Unset = attrs.field(
+    notes: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "notes", "required": False, "nullable": False},
+        metadata={"wire": "notes", "required": False, "nullable": True},
     )
-    terms_and_conditions: str | Unset = attrs.field(
+    terms_and_conditions: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "terms_and_conditions", "required": False, "nullable": False},
+        metadata={"wire": "terms_and_conditions", "required": False, "nullable": True},
     )
-    shipping_net_amount: Decimal | Unset = attrs.field(
+    shipping_net_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "shipping_net_amount", "required": False, "nullable": False},
+        metadata={"wire": "shipping_net_amount", "required": False, "nullable": True},
     )
     shipping_tax_rate: TaxRate | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "shipping_tax_rate", "required": False, "nullable": True},
     )
-    shipping_tax_amount: Decimal | Unset = attrs.field(
+    shipping_tax_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "shipping_tax_amount", "required": False, "nullable": False},
+        metadata={"wire": "shipping_tax_amount", "required": False, "nullable": True},
     )
     shipping_tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "shipping_tax_breakdown", "required": False, "nullable": False},
     )
-    shipping_total_amount: Decimal | Unset = attrs.field(
+    shipping_total_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "shipping_total_amount", "required": False, "nullable": False},
+        metadata={"wire": "shipping_total_amount", "required": False, "nullable": True},
     )
-    total_quantity: Decimal | Unset = attrs.field(
+    total_quantity: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "total_quantity", "required": False, "nullable": False},
+        metadata={"wire": "total_quantity", "required": False, "nullable": True},
     )
-    net_amount: Decimal | Unset = attrs.field(
+    net_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "net_amount", "required": False, "nullable": False},
+        metadata={"wire": "net_amount", "required": False, "nullable": True},
     )
-    tax_amount: Decimal | Unset = attrs.field(
+    tax_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "tax_amount", "required": False, "nullable": False},
+        metadata={"wire": "tax_amount", "required": False, "nullable": True},
     )
-    total_amount: Decimal | Unset = attrs.field(
+    total_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "total_amount", "required": False, "nullable": False},
+        metadata={"wire": "total_amount", "required": False, "nullable": True},
     )
-    payments_allocations_total_amount: Decimal | Unset = attrs.field(
+    payments_allocations_total_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={
-            "wire": "payments_allocations_total_amount",
-            "required": False,
-            "nullable": False,
-        },
+        metadata={"wire": "payments_allocations_total_amount", "required": False, "nullable": True},
     )
-    payments_allocations_total_discount: Decimal | Unset = attrs.field(
+    payments_allocations_total_discount: Decimal | None | Unset = attrs.field(
         default=UNSET,
         metadata={
             "wire": "payments_allocations_total_discount",
             "required": False,
-            "nullable": False,
+            "nullable": True,
         },
     )
-    total_paid: Decimal | Unset = attrs.field(
+    total_paid: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "total_paid", "required": False, "nullable": False},
+        metadata={"wire": "total_paid", "required": False, "nullable": True},
     )
-    outstanding_amount: Decimal | Unset = attrs.field(
+    outstanding_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "outstanding_amount", "required": False, "nullable": False},
+        metadata={"wire": "outstanding_amount", "required": False, "nullable": True},
     )
     currency: Currency | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "currency", "required": False, "nullable": True},
     )
-    exchange_rate: Decimal | Unset = attrs.field(
+    exchange_rate: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "exchange_rate", "required": False, "nullable": False},
+        metadata={"wire": "exchange_rate", "required": False, "nullable": True},
     )
-    inverse_exchange_rate: Decimal | Unset = attrs.field(
+    inverse_exchange_rate: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "inverse_exchange_rate", "required": False, "nullable": False},
+        metadata={"wire": "inverse_exchange_rate", "required": False, "nullable": True},
     )
-    base_currency_shipping_net_amount: Decimal | Unset = attrs.field(
+    base_currency_shipping_net_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={
-            "wire": "base_currency_shipping_net_amount",
-            "required": False,
-            "nullable": False,
-        },
+        metadata={"wire": "base_currency_shipping_net_amount", "required": False, "nullable": True},
     )
-    base_currency_shipping_tax_amount: Decimal | Unset = attrs.field(
+    base_currency_shipping_tax_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={
-            "wire": "base_currency_shipping_tax_amount",
-            "required": False,
-            "nullable": False,
-        },
+        metadata={"wire": "base_currency_shipping_tax_amount", "required": False, "nullable": True},
     )
     base_currency_shipping_tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
         default=UNSET,
@@ -675,57 +663,57 @@ class SalesCorrectiveInvoice(Model):
             "nullable": False,
         },
     )
-    base_currency_shipping_total_amount: Decimal | Unset = attrs.field(
+    base_currency_shipping_total_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
         metadata={
             "wire": "base_currency_shipping_total_amount",
             "required": False,
-            "nullable": False,
+            "nullable": True,
         },
     )
-    total_discount_amount: Decimal | Unset = attrs.field(
+    total_discount_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "total_discount_amount", "required": False, "nullable": False},
+        metadata={"wire": "total_discount_amount", "required": False, "nullable": True},
     )
-    base_currency_total_discount_amount: Decimal | Unset = attrs.field(
+    base_currency_total_discount_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
         metadata={
             "wire": "base_currency_total_discount_amount",
             "required": False,
-            "nullable": False,
+            "nullable": True,
         },
     )
-    base_currency_net_amount: Decimal | Unset = attrs.field(
+    base_currency_net_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": False},
+        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": True},
     )
-    base_currency_tax_amount: Decimal | Unset = attrs.field(
+    base_currency_tax_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": False},
+        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": True},
     )
-    base_currency_total_amount: Decimal | Unset = attrs.field(
+    base_currency_total_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": False},
+        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": True},
     )
-    base_currency_outstanding_amount: Decimal | Unset = attrs.field(
+    base_currency_outstanding_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "base_currency_outstanding_amount", "required": False, "nullable": False},
+        metadata={"wire": "base_currency_outstanding_amount", "required": False, "nullable": True},
     )
     status: Link | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "status", "required": False, "nullable": True},
     )
-    sent: bool | Unset = attrs.field(
+    sent: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "sent", "required": False, "nullable": False},
+        metadata={"wire": "sent", "required": False, "nullable": True},
     )
-    sent_by_email: bool | Unset = attrs.field(
+    sent_by_email: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "sent_by_email", "required": False, "nullable": False},
+        metadata={"wire": "sent_by_email", "required": False, "nullable": True},
     )
-    void_reason: str | Unset = attrs.field(
+    void_reason: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "void_reason", "required": False, "nullable": False},
+        metadata={"wire": "void_reason", "required": False, "nullable": True},
     )
     invoice_lines: list[SalesInvoiceLineItem] | Unset = attrs.field(
         default=UNSET,
@@ -747,20 +735,20 @@ class SalesCorrectiveInvoice(Model):
         default=UNSET,
         metadata={"wire": "last_paid", "required": False, "nullable": True},
     )
-    withholding_tax_rate: Decimal | Unset = attrs.field(
+    withholding_tax_rate: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "withholding_tax_rate", "required": False, "nullable": False},
+        metadata={"wire": "withholding_tax_rate", "required": False, "nullable": True},
     )
-    withholding_tax_amount: Decimal | Unset = attrs.field(
+    withholding_tax_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "withholding_tax_amount", "required": False, "nullable": False},
+        metadata={"wire": "withholding_tax_amount", "required": False, "nullable": True},
     )
-    base_currency_withholding_tax_amount: Decimal | Unset = attrs.field(
+    base_currency_withholding_tax_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
         metadata={
             "wire": "base_currency_withholding_tax_amount",
             "required": False,
-            "nullable": False,
+            "nullable": True,
         },
     )
     corrective_reason_code: CorrectiveReasonCode | None | Unset = attrs.field(
@@ -771,21 +759,21 @@ class SalesCorrectiveInvoice(Model):
         default=UNSET,
         metadata={"wire": "original_invoice", "required": False, "nullable": True},
     )
-    original_invoice_number: str | Unset = attrs.field(
+    original_invoice_number: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "original_invoice_number", "required": False, "nullable": False},
+        metadata={"wire": "original_invoice_number", "required": False, "nullable": True},
     )
-    original_invoice_date: str | Unset = attrs.field(
+    original_invoice_date: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "original_invoice_date", "required": False, "nullable": False},
+        metadata={"wire": "original_invoice_date", "required": False, "nullable": True},
     )
-    details: str | Unset = attrs.field(
+    details: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "details", "required": False, "nullable": False},
+        metadata={"wire": "details", "required": False, "nullable": True},
     )
-    tax_reconciled: bool | Unset = attrs.field(
+    tax_reconciled: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "tax_reconciled", "required": False, "nullable": False},
+        metadata={"wire": "tax_reconciled", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""

@@ -17,9 +17,15 @@ from . import _index
 
 
 if TYPE_CHECKING:
+    from ._g_contacts import Contact
+    from ._g_currencies import Currency
+    from ._g_ledger_accounts import LedgerAccount
+    from ._g_products import Product
+    from ._g_services import Service
     from ._g_shared import (
         ArtefactAddress,
         ArtefactAddressWrite,
+        ArtefactDetailedTaxAnalysis,
         ArtefactTaxAnalysis,
         ArtefactTaxAnalysisWrite,
         HrefLink,
@@ -27,94 +33,7 @@ if TYPE_CHECKING:
         PaymentAllocation,
         TaxBreakdown,
     )
-
-
-@attrs.define(kw_only=True, repr=False)
-class SalesCreditNoteLineItem(Model):
-    """SalesCreditNoteLineItem (no description in the spec)."""
-
-    id: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "id", "required": False, "nullable": False},
-    )
-    displayed_as: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "displayed_as", "required": False, "nullable": False},
-    )
-    analysis_type_categories: list[Link] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "analysis_type_categories", "required": False, "nullable": False},
-    )
-    description: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "description", "required": False, "nullable": False},
-    )
-    product: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "product", "required": False, "nullable": True},
-    )
-    service: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "service", "required": False, "nullable": True},
-    )
-    ledger_account: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "ledger_account", "required": False, "nullable": False},
-    )
-    trade_of_asset: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "trade_of_asset", "required": False, "nullable": False},
-    )
-    quantity: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "quantity", "required": False, "nullable": False},
-    )
-    unit_price: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "unit_price", "required": False, "nullable": False},
-    )
-    net_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "net_amount", "required": False, "nullable": False},
-    )
-    tax_rate: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_rate", "required": False, "nullable": True},
-    )
-    tax_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_amount", "required": False, "nullable": False},
-    )
-    tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_breakdown", "required": False, "nullable": False},
-    )
-    total_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "total_amount", "required": False, "nullable": False},
-    )
-    unit_price_includes_tax: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "unit_price_includes_tax", "required": False, "nullable": False},
-    )
-    eu_goods_services_type: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "eu_goods_services_type", "required": False, "nullable": True},
-    )
-    discount_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "discount_amount", "required": False, "nullable": False},
-    )
-    discount_percentage: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "discount_percentage", "required": False, "nullable": False},
-    )
-    eu_sales_description: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "eu_sales_description", "required": False, "nullable": True},
-    )
-    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
-    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+    from ._g_tax_determinations import TaxRate
 
 
 @attrs.define(kw_only=True, repr=False)
@@ -328,11 +247,48 @@ class SalesCreditNoteWriteRequest(Model):
 
 
 @attrs.define(kw_only=True, repr=False)
+class SalesCreditNotePage(Model):
+    """SalesCreditNotePage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[SalesCreditNote] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
 class SalesCreditNote(Model):
     """
     Main documented fields (see the published spec for the base_currency_* rest).
     """
 
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
     id: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -357,13 +313,13 @@ class SalesCreditNote(Model):
         default=UNSET,
         metadata={"wire": "links", "required": False, "nullable": False},
     )
-    editable: bool | Unset = attrs.field(
+    editable: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "editable", "required": False, "nullable": False},
+        metadata={"wire": "editable", "required": False, "nullable": True},
     )
-    vat_reverse_charge: bool | Unset = attrs.field(
+    vat_reverse_charge: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "vat_reverse_charge", "required": False, "nullable": False},
+        metadata={"wire": "vat_reverse_charge", "required": False, "nullable": True},
     )
     tax_calculation_method: str | None | Unset = attrs.field(
         default=UNSET,
@@ -373,37 +329,37 @@ class SalesCreditNote(Model):
         default=UNSET,
         metadata={"wire": "transaction", "required": False, "nullable": True},
     )
-    transaction_type: Link | Unset = attrs.field(
+    transaction_type: Link | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "transaction_type", "required": False, "nullable": False},
+        metadata={"wire": "transaction_type", "required": False, "nullable": True},
     )
     deleted_at: datetime | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "deleted_at", "required": False, "nullable": True},
     )
-    contact: Link | Unset = attrs.field(
+    contact: Contact | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "contact", "required": False, "nullable": False},
+        metadata={"wire": "contact", "required": False, "nullable": True},
     )
     credit_note_number_prefix: str | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "credit_note_number_prefix", "required": False, "nullable": True},
     )
-    credit_note_number: str | Unset = attrs.field(
+    credit_note_number: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "credit_note_number", "required": False, "nullable": False},
+        metadata={"wire": "credit_note_number", "required": False, "nullable": True},
     )
-    contact_name: str | Unset = attrs.field(
+    contact_name: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "contact_name", "required": False, "nullable": False},
+        metadata={"wire": "contact_name", "required": False, "nullable": True},
     )
     contact_reference: str | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "contact_reference", "required": False, "nullable": True},
     )
-    date: date_aliased | Unset = attrs.field(
+    date: date_aliased | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "date", "required": False, "nullable": False},
+        metadata={"wire": "date", "required": False, "nullable": True},
     )
     original_invoice_date: date_aliased | None | Unset = attrs.field(
         default=UNSET,
@@ -433,7 +389,7 @@ class SalesCreditNote(Model):
         default=UNSET,
         metadata={"wire": "shipping_net_amount", "required": False, "nullable": True},
     )
-    shipping_tax_rate: Link | None | Unset = attrs.field(
+    shipping_tax_rate: TaxRate | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "shipping_tax_rate", "required": False, "nullable": True},
     )
@@ -445,89 +401,85 @@ class SalesCreditNote(Model):
         default=UNSET,
         metadata={"wire": "shipping_total_amount", "required": False, "nullable": True},
     )
-    total_quantity: Decimal | Unset = attrs.field(
+    total_quantity: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "total_quantity", "required": False, "nullable": False},
+        metadata={"wire": "total_quantity", "required": False, "nullable": True},
     )
-    net_amount: Decimal | Unset = attrs.field(
+    net_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "net_amount", "required": False, "nullable": False},
+        metadata={"wire": "net_amount", "required": False, "nullable": True},
     )
-    tax_amount: Decimal | Unset = attrs.field(
+    tax_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "tax_amount", "required": False, "nullable": False},
+        metadata={"wire": "tax_amount", "required": False, "nullable": True},
     )
-    total_amount: Decimal | Unset = attrs.field(
+    total_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "total_amount", "required": False, "nullable": False},
+        metadata={"wire": "total_amount", "required": False, "nullable": True},
     )
-    payments_allocations_total_amount: Decimal | Unset = attrs.field(
+    payments_allocations_total_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={
-            "wire": "payments_allocations_total_amount",
-            "required": False,
-            "nullable": False,
-        },
+        metadata={"wire": "payments_allocations_total_amount", "required": False, "nullable": True},
     )
-    payments_allocations_total_discount: Decimal | Unset = attrs.field(
+    payments_allocations_total_discount: Decimal | None | Unset = attrs.field(
         default=UNSET,
         metadata={
             "wire": "payments_allocations_total_discount",
             "required": False,
-            "nullable": False,
+            "nullable": True,
         },
     )
-    total_paid: Decimal | Unset = attrs.field(
+    total_paid: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "total_paid", "required": False, "nullable": False},
+        metadata={"wire": "total_paid", "required": False, "nullable": True},
     )
-    outstanding_amount: Decimal | Unset = attrs.field(
+    outstanding_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "outstanding_amount", "required": False, "nullable": False},
+        metadata={"wire": "outstanding_amount", "required": False, "nullable": True},
     )
-    currency: Link | Unset = attrs.field(
+    currency: Currency | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "currency", "required": False, "nullable": False},
+        metadata={"wire": "currency", "required": False, "nullable": True},
     )
-    exchange_rate: Decimal | Unset = attrs.field(
+    exchange_rate: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "exchange_rate", "required": False, "nullable": False},
+        metadata={"wire": "exchange_rate", "required": False, "nullable": True},
     )
-    inverse_exchange_rate: Decimal | Unset = attrs.field(
+    inverse_exchange_rate: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "inverse_exchange_rate", "required": False, "nullable": False},
+        metadata={"wire": "inverse_exchange_rate", "required": False, "nullable": True},
     )
-    base_currency_net_amount: Decimal | Unset = attrs.field(
+    base_currency_net_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": False},
+        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": True},
     )
-    base_currency_tax_amount: Decimal | Unset = attrs.field(
+    base_currency_tax_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": False},
+        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": True},
     )
-    base_currency_total_amount: Decimal | Unset = attrs.field(
+    base_currency_total_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": False},
+        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": True},
     )
-    base_currency_outstanding_amount: Decimal | Unset = attrs.field(
+    base_currency_outstanding_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "base_currency_outstanding_amount", "required": False, "nullable": False},
+        metadata={"wire": "base_currency_outstanding_amount", "required": False, "nullable": True},
     )
-    total_discount_amount: Decimal | Unset = attrs.field(
+    total_discount_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "total_discount_amount", "required": False, "nullable": False},
+        metadata={"wire": "total_discount_amount", "required": False, "nullable": True},
     )
-    status: Link | Unset = attrs.field(
+    status: Link | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "status", "required": False, "nullable": False},
+        metadata={"wire": "status", "required": False, "nullable": True},
     )
-    sent: bool | Unset = attrs.field(
+    sent: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "sent", "required": False, "nullable": False},
+        metadata={"wire": "sent", "required": False, "nullable": True},
     )
-    sent_by_email: bool | Unset = attrs.field(
+    sent_by_email: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "sent_by_email", "required": False, "nullable": False},
+        metadata={"wire": "sent_by_email", "required": False, "nullable": True},
     )
     void_reason: str | None | Unset = attrs.field(
         default=UNSET,
@@ -553,13 +505,13 @@ class SalesCreditNote(Model):
         default=UNSET,
         metadata={"wire": "tax_address_region", "required": False, "nullable": True},
     )
-    tax_reconciled: bool | Unset = attrs.field(
+    tax_reconciled: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "tax_reconciled", "required": False, "nullable": False},
+        metadata={"wire": "tax_reconciled", "required": False, "nullable": True},
     )
-    migrated: bool | Unset = attrs.field(
+    migrated: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "migrated", "required": False, "nullable": False},
+        metadata={"wire": "migrated", "required": False, "nullable": True},
     )
     withholding_tax_rate: Decimal | None | Unset = attrs.field(
         default=UNSET,
@@ -569,37 +521,222 @@ class SalesCreditNote(Model):
         default=UNSET,
         metadata={"wire": "withholding_tax_amount", "required": False, "nullable": True},
     )
+    destination_consignment: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "destination_consignment", "required": False, "nullable": True},
+    )
+    destination_vat_rates_in_use: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "destination_vat_rates_in_use", "required": False, "nullable": True},
+    )
+    is_cis: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "is_cis", "required": False, "nullable": True},
+    )
+    cis_applicable_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "cis_applicable_amount", "required": False, "nullable": True},
+    )
+    base_currency_cis_applicable_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_cis_applicable_amount",
+            "required": False,
+            "nullable": True,
+        },
+    )
+    total_after_cis_deduction: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_after_cis_deduction", "required": False, "nullable": True},
+    )
+    base_currency_total_after_cis_deduction: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_total_after_cis_deduction",
+            "required": False,
+            "nullable": True,
+        },
+    )
+    has_cis_labour: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "has_cis_labour", "required": False, "nullable": True},
+    )
+    has_cis_materials: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "has_cis_materials", "required": False, "nullable": True},
+    )
+    main_address_free_form: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "main_address_free_form", "required": False, "nullable": True},
+    )
+    delivery_address_free_form: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "delivery_address_free_form", "required": False, "nullable": True},
+    )
+    shipping_tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "shipping_tax_breakdown", "required": False, "nullable": False},
+    )
+    base_currency_shipping_net_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_shipping_net_amount", "required": False, "nullable": True},
+    )
+    base_currency_shipping_tax_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_shipping_tax_amount", "required": False, "nullable": True},
+    )
+    base_currency_shipping_tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_shipping_tax_breakdown",
+            "required": False,
+            "nullable": False,
+        },
+    )
+    base_currency_shipping_total_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_shipping_total_amount",
+            "required": False,
+            "nullable": True,
+        },
+    )
+    base_currency_total_discount_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_total_discount_amount",
+            "required": False,
+            "nullable": True,
+        },
+    )
+    detailed_tax_analysis: ArtefactDetailedTaxAnalysis | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "detailed_tax_analysis", "required": False, "nullable": True},
+    )
+    base_currency_withholding_tax_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "base_currency_withholding_tax_amount",
+            "required": False,
+            "nullable": True,
+        },
+    )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
 
 @attrs.define(kw_only=True, repr=False)
-class SalesCreditNotePage(Model):
-    """SalesCreditNotePage (no description in the spec)."""
+class SalesCreditNoteLineItem(Model):
+    """SalesCreditNoteLineItem (no description in the spec)."""
 
-    total: int | Unset = attrs.field(
+    legacy_id: int | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "$total", "required": False, "nullable": False},
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
     )
-    page: int | Unset = attrs.field(
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
+    id: str | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "$page", "required": False, "nullable": False},
+        metadata={"wire": "id", "required": False, "nullable": False},
     )
-    next: str | None | Unset = attrs.field(
+    displayed_as: str | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "$next", "required": False, "nullable": True},
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
     )
-    back: str | None | Unset = attrs.field(
+    analysis_type_categories: list[Link] | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "$back", "required": False, "nullable": True},
+        metadata={"wire": "analysis_type_categories", "required": False, "nullable": False},
     )
-    items_per_page: int | Unset = attrs.field(
+    description: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+        metadata={"wire": "description", "required": False, "nullable": True},
     )
-    items: list[SalesCreditNote] | Unset = attrs.field(
+    product: Product | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "$items", "required": False, "nullable": False},
+        metadata={"wire": "product", "required": False, "nullable": True},
+    )
+    service: Service | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "service", "required": False, "nullable": True},
+    )
+    ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "ledger_account", "required": False, "nullable": True},
+    )
+    trade_of_asset: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "trade_of_asset", "required": False, "nullable": True},
+    )
+    quantity: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "quantity", "required": False, "nullable": True},
+    )
+    unit_price: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "unit_price", "required": False, "nullable": True},
+    )
+    net_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "net_amount", "required": False, "nullable": True},
+    )
+    tax_rate: TaxRate | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_rate", "required": False, "nullable": True},
+    )
+    tax_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_amount", "required": False, "nullable": True},
+    )
+    tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_breakdown", "required": False, "nullable": False},
+    )
+    total_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_amount", "required": False, "nullable": True},
+    )
+    unit_price_includes_tax: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "unit_price_includes_tax", "required": False, "nullable": True},
+    )
+    eu_goods_services_type: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "eu_goods_services_type", "required": False, "nullable": True},
+    )
+    discount_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "discount_amount", "required": False, "nullable": True},
+    )
+    discount_percentage: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "discount_percentage", "required": False, "nullable": True},
+    )
+    eu_sales_description: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "eu_sales_description", "required": False, "nullable": True},
+    )
+    base_currency_unit_price: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_unit_price", "required": False, "nullable": True},
+    )
+    base_currency_net_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": True},
+    )
+    base_currency_tax_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": True},
+    )
+    base_currency_tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_tax_breakdown", "required": False, "nullable": False},
+    )
+    base_currency_total_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": True},
+    )
+    base_currency_discount_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_discount_amount", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""

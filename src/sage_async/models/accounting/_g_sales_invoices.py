@@ -17,9 +17,12 @@ from . import _index
 
 
 if TYPE_CHECKING:
+    from ._g_contacts import Contact
+    from ._g_currencies import Currency
     from ._g_shared import (
         ArtefactAddress,
         ArtefactAddressWrite,
+        ArtefactDetailedTaxAnalysis,
         ArtefactTaxAnalysis,
         ArtefactTaxAnalysisWrite,
         HrefLink,
@@ -28,6 +31,7 @@ if TYPE_CHECKING:
         SalesInvoiceLineItem,
         TaxBreakdown,
     )
+    from ._g_tax_determinations import TaxRate
 
 
 @attrs.define(kw_only=True, repr=False)
@@ -36,6 +40,11 @@ class RecurringSalesInvoice(Model):
     Recurrence template of a sales invoice (with `show_recurring_invoice`).
     """
 
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
     id: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -48,9 +57,9 @@ class RecurringSalesInvoice(Model):
         default=UNSET,
         metadata={"wire": "links", "required": False, "nullable": False},
     )
-    frequency: int | Unset = attrs.field(
+    frequency: int | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "frequency", "required": False, "nullable": False},
+        metadata={"wire": "frequency", "required": False, "nullable": True},
     )
     on_week_day: int | None | Unset = attrs.field(
         default=UNSET,
@@ -60,13 +69,13 @@ class RecurringSalesInvoice(Model):
         default=UNSET,
         metadata={"wire": "on_day_number", "required": False, "nullable": True},
     )
-    recurrence_type: str | Unset = attrs.field(
+    recurrence_type: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "recurrence_type", "required": False, "nullable": False},
+        metadata={"wire": "recurrence_type", "required": False, "nullable": True},
     )
-    recurrence_status_identifier: str | Unset = attrs.field(
+    recurrence_status_identifier: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "recurrence_status_identifier", "required": False, "nullable": False},
+        metadata={"wire": "recurrence_status_identifier", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
@@ -440,9 +449,46 @@ class SalesInvoiceWriteRequest(Model):
 
 
 @attrs.define(kw_only=True, repr=False)
+class SalesInvoicePage(Model):
+    """SalesInvoicePage (no description in the spec)."""
+
+    total: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$total", "required": False, "nullable": False},
+    )
+    page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$page", "required": False, "nullable": False},
+    )
+    next: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$next", "required": False, "nullable": True},
+    )
+    back: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$back", "required": False, "nullable": True},
+    )
+    items_per_page: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
+    )
+    items: list[SalesInvoice] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
 class SalesInvoice(Model):
     """SalesInvoice (no description in the spec)."""
 
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
     id: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -467,41 +513,41 @@ class SalesInvoice(Model):
         default=UNSET,
         metadata={"wire": "links", "required": False, "nullable": False},
     )
-    editable: bool | Unset = attrs.field(
+    editable: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "editable", "required": False, "nullable": False},
+        metadata={"wire": "editable", "required": False, "nullable": True},
     )
-    vat_reverse_charge: bool | Unset = attrs.field(
+    vat_reverse_charge: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "vat_reverse_charge", "required": False, "nullable": False},
+        metadata={"wire": "vat_reverse_charge", "required": False, "nullable": True},
     )
     tax_calculation_method: str | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "tax_calculation_method", "required": False, "nullable": True},
     )
-    destination_consignment: bool | Unset = attrs.field(
+    destination_consignment: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "destination_consignment", "required": False, "nullable": False},
+        metadata={"wire": "destination_consignment", "required": False, "nullable": True},
     )
-    destination_vat_rates_in_use: bool | Unset = attrs.field(
+    destination_vat_rates_in_use: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "destination_vat_rates_in_use", "required": False, "nullable": False},
+        metadata={"wire": "destination_vat_rates_in_use", "required": False, "nullable": True},
     )
     transaction: Link | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "transaction", "required": False, "nullable": True},
     )
-    transaction_type: Link | Unset = attrs.field(
+    transaction_type: Link | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "transaction_type", "required": False, "nullable": False},
+        metadata={"wire": "transaction_type", "required": False, "nullable": True},
     )
     deleted_at: datetime | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "deleted_at", "required": False, "nullable": True},
     )
-    is_cis: bool | Unset = attrs.field(
+    is_cis: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "is_cis", "required": False, "nullable": False},
+        metadata={"wire": "is_cis", "required": False, "nullable": True},
     )
     cis_applicable_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
@@ -527,17 +573,17 @@ class SalesInvoice(Model):
             "nullable": True,
         },
     )
-    has_cis_labour: bool | Unset = attrs.field(
+    has_cis_labour: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "has_cis_labour", "required": False, "nullable": False},
+        metadata={"wire": "has_cis_labour", "required": False, "nullable": True},
     )
-    has_cis_materials: bool | Unset = attrs.field(
+    has_cis_materials: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "has_cis_materials", "required": False, "nullable": False},
+        metadata={"wire": "has_cis_materials", "required": False, "nullable": True},
     )
-    contact: Link | Unset = attrs.field(
+    contact: Contact | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "contact", "required": False, "nullable": False},
+        metadata={"wire": "contact", "required": False, "nullable": True},
     )
     recurring_invoice: RecurringSalesInvoice | None | Unset = attrs.field(
         default=UNSET,
@@ -547,25 +593,25 @@ class SalesInvoice(Model):
         default=UNSET,
         metadata={"wire": "invoice_number_prefix", "required": False, "nullable": True},
     )
-    invoice_number: str | Unset = attrs.field(
+    invoice_number: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "invoice_number", "required": False, "nullable": False},
+        metadata={"wire": "invoice_number", "required": False, "nullable": True},
     )
-    contact_name: str | Unset = attrs.field(
+    contact_name: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "contact_name", "required": False, "nullable": False},
+        metadata={"wire": "contact_name", "required": False, "nullable": True},
     )
     contact_reference: str | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "contact_reference", "required": False, "nullable": True},
     )
-    date: date_aliased | Unset = attrs.field(
+    date: date_aliased | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "date", "required": False, "nullable": False},
+        metadata={"wire": "date", "required": False, "nullable": True},
     )
-    due_date: date_aliased | Unset = attrs.field(
+    due_date: date_aliased | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "due_date", "required": False, "nullable": False},
+        metadata={"wire": "due_date", "required": False, "nullable": True},
     )
     reference: str | None | Unset = attrs.field(
         default=UNSET,
@@ -599,7 +645,7 @@ class SalesInvoice(Model):
         default=UNSET,
         metadata={"wire": "shipping_net_amount", "required": False, "nullable": True},
     )
-    shipping_tax_rate: Link | None | Unset = attrs.field(
+    shipping_tax_rate: TaxRate | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "shipping_tax_rate", "required": False, "nullable": True},
     )
@@ -615,53 +661,49 @@ class SalesInvoice(Model):
         default=UNSET,
         metadata={"wire": "shipping_total_amount", "required": False, "nullable": True},
     )
-    net_amount: Decimal | Unset = attrs.field(
+    net_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "net_amount", "required": False, "nullable": False},
+        metadata={"wire": "net_amount", "required": False, "nullable": True},
     )
-    tax_amount: Decimal | Unset = attrs.field(
+    tax_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "tax_amount", "required": False, "nullable": False},
+        metadata={"wire": "tax_amount", "required": False, "nullable": True},
     )
-    total_amount: Decimal | Unset = attrs.field(
+    total_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "total_amount", "required": False, "nullable": False},
+        metadata={"wire": "total_amount", "required": False, "nullable": True},
     )
-    payments_allocations_total_amount: Decimal | Unset = attrs.field(
+    payments_allocations_total_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={
-            "wire": "payments_allocations_total_amount",
-            "required": False,
-            "nullable": False,
-        },
+        metadata={"wire": "payments_allocations_total_amount", "required": False, "nullable": True},
     )
-    payments_allocations_total_discount: Decimal | Unset = attrs.field(
+    payments_allocations_total_discount: Decimal | None | Unset = attrs.field(
         default=UNSET,
         metadata={
             "wire": "payments_allocations_total_discount",
             "required": False,
-            "nullable": False,
+            "nullable": True,
         },
     )
-    total_paid: Decimal | Unset = attrs.field(
+    total_paid: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "total_paid", "required": False, "nullable": False},
+        metadata={"wire": "total_paid", "required": False, "nullable": True},
     )
-    outstanding_amount: Decimal | Unset = attrs.field(
+    outstanding_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "outstanding_amount", "required": False, "nullable": False},
+        metadata={"wire": "outstanding_amount", "required": False, "nullable": True},
     )
-    currency: Link | Unset = attrs.field(
+    currency: Currency | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "currency", "required": False, "nullable": False},
+        metadata={"wire": "currency", "required": False, "nullable": True},
     )
-    exchange_rate: Decimal | Unset = attrs.field(
+    exchange_rate: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "exchange_rate", "required": False, "nullable": False},
+        metadata={"wire": "exchange_rate", "required": False, "nullable": True},
     )
-    inverse_exchange_rate: Decimal | Unset = attrs.field(
+    inverse_exchange_rate: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "inverse_exchange_rate", "required": False, "nullable": False},
+        metadata={"wire": "inverse_exchange_rate", "required": False, "nullable": True},
     )
     base_currency_shipping_net_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
@@ -687,49 +729,49 @@ class SalesInvoice(Model):
             "nullable": True,
         },
     )
-    total_quantity: Decimal | Unset = attrs.field(
+    total_quantity: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "total_quantity", "required": False, "nullable": False},
+        metadata={"wire": "total_quantity", "required": False, "nullable": True},
     )
-    total_discount_amount: Decimal | Unset = attrs.field(
+    total_discount_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "total_discount_amount", "required": False, "nullable": False},
+        metadata={"wire": "total_discount_amount", "required": False, "nullable": True},
     )
-    base_currency_total_discount_amount: Decimal | Unset = attrs.field(
+    base_currency_total_discount_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
         metadata={
             "wire": "base_currency_total_discount_amount",
             "required": False,
-            "nullable": False,
+            "nullable": True,
         },
     )
-    base_currency_net_amount: Decimal | Unset = attrs.field(
+    base_currency_net_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": False},
+        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": True},
     )
-    base_currency_tax_amount: Decimal | Unset = attrs.field(
+    base_currency_tax_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": False},
+        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": True},
     )
-    base_currency_total_amount: Decimal | Unset = attrs.field(
+    base_currency_total_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": False},
+        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": True},
     )
-    base_currency_outstanding_amount: Decimal | Unset = attrs.field(
+    base_currency_outstanding_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "base_currency_outstanding_amount", "required": False, "nullable": False},
+        metadata={"wire": "base_currency_outstanding_amount", "required": False, "nullable": True},
     )
-    status: Link | Unset = attrs.field(
+    status: Link | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "status", "required": False, "nullable": False},
+        metadata={"wire": "status", "required": False, "nullable": True},
     )
-    sent: bool | Unset = attrs.field(
+    sent: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "sent", "required": False, "nullable": False},
+        metadata={"wire": "sent", "required": False, "nullable": True},
     )
-    sent_by_email: bool | Unset = attrs.field(
+    sent_by_email: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "sent_by_email", "required": False, "nullable": False},
+        metadata={"wire": "sent_by_email", "required": False, "nullable": True},
     )
     void_reason: str | None | Unset = attrs.field(
         default=UNSET,
@@ -784,45 +826,17 @@ class SalesInvoice(Model):
         metadata={"wire": "corrections", "required": False, "nullable": False},
     )
     """Corrective invoices (with `show_corrections`)."""
-    tax_reconciled: bool | Unset = attrs.field(
+    tax_reconciled: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "tax_reconciled", "required": False, "nullable": False},
+        metadata={"wire": "tax_reconciled", "required": False, "nullable": True},
     )
-    migrated: bool | Unset = attrs.field(
+    migrated: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "migrated", "required": False, "nullable": False},
+        metadata={"wire": "migrated", "required": False, "nullable": True},
     )
-    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
-    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
-
-
-@attrs.define(kw_only=True, repr=False)
-class SalesInvoicePage(Model):
-    """SalesInvoicePage (no description in the spec)."""
-
-    total: int | Unset = attrs.field(
+    detailed_tax_analysis: ArtefactDetailedTaxAnalysis | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "$total", "required": False, "nullable": False},
-    )
-    page: int | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$page", "required": False, "nullable": False},
-    )
-    next: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$next", "required": False, "nullable": True},
-    )
-    back: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$back", "required": False, "nullable": True},
-    )
-    items_per_page: int | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$itemsPerPage", "required": False, "nullable": False},
-    )
-    items: list[SalesInvoice] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$items", "required": False, "nullable": False},
+        metadata={"wire": "detailed_tax_analysis", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""

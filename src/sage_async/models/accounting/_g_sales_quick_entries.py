@@ -29,8 +29,8 @@ if TYPE_CHECKING:
 
 
 @attrs.define(kw_only=True, repr=False)
-class SalesQuickEntryWriteAnalysisTypeCategory(Model):
-    """SalesQuickEntryWriteAnalysisTypeCategory (no description in the spec)."""
+class SalesQuickEntryAnalysisTypeCategoryWrite(Model):
+    """SalesQuickEntryAnalysisTypeCategoryWrite (no description in the spec)."""
 
     analysis_type_id: str | Unset = attrs.field(
         default=UNSET,
@@ -128,7 +128,7 @@ class SalesQuickEntryWrite(Model):
         default=UNSET,
         metadata={"wire": "trade_of_asset", "required": False, "nullable": False},
     )
-    analysis_type_categories: list[SalesQuickEntryWriteAnalysisTypeCategory] | Unset = attrs.field(
+    analysis_type_categories: list[SalesQuickEntryAnalysisTypeCategoryWrite] | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "analysis_type_categories", "required": False, "nullable": False},
     )
@@ -164,13 +164,13 @@ class SalesQuickEntry(Model):
         default=UNSET,
         metadata={"wire": "$path", "required": False, "nullable": False},
     )
-    created_at: datetime | None | Unset = attrs.field(
+    created_at: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "created_at", "required": False, "nullable": True},
+        metadata={"wire": "created_at", "required": False, "nullable": False},
     )
-    updated_at: datetime | None | Unset = attrs.field(
+    updated_at: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "updated_at", "required": False, "nullable": True},
+        metadata={"wire": "updated_at", "required": False, "nullable": False},
     )
     transaction: Transaction | None | Unset = attrs.field(
         default=UNSET,
@@ -192,13 +192,13 @@ class SalesQuickEntry(Model):
         default=UNSET,
         metadata={"wire": "quick_entry_type", "required": False, "nullable": True},
     )
-    contact_name: str | Unset = attrs.field(
+    contact_name: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "contact_name", "required": False, "nullable": False},
+        metadata={"wire": "contact_name", "required": False, "nullable": True},
     )
-    contact_reference: str | Unset = attrs.field(
+    contact_reference: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "contact_reference", "required": False, "nullable": False},
+        metadata={"wire": "contact_reference", "required": False, "nullable": True},
     )
     contact: Contact | None | Unset = attrs.field(
         default=UNSET,
@@ -212,73 +212,73 @@ class SalesQuickEntry(Model):
         default=UNSET,
         metadata={"wire": "due_date", "required": False, "nullable": True},
     )
-    reference: str | Unset = attrs.field(
+    reference: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "reference", "required": False, "nullable": False},
+        metadata={"wire": "reference", "required": False, "nullable": True},
     )
     ledger_account: LedgerAccount | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "ledger_account", "required": False, "nullable": True},
     )
-    details: str | Unset = attrs.field(
+    details: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "details", "required": False, "nullable": False},
+        metadata={"wire": "details", "required": False, "nullable": True},
     )
-    net_amount: Decimal | Unset = attrs.field(
+    net_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "net_amount", "required": False, "nullable": False},
+        metadata={"wire": "net_amount", "required": False, "nullable": True},
     )
     tax_rate: TaxRate | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "tax_rate", "required": False, "nullable": True},
     )
-    tax_amount: Decimal | Unset = attrs.field(
+    tax_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "tax_amount", "required": False, "nullable": False},
+        metadata={"wire": "tax_amount", "required": False, "nullable": True},
     )
     tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "tax_breakdown", "required": False, "nullable": False},
     )
-    total_amount: Decimal | Unset = attrs.field(
+    total_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "total_amount", "required": False, "nullable": False},
+        metadata={"wire": "total_amount", "required": False, "nullable": True},
     )
-    outstanding_amount: Decimal | Unset = attrs.field(
+    outstanding_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "outstanding_amount", "required": False, "nullable": False},
+        metadata={"wire": "outstanding_amount", "required": False, "nullable": True},
     )
     currency: Currency | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "currency", "required": False, "nullable": True},
     )
-    exchange_rate: Decimal | Unset = attrs.field(
+    exchange_rate: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "exchange_rate", "required": False, "nullable": False},
+        metadata={"wire": "exchange_rate", "required": False, "nullable": True},
     )
-    inverse_exchange_rate: Decimal | Unset = attrs.field(
+    inverse_exchange_rate: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "inverse_exchange_rate", "required": False, "nullable": False},
+        metadata={"wire": "inverse_exchange_rate", "required": False, "nullable": True},
     )
-    base_currency_net_amount: Decimal | Unset = attrs.field(
+    base_currency_net_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": False},
+        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": True},
     )
-    base_currency_tax_amount: Decimal | Unset = attrs.field(
+    base_currency_tax_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": False},
+        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": True},
     )
     base_currency_tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "base_currency_tax_breakdown", "required": False, "nullable": False},
     )
-    base_currency_total_amount: Decimal | Unset = attrs.field(
+    base_currency_total_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": False},
+        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": True},
     )
-    base_currency_outstanding_amount: Decimal | Unset = attrs.field(
+    base_currency_outstanding_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "base_currency_outstanding_amount", "required": False, "nullable": False},
+        metadata={"wire": "base_currency_outstanding_amount", "required": False, "nullable": True},
     )
     status: Link | None | Unset = attrs.field(
         default=UNSET,
@@ -292,13 +292,13 @@ class SalesQuickEntry(Model):
         default=UNSET,
         metadata={"wire": "tax_address_region", "required": False, "nullable": True},
     )
-    migrated: bool | Unset = attrs.field(
+    migrated: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "migrated", "required": False, "nullable": False},
+        metadata={"wire": "migrated", "required": False, "nullable": True},
     )
-    trade_of_asset: bool | Unset = attrs.field(
+    trade_of_asset: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "trade_of_asset", "required": False, "nullable": False},
+        metadata={"wire": "trade_of_asset", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""

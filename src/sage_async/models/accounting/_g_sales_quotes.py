@@ -35,8 +35,8 @@ if TYPE_CHECKING:
 
 
 @attrs.define(kw_only=True, repr=False)
-class SalesQuoteWriteMainAddress(Model):
-    """SalesQuoteWriteMainAddress (no description in the spec)."""
+class SalesQuoteMainAddressWrite(Model):
+    """SalesQuoteMainAddressWrite (no description in the spec)."""
 
     address_line_1: str | Unset = attrs.field(
         default=UNSET,
@@ -75,8 +75,8 @@ class SalesQuoteWriteMainAddress(Model):
 
 
 @attrs.define(kw_only=True, repr=False)
-class SalesQuoteWriteDeliveryAddress(Model):
-    """SalesQuoteWriteDeliveryAddress (no description in the spec)."""
+class SalesQuoteDeliveryAddressWrite(Model):
+    """SalesQuoteDeliveryAddressWrite (no description in the spec)."""
 
     address_line_1: str | Unset = attrs.field(
         default=UNSET,
@@ -115,8 +115,8 @@ class SalesQuoteWriteDeliveryAddress(Model):
 
 
 @attrs.define(kw_only=True, repr=False)
-class SalesQuoteWriteQuoteLine(Model):
-    """SalesQuoteWriteQuoteLine (no description in the spec)."""
+class SalesQuoteQuoteLineWrite(Model):
+    """SalesQuoteQuoteLineWrite (no description in the spec)."""
 
     description: str | Unset = attrs.field(
         default=UNSET,
@@ -211,8 +211,8 @@ class SalesQuoteWriteQuoteLine(Model):
 
 
 @attrs.define(kw_only=True, repr=False)
-class SalesQuoteWriteTaxAnalysi(Model):
-    """SalesQuoteWriteTaxAnalysi (no description in the spec)."""
+class SalesQuoteTaxAnalysiWrite(Model):
+    """SalesQuoteTaxAnalysiWrite (no description in the spec)."""
 
     tax_rate_id: str | Unset = attrs.field(
         default=UNSET,
@@ -258,7 +258,7 @@ class SalesQuoteWrite(Model):
         default=UNSET,
         metadata={"wire": "expiry_date", "required": True, "nullable": False},
     )
-    quote_lines: list[SalesQuoteWriteQuoteLine] | Unset = attrs.field(
+    quote_lines: list[SalesQuoteQuoteLineWrite] | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "quote_lines", "required": True, "nullable": False},
     )
@@ -422,15 +422,15 @@ class SalesQuoteWrite(Model):
         default=UNSET,
         metadata={"wire": "invoice_id", "required": False, "nullable": False},
     )
-    main_address: SalesQuoteWriteMainAddress | Unset = attrs.field(
+    main_address: SalesQuoteMainAddressWrite | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "main_address", "required": False, "nullable": False},
     )
-    delivery_address: SalesQuoteWriteDeliveryAddress | Unset = attrs.field(
+    delivery_address: SalesQuoteDeliveryAddressWrite | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "delivery_address", "required": False, "nullable": False},
     )
-    tax_analysis: list[SalesQuoteWriteTaxAnalysi] | Unset = attrs.field(
+    tax_analysis: list[SalesQuoteTaxAnalysiWrite] | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "tax_analysis", "required": False, "nullable": False},
     )
@@ -466,57 +466,57 @@ class SalesQuote(Model):
         default=UNSET,
         metadata={"wire": "$path", "required": False, "nullable": False},
     )
-    created_at: datetime | None | Unset = attrs.field(
+    created_at: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "created_at", "required": False, "nullable": True},
+        metadata={"wire": "created_at", "required": False, "nullable": False},
     )
-    updated_at: datetime | None | Unset = attrs.field(
+    updated_at: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "updated_at", "required": False, "nullable": True},
+        metadata={"wire": "updated_at", "required": False, "nullable": False},
     )
     links: list[HrefLink] | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "links", "required": False, "nullable": False},
     )
-    editable: bool | Unset = attrs.field(
+    editable: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "editable", "required": False, "nullable": False},
+        metadata={"wire": "editable", "required": False, "nullable": True},
     )
-    vat_reverse_charge: bool | Unset = attrs.field(
+    vat_reverse_charge: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "vat_reverse_charge", "required": False, "nullable": False},
+        metadata={"wire": "vat_reverse_charge", "required": False, "nullable": True},
     )
-    tax_calculation_method: str | Unset = attrs.field(
+    tax_calculation_method: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "tax_calculation_method", "required": False, "nullable": False},
+        metadata={"wire": "tax_calculation_method", "required": False, "nullable": True},
     )
-    destination_consignment: bool | Unset = attrs.field(
+    destination_consignment: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "destination_consignment", "required": False, "nullable": False},
+        metadata={"wire": "destination_consignment", "required": False, "nullable": True},
     )
-    destination_vat_rates_in_use: bool | Unset = attrs.field(
+    destination_vat_rates_in_use: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "destination_vat_rates_in_use", "required": False, "nullable": False},
+        metadata={"wire": "destination_vat_rates_in_use", "required": False, "nullable": True},
     )
     contact: Contact | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "contact", "required": False, "nullable": True},
     )
-    quote_number_prefix: str | Unset = attrs.field(
+    quote_number_prefix: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "quote_number_prefix", "required": False, "nullable": False},
+        metadata={"wire": "quote_number_prefix", "required": False, "nullable": True},
     )
-    quote_number: str | Unset = attrs.field(
+    quote_number: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "quote_number", "required": False, "nullable": False},
+        metadata={"wire": "quote_number", "required": False, "nullable": True},
     )
-    contact_name: str | Unset = attrs.field(
+    contact_name: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "contact_name", "required": False, "nullable": False},
+        metadata={"wire": "contact_name", "required": False, "nullable": True},
     )
-    contact_reference: str | Unset = attrs.field(
+    contact_reference: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "contact_reference", "required": False, "nullable": False},
+        metadata={"wire": "contact_reference", "required": False, "nullable": True},
     )
     date: date_aliased | None | Unset = attrs.field(
         default=UNSET,
@@ -526,93 +526,85 @@ class SalesQuote(Model):
         default=UNSET,
         metadata={"wire": "expiry_date", "required": False, "nullable": True},
     )
-    reference: str | Unset = attrs.field(
+    reference: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "reference", "required": False, "nullable": False},
+        metadata={"wire": "reference", "required": False, "nullable": True},
     )
-    main_address_free_form: str | Unset = attrs.field(
+    main_address_free_form: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "main_address_free_form", "required": False, "nullable": False},
+        metadata={"wire": "main_address_free_form", "required": False, "nullable": True},
     )
     main_address: ArtefactAddress | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "main_address", "required": False, "nullable": True},
     )
-    delivery_address_free_form: str | Unset = attrs.field(
+    delivery_address_free_form: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "delivery_address_free_form", "required": False, "nullable": False},
+        metadata={"wire": "delivery_address_free_form", "required": False, "nullable": True},
     )
     delivery_address: ArtefactAddress | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "delivery_address", "required": False, "nullable": True},
     )
-    notes: str | Unset = attrs.field(
+    notes: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "notes", "required": False, "nullable": False},
+        metadata={"wire": "notes", "required": False, "nullable": True},
     )
-    terms_and_conditions: str | Unset = attrs.field(
+    terms_and_conditions: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "terms_and_conditions", "required": False, "nullable": False},
+        metadata={"wire": "terms_and_conditions", "required": False, "nullable": True},
     )
-    shipping_net_amount: Decimal | Unset = attrs.field(
+    shipping_net_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "shipping_net_amount", "required": False, "nullable": False},
+        metadata={"wire": "shipping_net_amount", "required": False, "nullable": True},
     )
     shipping_tax_rate: TaxRate | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "shipping_tax_rate", "required": False, "nullable": True},
     )
-    shipping_tax_amount: Decimal | Unset = attrs.field(
+    shipping_tax_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "shipping_tax_amount", "required": False, "nullable": False},
+        metadata={"wire": "shipping_tax_amount", "required": False, "nullable": True},
     )
     shipping_tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "shipping_tax_breakdown", "required": False, "nullable": False},
     )
-    shipping_total_amount: Decimal | Unset = attrs.field(
+    shipping_total_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "shipping_total_amount", "required": False, "nullable": False},
+        metadata={"wire": "shipping_total_amount", "required": False, "nullable": True},
     )
-    net_amount: Decimal | Unset = attrs.field(
+    net_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "net_amount", "required": False, "nullable": False},
+        metadata={"wire": "net_amount", "required": False, "nullable": True},
     )
-    tax_amount: Decimal | Unset = attrs.field(
+    tax_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "tax_amount", "required": False, "nullable": False},
+        metadata={"wire": "tax_amount", "required": False, "nullable": True},
     )
-    total_amount: Decimal | Unset = attrs.field(
+    total_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "total_amount", "required": False, "nullable": False},
+        metadata={"wire": "total_amount", "required": False, "nullable": True},
     )
     currency: Currency | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "currency", "required": False, "nullable": True},
     )
-    exchange_rate: Decimal | Unset = attrs.field(
+    exchange_rate: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "exchange_rate", "required": False, "nullable": False},
+        metadata={"wire": "exchange_rate", "required": False, "nullable": True},
     )
-    inverse_exchange_rate: Decimal | Unset = attrs.field(
+    inverse_exchange_rate: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "inverse_exchange_rate", "required": False, "nullable": False},
+        metadata={"wire": "inverse_exchange_rate", "required": False, "nullable": True},
     )
-    base_currency_shipping_net_amount: Decimal | Unset = attrs.field(
+    base_currency_shipping_net_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={
-            "wire": "base_currency_shipping_net_amount",
-            "required": False,
-            "nullable": False,
-        },
+        metadata={"wire": "base_currency_shipping_net_amount", "required": False, "nullable": True},
     )
-    base_currency_shipping_tax_amount: Decimal | Unset = attrs.field(
+    base_currency_shipping_tax_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={
-            "wire": "base_currency_shipping_tax_amount",
-            "required": False,
-            "nullable": False,
-        },
+        metadata={"wire": "base_currency_shipping_tax_amount", "required": False, "nullable": True},
     )
     base_currency_shipping_tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
         default=UNSET,
@@ -622,73 +614,69 @@ class SalesQuote(Model):
             "nullable": False,
         },
     )
-    base_currency_shipping_total_amount: Decimal | Unset = attrs.field(
+    base_currency_shipping_total_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
         metadata={
             "wire": "base_currency_shipping_total_amount",
             "required": False,
-            "nullable": False,
+            "nullable": True,
         },
     )
-    total_quantity: Decimal | Unset = attrs.field(
+    total_quantity: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "total_quantity", "required": False, "nullable": False},
+        metadata={"wire": "total_quantity", "required": False, "nullable": True},
     )
-    total_discount_amount: Decimal | Unset = attrs.field(
+    total_discount_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "total_discount_amount", "required": False, "nullable": False},
+        metadata={"wire": "total_discount_amount", "required": False, "nullable": True},
     )
-    base_currency_total_discount_amount: Decimal | Unset = attrs.field(
+    base_currency_total_discount_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
         metadata={
             "wire": "base_currency_total_discount_amount",
             "required": False,
-            "nullable": False,
+            "nullable": True,
         },
     )
-    base_currency_net_amount: Decimal | Unset = attrs.field(
+    base_currency_net_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": False},
+        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": True},
     )
-    base_currency_tax_amount: Decimal | Unset = attrs.field(
+    base_currency_tax_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": False},
+        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": True},
     )
-    base_currency_total_amount: Decimal | Unset = attrs.field(
+    base_currency_total_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": False},
+        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": True},
     )
-    payments_allocations_total_amount: Decimal | Unset = attrs.field(
+    payments_allocations_total_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={
-            "wire": "payments_allocations_total_amount",
-            "required": False,
-            "nullable": False,
-        },
+        metadata={"wire": "payments_allocations_total_amount", "required": False, "nullable": True},
     )
-    payments_allocations_total_discount: Decimal | Unset = attrs.field(
+    payments_allocations_total_discount: Decimal | None | Unset = attrs.field(
         default=UNSET,
         metadata={
             "wire": "payments_allocations_total_discount",
             "required": False,
-            "nullable": False,
+            "nullable": True,
         },
     )
-    total_paid: Decimal | Unset = attrs.field(
+    total_paid: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "total_paid", "required": False, "nullable": False},
+        metadata={"wire": "total_paid", "required": False, "nullable": True},
     )
     status: QuoteStatus | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "status", "required": False, "nullable": True},
     )
-    sent: bool | Unset = attrs.field(
+    sent: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "sent", "required": False, "nullable": False},
+        metadata={"wire": "sent", "required": False, "nullable": True},
     )
-    sent_by_email: bool | Unset = attrs.field(
+    sent_by_email: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "sent_by_email", "required": False, "nullable": False},
+        metadata={"wire": "sent_by_email", "required": False, "nullable": True},
     )
     quote_lines: list[SalesQuoteLineItem] | Unset = attrs.field(
         default=UNSET,
@@ -706,29 +694,29 @@ class SalesQuote(Model):
         default=UNSET,
         metadata={"wire": "tax_address_region", "required": False, "nullable": True},
     )
-    withholding_tax_rate: Decimal | Unset = attrs.field(
+    withholding_tax_rate: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "withholding_tax_rate", "required": False, "nullable": False},
+        metadata={"wire": "withholding_tax_rate", "required": False, "nullable": True},
     )
-    withholding_tax_amount: Decimal | Unset = attrs.field(
+    withholding_tax_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "withholding_tax_amount", "required": False, "nullable": False},
+        metadata={"wire": "withholding_tax_amount", "required": False, "nullable": True},
     )
-    base_currency_withholding_tax_amount: Decimal | Unset = attrs.field(
+    base_currency_withholding_tax_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
         metadata={
             "wire": "base_currency_withholding_tax_amount",
             "required": False,
-            "nullable": False,
+            "nullable": True,
         },
     )
     profit_analysis: ProfitAnalysis | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "profit_analysis", "required": False, "nullable": True},
     )
-    tax_reconciled: bool | Unset = attrs.field(
+    tax_reconciled: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "tax_reconciled", "required": False, "nullable": False},
+        metadata={"wire": "tax_reconciled", "required": False, "nullable": True},
     )
     invoice: Link | None | Unset = attrs.field(
         default=UNSET,

@@ -18,6 +18,7 @@ from . import _index
 
 if TYPE_CHECKING:
     from ._g_analysis_types import AnalysisType
+    from ._g_contact_payments import ContactPayment
     from ._g_eu_goods_services_types import EuGoodsServicesType
     from ._g_eu_sales_descriptions import EuSalesDescription
     from ._g_ledger_accounts import LedgerAccount
@@ -33,6 +34,11 @@ class Link(Model):
     Writes send the id as a `<name>_id` string instead.
     """
 
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
     id: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -109,6 +115,11 @@ class SalesPrice(Model):
     A named selling price of a product or stock item.
     """
 
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
     id: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -125,21 +136,21 @@ class SalesPrice(Model):
         default=UNSET,
         metadata={"wire": "updated_at", "required": False, "nullable": False},
     )
-    price_name: str | Unset = attrs.field(
+    price_name: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "price_name", "required": False, "nullable": False},
+        metadata={"wire": "price_name", "required": False, "nullable": True},
     )
-    price: Decimal | Unset = attrs.field(
+    price: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "price", "required": False, "nullable": False},
+        metadata={"wire": "price", "required": False, "nullable": True},
     )
-    price_includes_tax: bool | Unset = attrs.field(
+    price_includes_tax: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "price_includes_tax", "required": False, "nullable": False},
+        metadata={"wire": "price_includes_tax", "required": False, "nullable": True},
     )
-    product_sales_price_type: Link | Unset = attrs.field(
+    product_sales_price_type: Link | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "product_sales_price_type", "required": False, "nullable": False},
+        metadata={"wire": "product_sales_price_type", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
@@ -263,6 +274,11 @@ class LedgerAccountGroup(Model):
     Chart-of-accounts group of a ledger account (the published `CoaGroupType`).
     """
 
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
     id: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -281,6 +297,11 @@ class ArtefactAddress(Model):
     Address printed on a sales artefact (the published `SalesArtefactAddress`).
     """
 
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
     id: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -376,62 +397,6 @@ class ArtefactAddressWrite(Model):
 
 
 @attrs.define(kw_only=True, repr=False)
-class TaxBreakdown(Model):
-    """
-    Tax of one rate within a line or shipping amount.
-    """
-
-    tax_rate: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_rate", "required": False, "nullable": False},
-    )
-    percentage: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "percentage", "required": False, "nullable": False},
-    )
-    amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "amount", "required": False, "nullable": False},
-    )
-    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
-    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
-
-
-@attrs.define(kw_only=True, repr=False)
-class ArtefactTaxAnalysis(Model):
-    """
-    Totals per tax rate of an artefact.
-    """
-
-    tax_rate: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_rate", "required": False, "nullable": False},
-    )
-    net_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "net_amount", "required": False, "nullable": False},
-    )
-    tax_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_amount", "required": False, "nullable": False},
-    )
-    total_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "total_amount", "required": False, "nullable": False},
-    )
-    goods_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "goods_amount", "required": False, "nullable": False},
-    )
-    service_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "service_amount", "required": False, "nullable": False},
-    )
-    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
-    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
-
-
-@attrs.define(kw_only=True, repr=False)
 class ArtefactTaxAnalysisWrite(Model):
     """ArtefactTaxAnalysisWrite (no description in the spec)."""
 
@@ -464,278 +429,63 @@ class ArtefactTaxAnalysisWrite(Model):
 
 
 @attrs.define(kw_only=True, repr=False)
-class PaymentAllocation(Model):
+class ArtefactDetailedTaxAnalysis(Model):
     """
-    A payment or allocation against an artefact (with `show_payments_allocations`).
+    Tax totals of an artefact, broken down per tax rate.
     """
 
-    links: list[HrefLink] | Unset = attrs.field(
+    tax_rates_breakdown: Any | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "links", "required": False, "nullable": False},
+        metadata={"wire": "tax_rates_breakdown", "required": False, "nullable": False},
     )
-    date: date_aliased | Unset = attrs.field(
+    """One entry per tax rate (left untyped; its shape varies by region)."""
+    total_net: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "date", "required": False, "nullable": False},
+        metadata={"wire": "total_net", "required": False, "nullable": True},
     )
-    type: str | Unset = attrs.field(
+    total_tax: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "type", "required": False, "nullable": False},
+        metadata={"wire": "total_tax", "required": False, "nullable": True},
     )
-    reference: str | None | Unset = attrs.field(
+    total: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "reference", "required": False, "nullable": True},
+        metadata={"wire": "total", "required": False, "nullable": True},
     )
-    amount: Decimal | Unset = attrs.field(
+    total_goods_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "amount", "required": False, "nullable": False},
+        metadata={"wire": "total_goods_amount", "required": False, "nullable": True},
     )
-    discount: Decimal | Unset = attrs.field(
+    total_services_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "discount", "required": False, "nullable": False},
+        metadata={"wire": "total_services_amount", "required": False, "nullable": True},
     )
-    stripe_transaction_id: str | None | Unset = attrs.field(
+    base_currency_total_net: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "stripe_transaction_id", "required": False, "nullable": True},
+        metadata={"wire": "base_currency_total_net", "required": False, "nullable": True},
     )
-    contact_allocation: Link | None | Unset = attrs.field(
+    base_currency_total_tax: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "contact_allocation", "required": False, "nullable": True},
+        metadata={"wire": "base_currency_total_tax", "required": False, "nullable": True},
     )
-    artefact: Link | None | Unset = attrs.field(
+    base_currency_total: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "artefact", "required": False, "nullable": True},
+        metadata={"wire": "base_currency_total", "required": False, "nullable": True},
     )
-    contact_payment: Link | None | Unset = attrs.field(
+    base_currency_total_goods_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "contact_payment", "required": False, "nullable": True},
+        metadata={"wire": "base_currency_total_goods_amount", "required": False, "nullable": True},
     )
-    displayed_as: str | Unset = attrs.field(
+    base_currency_total_services_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+        metadata={
+            "wire": "base_currency_total_services_amount",
+            "required": False,
+            "nullable": True,
+        },
     )
-    negative_payment: bool | Unset = attrs.field(
+    total_retailer_tax: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "negative_payment", "required": False, "nullable": False},
-    )
-    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
-    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
-
-
-@attrs.define(kw_only=True, repr=False)
-class SalesInvoiceLineItem(Model):
-    """SalesInvoiceLineItem (no description in the spec)."""
-
-    id: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "id", "required": False, "nullable": False},
-    )
-    displayed_as: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "displayed_as", "required": False, "nullable": False},
-    )
-    analysis_type_categories: list[Link] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "analysis_type_categories", "required": False, "nullable": False},
-    )
-    description: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "description", "required": False, "nullable": False},
-    )
-    product: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "product", "required": False, "nullable": True},
-    )
-    service: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "service", "required": False, "nullable": True},
-    )
-    ledger_account: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "ledger_account", "required": False, "nullable": False},
-    )
-    trade_of_asset: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "trade_of_asset", "required": False, "nullable": False},
-    )
-    quantity: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "quantity", "required": False, "nullable": False},
-    )
-    unit_price: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "unit_price", "required": False, "nullable": False},
-    )
-    net_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "net_amount", "required": False, "nullable": False},
-    )
-    tax_rate: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_rate", "required": False, "nullable": True},
-    )
-    tax_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_amount", "required": False, "nullable": False},
-    )
-    tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_breakdown", "required": False, "nullable": False},
-    )
-    total_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "total_amount", "required": False, "nullable": False},
-    )
-    base_currency_unit_price: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "base_currency_unit_price", "required": False, "nullable": False},
-    )
-    unit_price_includes_tax: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "unit_price_includes_tax", "required": False, "nullable": False},
-    )
-    base_currency_net_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": False},
-    )
-    base_currency_tax_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": False},
-    )
-    base_currency_tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "base_currency_tax_breakdown", "required": False, "nullable": False},
-    )
-    base_currency_total_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": False},
-    )
-    eu_goods_services_type: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "eu_goods_services_type", "required": False, "nullable": True},
-    )
-    discount_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "discount_amount", "required": False, "nullable": False},
-    )
-    base_currency_discount_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "base_currency_discount_amount", "required": False, "nullable": False},
-    )
-    discount_percentage: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "discount_percentage", "required": False, "nullable": False},
-    )
-    eu_sales_description: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "eu_sales_description", "required": False, "nullable": True},
-    )
-    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
-    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
-
-
-@attrs.define(kw_only=True, repr=False)
-class PurchaseInvoiceLineItem(Model):
-    """PurchaseInvoiceLineItem (no description in the spec)."""
-
-    id: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "id", "required": False, "nullable": False},
-    )
-    displayed_as: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "displayed_as", "required": False, "nullable": False},
-    )
-    is_purchase_for_resale: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "is_purchase_for_resale", "required": False, "nullable": False},
-    )
-    analysis_type_categories: list[Link] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "analysis_type_categories", "required": False, "nullable": False},
-    )
-    description: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "description", "required": False, "nullable": False},
-    )
-    product: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "product", "required": False, "nullable": True},
-    )
-    service: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "service", "required": False, "nullable": True},
-    )
-    ledger_account: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "ledger_account", "required": False, "nullable": False},
-    )
-    trade_of_asset: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "trade_of_asset", "required": False, "nullable": False},
-    )
-    quantity: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "quantity", "required": False, "nullable": False},
-    )
-    unit_price: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "unit_price", "required": False, "nullable": False},
-    )
-    net_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "net_amount", "required": False, "nullable": False},
-    )
-    tax_rate: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_rate", "required": False, "nullable": True},
-    )
-    tax_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_amount", "required": False, "nullable": False},
-    )
-    tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_breakdown", "required": False, "nullable": False},
-    )
-    total_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "total_amount", "required": False, "nullable": False},
-    )
-    base_currency_unit_price: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "base_currency_unit_price", "required": False, "nullable": False},
-    )
-    unit_price_includes_tax: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "unit_price_includes_tax", "required": False, "nullable": False},
-    )
-    base_currency_net_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": False},
-    )
-    base_currency_tax_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": False},
-    )
-    base_currency_total_amount: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": False},
-    )
-    eu_goods_services_type: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "eu_goods_services_type", "required": False, "nullable": True},
-    )
-    gst_amount: Decimal | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "gst_amount", "required": False, "nullable": True},
-    )
-    pst_amount: Decimal | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "pst_amount", "required": False, "nullable": True},
-    )
-    tax_recoverable: bool | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "tax_recoverable", "required": False, "nullable": True},
+        metadata={"wire": "total_retailer_tax", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
@@ -761,25 +511,25 @@ class QuoteStatus(Model):
 class ProfitBreakdown(Model):
     """ProfitBreakdown (no description in the spec)."""
 
-    description: str | Unset = attrs.field(
+    description: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "description", "required": False, "nullable": False},
+        metadata={"wire": "description", "required": False, "nullable": True},
     )
-    total_cost: Decimal | Unset = attrs.field(
+    total_cost: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "total_cost", "required": False, "nullable": False},
+        metadata={"wire": "total_cost", "required": False, "nullable": True},
     )
-    total_sale: Decimal | Unset = attrs.field(
+    total_sale: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "total_sale", "required": False, "nullable": False},
+        metadata={"wire": "total_sale", "required": False, "nullable": True},
     )
-    profit: Decimal | Unset = attrs.field(
+    profit: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "profit", "required": False, "nullable": False},
+        metadata={"wire": "profit", "required": False, "nullable": True},
     )
-    profit_percentage: Decimal | Unset = attrs.field(
+    profit_percentage: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "profit_percentage", "required": False, "nullable": False},
+        metadata={"wire": "profit_percentage", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
@@ -802,6 +552,62 @@ class ProfitAnalysis(Model):
 
 
 @attrs.define(kw_only=True, repr=False)
+class TaxBreakdown(Model):
+    """
+    Tax of one rate within a line or shipping amount.
+    """
+
+    tax_rate: TaxRate | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_rate", "required": False, "nullable": True},
+    )
+    percentage: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "percentage", "required": False, "nullable": True},
+    )
+    amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "amount", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class ArtefactTaxAnalysis(Model):
+    """
+    Totals per tax rate of an artefact.
+    """
+
+    tax_rate: TaxRate | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_rate", "required": False, "nullable": True},
+    )
+    net_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "net_amount", "required": False, "nullable": True},
+    )
+    tax_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_amount", "required": False, "nullable": True},
+    )
+    total_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_amount", "required": False, "nullable": True},
+    )
+    goods_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "goods_amount", "required": False, "nullable": True},
+    )
+    service_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "service_amount", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
 class ArtefactDetailedTaxAnalysisBreakdown(Model):
     """ArtefactDetailedTaxAnalysisBreakdown (no description in the spec)."""
 
@@ -809,117 +615,349 @@ class ArtefactDetailedTaxAnalysisBreakdown(Model):
         default=UNSET,
         metadata={"wire": "tax_rate", "required": False, "nullable": True},
     )
-    name: str | Unset = attrs.field(
+    name: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "name", "required": False, "nullable": False},
+        metadata={"wire": "name", "required": False, "nullable": True},
     )
-    percentage: Decimal | Unset = attrs.field(
+    percentage: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "percentage", "required": False, "nullable": False},
+        metadata={"wire": "percentage", "required": False, "nullable": True},
     )
-    net_amount: Decimal | Unset = attrs.field(
+    net_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "net_amount", "required": False, "nullable": False},
+        metadata={"wire": "net_amount", "required": False, "nullable": True},
     )
-    tax_amount: Decimal | Unset = attrs.field(
+    tax_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "tax_amount", "required": False, "nullable": False},
+        metadata={"wire": "tax_amount", "required": False, "nullable": True},
     )
-    retail_tax_amount: Decimal | Unset = attrs.field(
+    retail_tax_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "retail_tax_amount", "required": False, "nullable": False},
+        metadata={"wire": "retail_tax_amount", "required": False, "nullable": True},
     )
-    total_amount: Decimal | Unset = attrs.field(
+    total_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "total_amount", "required": False, "nullable": False},
+        metadata={"wire": "total_amount", "required": False, "nullable": True},
     )
-    goods_amount: Decimal | Unset = attrs.field(
+    goods_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "goods_amount", "required": False, "nullable": False},
+        metadata={"wire": "goods_amount", "required": False, "nullable": True},
     )
-    services_amount: Decimal | Unset = attrs.field(
+    services_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "services_amount", "required": False, "nullable": False},
+        metadata={"wire": "services_amount", "required": False, "nullable": True},
     )
-    base_currency_net_amount: Decimal | Unset = attrs.field(
+    base_currency_net_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": False},
+        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": True},
     )
-    base_currency_tax_amount: Decimal | Unset = attrs.field(
+    base_currency_tax_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": False},
+        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": True},
     )
-    base_currency_total_amount: Decimal | Unset = attrs.field(
+    base_currency_total_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": False},
+        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": True},
     )
-    base_currency_goods_amount: Decimal | Unset = attrs.field(
+    base_currency_goods_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "base_currency_goods_amount", "required": False, "nullable": False},
+        metadata={"wire": "base_currency_goods_amount", "required": False, "nullable": True},
     )
-    base_currency_services_amount: Decimal | Unset = attrs.field(
+    base_currency_services_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "base_currency_services_amount", "required": False, "nullable": False},
+        metadata={"wire": "base_currency_services_amount", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
 
 @attrs.define(kw_only=True, repr=False)
-class ArtefactDetailedTaxAnalysis(Model):
-    """ArtefactDetailedTaxAnalysis (no description in the spec)."""
+class PaymentAllocation(Model):
+    """
+    A payment or allocation against an artefact (with `show_payments_allocations`).
+    """
 
-    tax_rates_breakdown: ArtefactDetailedTaxAnalysisBreakdown | None | Unset = attrs.field(
+    links: list[HrefLink] | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "tax_rates_breakdown", "required": False, "nullable": True},
+        metadata={"wire": "links", "required": False, "nullable": False},
     )
-    total_net: Decimal | Unset = attrs.field(
+    date: date_aliased | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "total_net", "required": False, "nullable": False},
+        metadata={"wire": "date", "required": False, "nullable": True},
     )
-    total_tax: Decimal | Unset = attrs.field(
+    type: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "total_tax", "required": False, "nullable": False},
+        metadata={"wire": "type", "required": False, "nullable": True},
     )
-    total: Decimal | Unset = attrs.field(
+    reference: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "total", "required": False, "nullable": False},
+        metadata={"wire": "reference", "required": False, "nullable": True},
     )
-    total_goods_amount: Decimal | Unset = attrs.field(
+    amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "total_goods_amount", "required": False, "nullable": False},
+        metadata={"wire": "amount", "required": False, "nullable": True},
     )
-    total_services_amount: Decimal | Unset = attrs.field(
+    discount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "total_services_amount", "required": False, "nullable": False},
+        metadata={"wire": "discount", "required": False, "nullable": True},
     )
-    base_currency_total_net: Decimal | Unset = attrs.field(
+    stripe_transaction_id: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "base_currency_total_net", "required": False, "nullable": False},
+        metadata={"wire": "stripe_transaction_id", "required": False, "nullable": True},
     )
-    base_currency_total_tax: Decimal | Unset = attrs.field(
+    contact_allocation: Link | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "base_currency_total_tax", "required": False, "nullable": False},
+        metadata={"wire": "contact_allocation", "required": False, "nullable": True},
     )
-    base_currency_total: Decimal | Unset = attrs.field(
+    artefact: Link | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "base_currency_total", "required": False, "nullable": False},
+        metadata={"wire": "artefact", "required": False, "nullable": True},
     )
-    base_currency_total_goods_amount: Decimal | Unset = attrs.field(
+    contact_payment: ContactPayment | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "base_currency_total_goods_amount", "required": False, "nullable": False},
+        metadata={"wire": "contact_payment", "required": False, "nullable": True},
     )
-    base_currency_total_services_amount: Decimal | Unset = attrs.field(
+    displayed_as: str | Unset = attrs.field(
         default=UNSET,
-        metadata={
-            "wire": "base_currency_total_services_amount",
-            "required": False,
-            "nullable": False,
-        },
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
     )
-    total_retailer_tax: Decimal | Unset = attrs.field(
+    negative_payment: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "total_retailer_tax", "required": False, "nullable": False},
+        metadata={"wire": "negative_payment", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class SalesInvoiceLineItem(Model):
+    """SalesInvoiceLineItem (no description in the spec)."""
+
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    analysis_type_categories: list[Link] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "analysis_type_categories", "required": False, "nullable": False},
+    )
+    description: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "description", "required": False, "nullable": True},
+    )
+    product: Product | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "product", "required": False, "nullable": True},
+    )
+    service: Service | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "service", "required": False, "nullable": True},
+    )
+    ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "ledger_account", "required": False, "nullable": True},
+    )
+    trade_of_asset: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "trade_of_asset", "required": False, "nullable": True},
+    )
+    quantity: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "quantity", "required": False, "nullable": True},
+    )
+    unit_price: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "unit_price", "required": False, "nullable": True},
+    )
+    net_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "net_amount", "required": False, "nullable": True},
+    )
+    tax_rate: TaxRate | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_rate", "required": False, "nullable": True},
+    )
+    tax_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_amount", "required": False, "nullable": True},
+    )
+    tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_breakdown", "required": False, "nullable": False},
+    )
+    total_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_amount", "required": False, "nullable": True},
+    )
+    base_currency_unit_price: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_unit_price", "required": False, "nullable": True},
+    )
+    unit_price_includes_tax: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "unit_price_includes_tax", "required": False, "nullable": True},
+    )
+    base_currency_net_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": True},
+    )
+    base_currency_tax_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": True},
+    )
+    base_currency_tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_tax_breakdown", "required": False, "nullable": False},
+    )
+    base_currency_total_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": True},
+    )
+    eu_goods_services_type: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "eu_goods_services_type", "required": False, "nullable": True},
+    )
+    discount_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "discount_amount", "required": False, "nullable": True},
+    )
+    base_currency_discount_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_discount_amount", "required": False, "nullable": True},
+    )
+    discount_percentage: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "discount_percentage", "required": False, "nullable": True},
+    )
+    eu_sales_description: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "eu_sales_description", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class PurchaseInvoiceLineItem(Model):
+    """PurchaseInvoiceLineItem (no description in the spec)."""
+
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    is_purchase_for_resale: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "is_purchase_for_resale", "required": False, "nullable": True},
+    )
+    analysis_type_categories: list[Link] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "analysis_type_categories", "required": False, "nullable": False},
+    )
+    description: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "description", "required": False, "nullable": True},
+    )
+    product: Product | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "product", "required": False, "nullable": True},
+    )
+    service: Service | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "service", "required": False, "nullable": True},
+    )
+    ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "ledger_account", "required": False, "nullable": True},
+    )
+    trade_of_asset: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "trade_of_asset", "required": False, "nullable": True},
+    )
+    quantity: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "quantity", "required": False, "nullable": True},
+    )
+    unit_price: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "unit_price", "required": False, "nullable": True},
+    )
+    net_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "net_amount", "required": False, "nullable": True},
+    )
+    tax_rate: TaxRate | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_rate", "required": False, "nullable": True},
+    )
+    tax_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_amount", "required": False, "nullable": True},
+    )
+    tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_breakdown", "required": False, "nullable": False},
+    )
+    total_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "total_amount", "required": False, "nullable": True},
+    )
+    base_currency_unit_price: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_unit_price", "required": False, "nullable": True},
+    )
+    unit_price_includes_tax: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "unit_price_includes_tax", "required": False, "nullable": True},
+    )
+    base_currency_net_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": True},
+    )
+    base_currency_tax_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": True},
+    )
+    base_currency_total_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": True},
+    )
+    eu_goods_services_type: Link | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "eu_goods_services_type", "required": False, "nullable": True},
+    )
+    gst_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "gst_amount", "required": False, "nullable": True},
+    )
+    pst_amount: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "pst_amount", "required": False, "nullable": True},
+    )
+    tax_recoverable: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "tax_recoverable", "required": False, "nullable": True},
+    )
+    base_currency_tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "base_currency_tax_breakdown", "required": False, "nullable": False},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
@@ -965,9 +1003,9 @@ class SalesQuoteLineItem(Model):
         default=UNSET,
         metadata={"wire": "analysis_type_categories", "required": False, "nullable": False},
     )
-    description: str | Unset = attrs.field(
+    description: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "description", "required": False, "nullable": False},
+        metadata={"wire": "description", "required": False, "nullable": True},
     )
     product: Product | None | Unset = attrs.field(
         default=UNSET,
@@ -981,77 +1019,77 @@ class SalesQuoteLineItem(Model):
         default=UNSET,
         metadata={"wire": "ledger_account", "required": False, "nullable": True},
     )
-    trade_of_asset: bool | Unset = attrs.field(
+    trade_of_asset: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "trade_of_asset", "required": False, "nullable": False},
+        metadata={"wire": "trade_of_asset", "required": False, "nullable": True},
     )
-    quantity: Decimal | Unset = attrs.field(
+    quantity: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "quantity", "required": False, "nullable": False},
+        metadata={"wire": "quantity", "required": False, "nullable": True},
     )
-    unit_price: Decimal | Unset = attrs.field(
+    unit_price: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "unit_price", "required": False, "nullable": False},
+        metadata={"wire": "unit_price", "required": False, "nullable": True},
     )
-    net_amount: Decimal | Unset = attrs.field(
+    net_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "net_amount", "required": False, "nullable": False},
+        metadata={"wire": "net_amount", "required": False, "nullable": True},
     )
     tax_rate: TaxRate | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "tax_rate", "required": False, "nullable": True},
     )
-    tax_amount: Decimal | Unset = attrs.field(
+    tax_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "tax_amount", "required": False, "nullable": False},
+        metadata={"wire": "tax_amount", "required": False, "nullable": True},
     )
     tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "tax_breakdown", "required": False, "nullable": False},
     )
-    total_amount: Decimal | Unset = attrs.field(
+    total_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "total_amount", "required": False, "nullable": False},
+        metadata={"wire": "total_amount", "required": False, "nullable": True},
     )
-    base_currency_unit_price: Decimal | Unset = attrs.field(
+    base_currency_unit_price: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "base_currency_unit_price", "required": False, "nullable": False},
+        metadata={"wire": "base_currency_unit_price", "required": False, "nullable": True},
     )
-    unit_price_includes_tax: bool | Unset = attrs.field(
+    unit_price_includes_tax: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "unit_price_includes_tax", "required": False, "nullable": False},
+        metadata={"wire": "unit_price_includes_tax", "required": False, "nullable": True},
     )
-    base_currency_net_amount: Decimal | Unset = attrs.field(
+    base_currency_net_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": False},
+        metadata={"wire": "base_currency_net_amount", "required": False, "nullable": True},
     )
-    base_currency_tax_amount: Decimal | Unset = attrs.field(
+    base_currency_tax_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": False},
+        metadata={"wire": "base_currency_tax_amount", "required": False, "nullable": True},
     )
     base_currency_tax_breakdown: list[TaxBreakdown] | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "base_currency_tax_breakdown", "required": False, "nullable": False},
     )
-    base_currency_total_amount: Decimal | Unset = attrs.field(
+    base_currency_total_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": False},
+        metadata={"wire": "base_currency_total_amount", "required": False, "nullable": True},
     )
     eu_goods_services_type: EuGoodsServicesType | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "eu_goods_services_type", "required": False, "nullable": True},
     )
-    discount_amount: Decimal | Unset = attrs.field(
+    discount_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "discount_amount", "required": False, "nullable": False},
+        metadata={"wire": "discount_amount", "required": False, "nullable": True},
     )
-    base_currency_discount_amount: Decimal | Unset = attrs.field(
+    base_currency_discount_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "base_currency_discount_amount", "required": False, "nullable": False},
+        metadata={"wire": "base_currency_discount_amount", "required": False, "nullable": True},
     )
-    discount_percentage: Decimal | Unset = attrs.field(
+    discount_percentage: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "discount_percentage", "required": False, "nullable": False},
+        metadata={"wire": "discount_percentage", "required": False, "nullable": True},
     )
     eu_sales_description: EuSalesDescription | None | Unset = attrs.field(
         default=UNSET,

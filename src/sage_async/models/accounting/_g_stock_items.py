@@ -17,7 +17,10 @@ from . import _index
 
 
 if TYPE_CHECKING:
-    from ._g_shared import Link, SalesPrice, SalesPriceWrite
+    from ._g_contacts import Contact
+    from ._g_ledger_accounts import LedgerAccount
+    from ._g_shared import HrefLink, SalesPrice, SalesPriceWrite
+    from ._g_tax_determinations import TaxRate
 
 
 @attrs.define(kw_only=True, repr=False)
@@ -151,166 +154,6 @@ class StockItemWriteRequest(Model):
 
 
 @attrs.define(kw_only=True, repr=False)
-class StockItem(Model):
-    """
-    A stock-tracked catalogue item (Accounting Plus only).
-    """
-
-    id: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "id", "required": False, "nullable": False},
-    )
-    displayed_as: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "displayed_as", "required": False, "nullable": False},
-    )
-    path: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "$path", "required": False, "nullable": False},
-    )
-    legacy_id: int | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "legacy_id", "required": False, "nullable": False},
-    )
-    """Legacy v3 gateway only, and only with `show_legacy_id=true`."""
-    created_at: datetime | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "created_at", "required": False, "nullable": False},
-    )
-    updated_at: datetime | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "updated_at", "required": False, "nullable": False},
-    )
-    deleted_at: datetime | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "deleted_at", "required": False, "nullable": True},
-    )
-    deletable: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "deletable", "required": False, "nullable": False},
-    )
-    deactivatable: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "deactivatable", "required": False, "nullable": False},
-    )
-    used_on_recurring_invoice: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "used_on_recurring_invoice", "required": False, "nullable": False},
-    )
-    item_code: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "item_code", "required": False, "nullable": False},
-    )
-    description: str | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "description", "required": False, "nullable": False},
-    )
-    notes: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "notes", "required": False, "nullable": True},
-    )
-    sales_ledger_account: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "sales_ledger_account", "required": False, "nullable": False},
-    )
-    sales_tax_rate: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "sales_tax_rate", "required": False, "nullable": True},
-    )
-    purchase_ledger_account: Link | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "purchase_ledger_account", "required": False, "nullable": False},
-    )
-    usual_supplier: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "usual_supplier", "required": False, "nullable": True},
-    )
-    """The usual supplier (a contact)."""
-    purchase_tax_rate: Link | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "purchase_tax_rate", "required": False, "nullable": True},
-    )
-    cost_price: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "cost_price", "required": False, "nullable": False},
-    )
-    sales_prices: list[SalesPrice] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "sales_prices", "required": False, "nullable": False},
-    )
-    source_guid: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "source_guid", "required": False, "nullable": True},
-    )
-    purchase_description: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "purchase_description", "required": False, "nullable": True},
-    )
-    reorder_level: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "reorder_level", "required": False, "nullable": False},
-    )
-    reorder_quantity: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "reorder_quantity", "required": False, "nullable": False},
-    )
-    location: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "location", "required": False, "nullable": True},
-    )
-    barcode: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "barcode", "required": False, "nullable": True},
-    )
-    supplier_part_number: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "supplier_part_number", "required": False, "nullable": True},
-    )
-    weight: Decimal | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "weight", "required": False, "nullable": True},
-    )
-    measurement_unit: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "measurement_unit", "required": False, "nullable": True},
-    )
-    weight_converted: Decimal | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "weight_converted", "required": False, "nullable": True},
-    )
-    active: bool | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "active", "required": False, "nullable": False},
-    )
-    quantity_in_stock: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "quantity_in_stock", "required": False, "nullable": False},
-    )
-    last_cost_price: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "last_cost_price", "required": False, "nullable": False},
-    )
-    last_cost_price_stock_value: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "last_cost_price_stock_value", "required": False, "nullable": False},
-    )
-    average_cost_price: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "average_cost_price", "required": False, "nullable": False},
-    )
-    average_cost_price_stock_value: Decimal | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "average_cost_price_stock_value", "required": False, "nullable": False},
-    )
-    cost_price_last_updated: date_aliased | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "cost_price_last_updated", "required": False, "nullable": True},
-    )
-    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
-    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
-
-
-@attrs.define(kw_only=True, repr=False)
 class StockItemPage(Model):
     """StockItemPage (no description in the spec)."""
 
@@ -337,6 +180,170 @@ class StockItemPage(Model):
     items: list[StockItem] | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "$items", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class StockItem(Model):
+    """
+    A stock-tracked catalogue item (Accounting Plus only).
+    """
+
+    id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    displayed_as: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "displayed_as", "required": False, "nullable": False},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
+    )
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway only, and only with `show_legacy_id=true`."""
+    created_at: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "created_at", "required": False, "nullable": False},
+    )
+    updated_at: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "updated_at", "required": False, "nullable": False},
+    )
+    deleted_at: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "deleted_at", "required": False, "nullable": True},
+    )
+    deletable: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "deletable", "required": False, "nullable": True},
+    )
+    deactivatable: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "deactivatable", "required": False, "nullable": True},
+    )
+    used_on_recurring_invoice: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "used_on_recurring_invoice", "required": False, "nullable": True},
+    )
+    item_code: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "item_code", "required": False, "nullable": True},
+    )
+    description: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "description", "required": False, "nullable": True},
+    )
+    notes: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "notes", "required": False, "nullable": True},
+    )
+    sales_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sales_ledger_account", "required": False, "nullable": True},
+    )
+    sales_tax_rate: TaxRate | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sales_tax_rate", "required": False, "nullable": True},
+    )
+    purchase_ledger_account: LedgerAccount | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "purchase_ledger_account", "required": False, "nullable": True},
+    )
+    usual_supplier: Contact | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "usual_supplier", "required": False, "nullable": True},
+    )
+    """The usual supplier (a contact)."""
+    purchase_tax_rate: TaxRate | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "purchase_tax_rate", "required": False, "nullable": True},
+    )
+    cost_price: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "cost_price", "required": False, "nullable": True},
+    )
+    sales_prices: list[SalesPrice] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "sales_prices", "required": False, "nullable": False},
+    )
+    source_guid: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "source_guid", "required": False, "nullable": True},
+    )
+    purchase_description: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "purchase_description", "required": False, "nullable": True},
+    )
+    reorder_level: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reorder_level", "required": False, "nullable": True},
+    )
+    reorder_quantity: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reorder_quantity", "required": False, "nullable": True},
+    )
+    location: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "location", "required": False, "nullable": True},
+    )
+    barcode: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "barcode", "required": False, "nullable": True},
+    )
+    supplier_part_number: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "supplier_part_number", "required": False, "nullable": True},
+    )
+    weight: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "weight", "required": False, "nullable": True},
+    )
+    measurement_unit: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "measurement_unit", "required": False, "nullable": True},
+    )
+    weight_converted: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "weight_converted", "required": False, "nullable": True},
+    )
+    active: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "active", "required": False, "nullable": True},
+    )
+    quantity_in_stock: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "quantity_in_stock", "required": False, "nullable": True},
+    )
+    last_cost_price: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "last_cost_price", "required": False, "nullable": True},
+    )
+    last_cost_price_stock_value: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "last_cost_price_stock_value", "required": False, "nullable": True},
+    )
+    average_cost_price: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "average_cost_price", "required": False, "nullable": True},
+    )
+    average_cost_price_stock_value: Decimal | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "average_cost_price_stock_value", "required": False, "nullable": True},
+    )
+    cost_price_last_updated: date_aliased | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "cost_price_last_updated", "required": False, "nullable": True},
+    )
+    links: list[HrefLink] | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "links", "required": False, "nullable": False},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""

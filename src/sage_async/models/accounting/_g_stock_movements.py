@@ -89,37 +89,37 @@ class StockMovement(Model):
         default=UNSET,
         metadata={"wire": "links", "required": False, "nullable": False},
     )
-    created_at: datetime | None | Unset = attrs.field(
+    created_at: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "created_at", "required": False, "nullable": True},
+        metadata={"wire": "created_at", "required": False, "nullable": False},
     )
-    updated_at: datetime | None | Unset = attrs.field(
+    updated_at: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "updated_at", "required": False, "nullable": True},
+        metadata={"wire": "updated_at", "required": False, "nullable": False},
     )
-    movement_number: str | Unset = attrs.field(
+    movement_number: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "movement_number", "required": False, "nullable": False},
+        metadata={"wire": "movement_number", "required": False, "nullable": True},
     )
     date: date_aliased | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "date", "required": False, "nullable": True},
     )
-    cost_price: Decimal | Unset = attrs.field(
+    cost_price: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "cost_price", "required": False, "nullable": False},
+        metadata={"wire": "cost_price", "required": False, "nullable": True},
     )
-    quantity: Decimal | Unset = attrs.field(
+    quantity: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "quantity", "required": False, "nullable": False},
+        metadata={"wire": "quantity", "required": False, "nullable": True},
     )
-    details: str | Unset = attrs.field(
+    details: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "details", "required": False, "nullable": False},
+        metadata={"wire": "details", "required": False, "nullable": True},
     )
-    reference: str | Unset = attrs.field(
+    reference: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "reference", "required": False, "nullable": False},
+        metadata={"wire": "reference", "required": False, "nullable": True},
     )
     stock_item: StockItem | None | Unset = attrs.field(
         default=UNSET,

@@ -22,9 +22,9 @@ class TaxRatePercentage(Model):
     A percentage and the dates it applies between.
     """
 
-    percentage: Decimal | Unset = attrs.field(
+    percentage: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "percentage", "required": False, "nullable": False},
+        metadata={"wire": "percentage", "required": False, "nullable": True},
     )
     from_date: date_aliased | None | Unset = attrs.field(
         default=UNSET,
@@ -42,6 +42,11 @@ class TaxRatePercentage(Model):
 class ComponentTaxRate(Model):
     """ComponentTaxRate (no description in the spec)."""
 
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
     id: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -62,41 +67,41 @@ class ComponentTaxRate(Model):
         default=UNSET,
         metadata={"wire": "updated_at", "required": False, "nullable": False},
     )
-    name: str | Unset = attrs.field(
+    name: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "name", "required": False, "nullable": False},
+        metadata={"wire": "name", "required": False, "nullable": True},
     )
     agency: str | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "agency", "required": False, "nullable": True},
     )
-    percentage: Decimal | Unset = attrs.field(
+    percentage: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "percentage", "required": False, "nullable": False},
+        metadata={"wire": "percentage", "required": False, "nullable": True},
     )
     percentages: list[TaxRatePercentage] | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "percentages", "required": False, "nullable": False},
     )
-    is_visible: bool | Unset = attrs.field(
+    is_visible: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "is_visible", "required": False, "nullable": False},
+        metadata={"wire": "is_visible", "required": False, "nullable": True},
     )
-    retailer: bool | Unset = attrs.field(
+    retailer: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "retailer", "required": False, "nullable": False},
+        metadata={"wire": "retailer", "required": False, "nullable": True},
     )
-    editable: bool | Unset = attrs.field(
+    editable: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "editable", "required": False, "nullable": False},
+        metadata={"wire": "editable", "required": False, "nullable": True},
     )
-    deletable: bool | Unset = attrs.field(
+    deletable: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "deletable", "required": False, "nullable": False},
+        metadata={"wire": "deletable", "required": False, "nullable": True},
     )
-    is_combined_rate: bool | Unset = attrs.field(
+    is_combined_rate: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "is_combined_rate", "required": False, "nullable": False},
+        metadata={"wire": "is_combined_rate", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
@@ -106,6 +111,11 @@ class ComponentTaxRate(Model):
 class TaxRate(Model):
     """TaxRate (no description in the spec)."""
 
+    legacy_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "legacy_id", "required": False, "nullable": True},
+    )
+    """Legacy v3 gateway with `show_legacy_id=true` only."""
     id: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -126,41 +136,41 @@ class TaxRate(Model):
         default=UNSET,
         metadata={"wire": "updated_at", "required": False, "nullable": False},
     )
-    name: str | Unset = attrs.field(
+    name: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "name", "required": False, "nullable": False},
+        metadata={"wire": "name", "required": False, "nullable": True},
     )
     agency: str | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "agency", "required": False, "nullable": True},
     )
-    percentage: Decimal | Unset = attrs.field(
+    percentage: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "percentage", "required": False, "nullable": False},
+        metadata={"wire": "percentage", "required": False, "nullable": True},
     )
     percentages: list[TaxRatePercentage] | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "percentages", "required": False, "nullable": False},
     )
-    is_visible: bool | Unset = attrs.field(
+    is_visible: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "is_visible", "required": False, "nullable": False},
+        metadata={"wire": "is_visible", "required": False, "nullable": True},
     )
-    retailer: bool | Unset = attrs.field(
+    retailer: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "retailer", "required": False, "nullable": False},
+        metadata={"wire": "retailer", "required": False, "nullable": True},
     )
-    editable: bool | Unset = attrs.field(
+    editable: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "editable", "required": False, "nullable": False},
+        metadata={"wire": "editable", "required": False, "nullable": True},
     )
-    deletable: bool | Unset = attrs.field(
+    deletable: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "deletable", "required": False, "nullable": False},
+        metadata={"wire": "deletable", "required": False, "nullable": True},
     )
-    is_combined_rate: bool | Unset = attrs.field(
+    is_combined_rate: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "is_combined_rate", "required": False, "nullable": False},
+        metadata={"wire": "is_combined_rate", "required": False, "nullable": True},
     )
     component_tax_rates: list[ComponentTaxRate] | Unset = attrs.field(
         default=UNSET,

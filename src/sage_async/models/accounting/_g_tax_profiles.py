@@ -21,8 +21,8 @@ if TYPE_CHECKING:
 
 
 @attrs.define(kw_only=True, repr=False)
-class TaxProfileWriteAddressRegion(Model):
-    """TaxProfileWriteAddressRegion (no description in the spec)."""
+class TaxProfileAddressRegionWrite(Model):
+    """TaxProfileAddressRegionWrite (no description in the spec)."""
 
     name: str | Unset = attrs.field(
         default=UNSET,
@@ -60,7 +60,7 @@ class TaxProfileWrite(Model):
         default=UNSET,
         metadata={"wire": "tax_return_frequency_id", "required": False, "nullable": False},
     )
-    address_region: TaxProfileWriteAddressRegion | Unset = attrs.field(
+    address_region: TaxProfileAddressRegionWrite | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "address_region", "required": False, "nullable": False},
     )
@@ -96,29 +96,29 @@ class TaxProfile(Model):
         default=UNSET,
         metadata={"wire": "$path", "required": False, "nullable": False},
     )
-    created_at: datetime | None | Unset = attrs.field(
+    created_at: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "created_at", "required": False, "nullable": True},
+        metadata={"wire": "created_at", "required": False, "nullable": False},
     )
-    updated_at: datetime | None | Unset = attrs.field(
+    updated_at: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "updated_at", "required": False, "nullable": True},
+        metadata={"wire": "updated_at", "required": False, "nullable": False},
     )
     tax_type: TaxType | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "tax_type", "required": False, "nullable": True},
     )
-    tax_number: str | Unset = attrs.field(
+    tax_number: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "tax_number", "required": False, "nullable": False},
+        metadata={"wire": "tax_number", "required": False, "nullable": True},
     )
-    tax_number_suffix: str | Unset = attrs.field(
+    tax_number_suffix: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "tax_number_suffix", "required": False, "nullable": False},
+        metadata={"wire": "tax_number_suffix", "required": False, "nullable": True},
     )
-    collect_tax: bool | Unset = attrs.field(
+    collect_tax: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "collect_tax", "required": False, "nullable": False},
+        metadata={"wire": "collect_tax", "required": False, "nullable": True},
     )
     tax_return_frequency: TaxReturnFrequency | None | Unset = attrs.field(
         default=UNSET,

@@ -35,9 +35,9 @@ class TaxType(Model):
         default=UNSET,
         metadata={"wire": "$path", "required": False, "nullable": False},
     )
-    federal_tax: bool | Unset = attrs.field(
+    federal_tax: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "federal_tax", "required": False, "nullable": False},
+        metadata={"wire": "federal_tax", "required": False, "nullable": True},
     )
     country: Country | None | Unset = attrs.field(
         default=UNSET,

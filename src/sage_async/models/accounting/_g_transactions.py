@@ -47,9 +47,9 @@ class TransactionOrigin(Model):
         default=UNSET,
         metadata={"wire": "due_date", "required": False, "nullable": True},
     )
-    outstanding_amount: Decimal | Unset = attrs.field(
+    outstanding_amount: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "outstanding_amount", "required": False, "nullable": False},
+        metadata={"wire": "outstanding_amount", "required": False, "nullable": True},
     )
     currency: Currency | None | Unset = attrs.field(
         default=UNSET,
@@ -59,9 +59,9 @@ class TransactionOrigin(Model):
         default=UNSET,
         metadata={"wire": "status", "required": False, "nullable": True},
     )
-    sent: bool | Unset = attrs.field(
+    sent: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "sent", "required": False, "nullable": False},
+        metadata={"wire": "sent", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
@@ -83,33 +83,33 @@ class Transaction(Model):
         default=UNSET,
         metadata={"wire": "$path", "required": False, "nullable": False},
     )
-    created_at: datetime | None | Unset = attrs.field(
+    created_at: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "created_at", "required": False, "nullable": True},
+        metadata={"wire": "created_at", "required": False, "nullable": False},
     )
-    updated_at: datetime | None | Unset = attrs.field(
+    updated_at: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "updated_at", "required": False, "nullable": True},
+        metadata={"wire": "updated_at", "required": False, "nullable": False},
     )
     date: date_aliased | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "date", "required": False, "nullable": True},
     )
-    deleted: bool | Unset = attrs.field(
+    deleted: bool | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "deleted", "required": False, "nullable": False},
+        metadata={"wire": "deleted", "required": False, "nullable": True},
     )
-    reference: str | Unset = attrs.field(
+    reference: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "reference", "required": False, "nullable": False},
+        metadata={"wire": "reference", "required": False, "nullable": True},
     )
-    total: Decimal | Unset = attrs.field(
+    total: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "total", "required": False, "nullable": False},
+        metadata={"wire": "total", "required": False, "nullable": True},
     )
-    total_in_transaction_currency: Decimal | Unset = attrs.field(
+    total_in_transaction_currency: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "total_in_transaction_currency", "required": False, "nullable": False},
+        metadata={"wire": "total_in_transaction_currency", "required": False, "nullable": True},
     )
     contact: Contact | None | Unset = attrs.field(
         default=UNSET,
@@ -123,13 +123,13 @@ class Transaction(Model):
         default=UNSET,
         metadata={"wire": "origin", "required": False, "nullable": True},
     )
-    audit_trail_id: str | Unset = attrs.field(
+    audit_trail_id: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "audit_trail_id", "required": False, "nullable": False},
+        metadata={"wire": "audit_trail_id", "required": False, "nullable": True},
     )
-    number_of_attachments: str | Unset = attrs.field(
+    number_of_attachments: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "number_of_attachments", "required": False, "nullable": False},
+        metadata={"wire": "number_of_attachments", "required": False, "nullable": True},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""

@@ -36,25 +36,29 @@ class User(Model):
         default=UNSET,
         metadata={"wire": "updated_at", "required": False, "nullable": False},
     )
-    first_name: str | Unset = attrs.field(
+    first_name: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "first_name", "required": False, "nullable": False},
+        metadata={"wire": "first_name", "required": False, "nullable": True},
     )
-    last_name: str | Unset = attrs.field(
+    last_name: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "last_name", "required": False, "nullable": False},
+        metadata={"wire": "last_name", "required": False, "nullable": True},
     )
     initials: str | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "initials", "required": False, "nullable": True},
     )
-    email: str | Unset = attrs.field(
+    email: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "email", "required": False, "nullable": False},
+        metadata={"wire": "email", "required": False, "nullable": True},
     )
-    locale: str | Unset = attrs.field(
+    locale: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "locale", "required": False, "nullable": False},
+        metadata={"wire": "locale", "required": False, "nullable": True},
+    )
+    path: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "$path", "required": False, "nullable": False},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""

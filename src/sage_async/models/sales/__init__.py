@@ -155,6 +155,7 @@ if TYPE_CHECKING:
     )
     from ._g_users import (
         User,
+        UserLookup,
         UserWrite,
     )
 
@@ -230,6 +231,7 @@ __all__ = [
     "Timezone",
     "TimezoneWrite",
     "User",
+    "UserLookup",
     "UserType",
     "UserWrite",
 ]

@@ -25,6 +25,8 @@ class AccountAddress(Model):
     fields from secondary sources, unverified.
     """
 
+    __sage_open__ = ("^Z_",)
+
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -122,6 +124,8 @@ class AccountAddressWrite(Model):
     """
     Body of POST/PUT /accountAddresses (secondary sources, unverified).
     """
+
+    __sage_open__ = ("^Z_",)
 
     account_id: int | Unset = attrs.field(
         default=UNSET,

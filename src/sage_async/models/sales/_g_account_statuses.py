@@ -25,6 +25,8 @@ class AccountStatus(Model):
     Swagger).
     """
 
+    __sage_open__ = ("^Z_",)
+
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -82,10 +84,11 @@ class AccountStatus(Model):
         default=UNSET,
         metadata={"wire": "branchVisibility", "required": False, "nullable": True},
     )
-    won: bool | None | Unset = attrs.field(
+    won: bool | int | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "won", "required": False, "nullable": True},
     )
+    """Won flag: 0/1 on opportunity statuses, a boolean on the other status lists."""
     lost: bool | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "lost", "required": False, "nullable": True},
@@ -130,6 +133,21 @@ class AccountStatus(Model):
         default=UNSET,
         metadata={"wire": "readOnly", "required": False, "nullable": False},
     )
+    internal: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "internal", "required": False, "nullable": True},
+    )
+    """Row reserved for internal use."""
+    compute_sfm: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "computeSfm", "required": False, "nullable": True},
+    )
+    """Counted in the sales-force metrics."""
+    visit_cycle: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visitCycle", "required": False, "nullable": True},
+    )
+    """Visit cycle in days."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -139,6 +157,8 @@ class AccountStatusWrite(Model):
     """
     Body of POST/PUT /accountStatuses (unverified beyond the localised descriptions).
     """
+
+    __sage_open__ = ("^Z_",)
 
     description_es: str | Unset = attrs.field(
         default=UNSET,

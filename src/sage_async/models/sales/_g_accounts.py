@@ -26,6 +26,8 @@ class Account(Model):
     land in the model's extras mapping.
     """
 
+    __sage_open__ = ("^Z_",)
+
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -143,6 +145,11 @@ class Account(Model):
         default=UNSET,
         metadata={"wire": "geocodingAccuracy", "required": False, "nullable": True},
     )
+    date_geocoded: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "dateGeocoded", "required": False, "nullable": True},
+    )
+    """When the address was last geocoded."""
     latitude: float | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "latitude", "required": False, "nullable": True},
@@ -155,6 +162,11 @@ class Account(Model):
         default=UNSET,
         metadata={"wire": "public", "required": False, "nullable": True},
     )
+    marketing_communications: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "marketingCommunications", "required": False, "nullable": True},
+    )
+    """Consents to marketing communications."""
     date_created: datetime | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "dateCreated", "required": False, "nullable": True},
@@ -209,6 +221,8 @@ class AccountWrite(Model):
     ids. PUT is partial: send only changed fields. Custom `Z_` fields go in the model's extras
     mapping and are sent as top-level keys.
     """
+
+    __sage_open__ = ("^Z_",)
 
     name: str | Unset = attrs.field(
         default=UNSET,
@@ -318,6 +332,10 @@ class AccountWrite(Model):
         default=UNSET,
         metadata={"wire": "geocodingAccuracy", "required": False, "nullable": False},
     )
+    date_geocoded: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "dateGeocoded", "required": False, "nullable": False},
+    )
     latitude: float | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "latitude", "required": False, "nullable": False},
@@ -329,6 +347,10 @@ class AccountWrite(Model):
     public: bool | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "public", "required": False, "nullable": False},
+    )
+    marketing_communications: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "marketingCommunications", "required": False, "nullable": False},
     )
     ext_id: str | Unset = attrs.field(
         default=UNSET,

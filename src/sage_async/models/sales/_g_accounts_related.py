@@ -26,18 +26,22 @@ class AccountRelated(Model):
     unverified.
     """
 
+    __sage_open__ = ("^Z_",)
+
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
     )
-    account_id: Lookup | None | Unset = attrs.field(
+    account_one_id: Lookup | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "accountId", "required": False, "nullable": True},
+        metadata={"wire": "accountOneId", "required": False, "nullable": True},
     )
-    related_account_id: Lookup | None | Unset = attrs.field(
+    """First account of the link."""
+    account_two_id: Lookup | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "relatedAccountId", "required": False, "nullable": True},
+        metadata={"wire": "accountTwoId", "required": False, "nullable": True},
     )
+    """Second account of the link."""
     relation_id: Lookup | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "relationId", "required": False, "nullable": True},
@@ -97,14 +101,18 @@ class AccountRelatedWrite(Model):
     Body of POST/PUT /accountsRelated (secondary sources, unverified).
     """
 
-    account_id: int | Unset = attrs.field(
+    __sage_open__ = ("^Z_",)
+
+    account_one_id: int | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "accountId", "required": False, "nullable": False},
+        metadata={"wire": "accountOneId", "required": False, "nullable": False},
     )
-    related_account_id: int | Unset = attrs.field(
+    """First account of the link."""
+    account_two_id: int | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "relatedAccountId", "required": False, "nullable": False},
+        metadata={"wire": "accountTwoId", "required": False, "nullable": False},
     )
+    """Second account of the link."""
     relation_id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "relationId", "required": False, "nullable": False},

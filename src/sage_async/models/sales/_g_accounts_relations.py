@@ -25,6 +25,8 @@ class AccountRelation(Model):
     the vendor Swagger; generic value-list shape from secondary sources (unverified).
     """
 
+    __sage_open__ = ("^Z_",)
+
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -74,6 +76,47 @@ class AccountRelation(Model):
         default=UNSET,
         metadata={"wire": "descriptionRU", "required": False, "nullable": True},
     )
+    reverse_description_es: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionES", "required": False, "nullable": True},
+    )
+    """Label of the relation seen from the second account."""
+    reverse_description_en: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionEN", "required": False, "nullable": True},
+    )
+    reverse_description_us: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionUS", "required": False, "nullable": True},
+    )
+    reverse_description_it: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionIT", "required": False, "nullable": True},
+    )
+    reverse_description_de: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionDE", "required": False, "nullable": True},
+    )
+    reverse_description_fr: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionFR", "required": False, "nullable": True},
+    )
+    reverse_description_br: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionBR", "required": False, "nullable": True},
+    )
+    reverse_description_dk: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionDK", "required": False, "nullable": True},
+    )
+    reverse_description_pt: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionPT", "required": False, "nullable": True},
+    )
+    reverse_description_ru: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionRU", "required": False, "nullable": True},
+    )
     order: int | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "order", "required": False, "nullable": True},
@@ -122,6 +165,21 @@ class AccountRelation(Model):
         default=UNSET,
         metadata={"wire": "readOnly", "required": False, "nullable": False},
     )
+    internal: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "internal", "required": False, "nullable": True},
+    )
+    """Row reserved for internal use."""
+    compute_sfm: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "computeSfm", "required": False, "nullable": True},
+    )
+    """Counted in the sales-force metrics."""
+    visit_cycle: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visitCycle", "required": False, "nullable": True},
+    )
+    """Visit cycle in days."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -131,6 +189,8 @@ class AccountRelationWrite(Model):
     """
     Body of POST/PUT /accountsRelations (unverified).
     """
+
+    __sage_open__ = ("^Z_",)
 
     description_es: str | Unset = attrs.field(
         default=UNSET,
@@ -179,6 +239,46 @@ class AccountRelationWrite(Model):
     branch_visibility: list[Lookup] | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "branchVisibility", "required": False, "nullable": False},
+    )
+    reverse_description_es: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionES", "required": False, "nullable": False},
+    )
+    reverse_description_en: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionEN", "required": False, "nullable": False},
+    )
+    reverse_description_us: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionUS", "required": False, "nullable": False},
+    )
+    reverse_description_it: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionIT", "required": False, "nullable": False},
+    )
+    reverse_description_de: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionDE", "required": False, "nullable": False},
+    )
+    reverse_description_fr: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionFR", "required": False, "nullable": False},
+    )
+    reverse_description_br: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionBR", "required": False, "nullable": False},
+    )
+    reverse_description_dk: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionDK", "required": False, "nullable": False},
+    )
+    reverse_description_pt: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionPT", "required": False, "nullable": False},
+    )
+    reverse_description_ru: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "reverseDescriptionRU", "required": False, "nullable": False},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""

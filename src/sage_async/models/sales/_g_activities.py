@@ -26,6 +26,8 @@ class Activity(Model):
     `/activities/schema` example), unverified. Custom `Z_` fields land in the extras mapping.
     """
 
+    __sage_open__ = ("^Z_",)
+
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -141,6 +143,8 @@ class ActivityWrite(Model):
     `accountId`, `typeId`, `salesRepId` and `date` required on create; not enforced here.
     Dates may also be sent as `"YYYY-MM-DD HH:MM:SS"`.
     """
+
+    __sage_open__ = ("^Z_",)
 
     account_id: int | Unset = attrs.field(
         default=UNSET,

@@ -22,8 +22,10 @@ if TYPE_CHECKING:
 class ActivityType(Model):
     """
     An activity type (value list `activityTypes`; GenericValueListResponse in the vendor
-    Swagger). Flags such as `visit` or `phoneCall` land in extras.
+    Swagger, which lacks the behaviour flags real rows carry).
     """
+
+    __sage_open__ = ("^Z_",)
 
     id: int | Unset = attrs.field(
         default=UNSET,
@@ -82,6 +84,66 @@ class ActivityType(Model):
         default=UNSET,
         metadata={"wire": "branchVisibility", "required": False, "nullable": True},
     )
+    automatic: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "automatic", "required": False, "nullable": True},
+    )
+    """Created by the system"""
+    checkin: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "checkin", "required": False, "nullable": True},
+    )
+    """Type used by check-ins."""
+    general: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "general", "required": False, "nullable": True},
+    )
+    """Offered when adding a normal activity."""
+    fast_checkin: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "fastCheckin", "required": False, "nullable": True},
+    )
+    """Offered in fast check-ins."""
+    phone_call: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "phoneCall", "required": False, "nullable": True},
+    )
+    """The type is a phone call."""
+    video_call: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "videoCall", "required": False, "nullable": True},
+    )
+    """The type is a video call."""
+    visit: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visit", "required": False, "nullable": True},
+    )
+    """The type is a visit."""
+    visible_in_activities: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visibleInActivities", "required": False, "nullable": True},
+    )
+    """Shown in the activity feed."""
+    visible_in_agenda_activities: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visibleInAgendaActivities", "required": False, "nullable": True},
+    )
+    """Shown in the calendar."""
+    workflow: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "workflow", "required": False, "nullable": True},
+    )
+    """Available to workflows."""
+    hide: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "hide", "required": False, "nullable": True},
+    )
+    """Hidden from pickers."""
+    system: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "system", "required": False, "nullable": True},
+    )
+    """Built-in type."""
     date_created: datetime | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "dateCreated", "required": False, "nullable": True},
@@ -122,6 +184,21 @@ class ActivityType(Model):
         default=UNSET,
         metadata={"wire": "readOnly", "required": False, "nullable": False},
     )
+    internal: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "internal", "required": False, "nullable": True},
+    )
+    """Row reserved for internal use."""
+    compute_sfm: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "computeSfm", "required": False, "nullable": True},
+    )
+    """Counted in the sales-force metrics."""
+    visit_cycle: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visitCycle", "required": False, "nullable": True},
+    )
+    """Visit cycle in days."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -132,6 +209,8 @@ class ActivityTypeWrite(Model):
     Body of POST/PUT /activityTypes (secondary sources say `descriptionEN` is required on
     create; not enforced).
     """
+
+    __sage_open__ = ("^Z_",)
 
     description_es: str | Unset = attrs.field(
         default=UNSET,
@@ -180,6 +259,46 @@ class ActivityTypeWrite(Model):
     branch_visibility: list[Lookup] | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "branchVisibility", "required": False, "nullable": False},
+    )
+    automatic: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "automatic", "required": False, "nullable": False},
+    )
+    checkin: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "checkin", "required": False, "nullable": False},
+    )
+    general: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "general", "required": False, "nullable": False},
+    )
+    fast_checkin: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "fastCheckin", "required": False, "nullable": False},
+    )
+    phone_call: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "phoneCall", "required": False, "nullable": False},
+    )
+    video_call: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "videoCall", "required": False, "nullable": False},
+    )
+    visit: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visit", "required": False, "nullable": False},
+    )
+    visible_in_activities: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visibleInActivities", "required": False, "nullable": False},
+    )
+    visible_in_agenda_activities: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visibleInAgendaActivities", "required": False, "nullable": False},
+    )
+    workflow: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "workflow", "required": False, "nullable": False},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
@@ -14,46 +14,85 @@ from sage_async._types import UNSET, Model, Unset
 from . import _index
 
 
-if TYPE_CHECKING:
-    from ._g_shared import Lookup
-
-
 @attrs.define(kw_only=True, repr=False)
 class Call(Model):
     """
-    A logged phone call (`calls`, read-only; also /calls/phone/{phoneNumber}). Fields from
-    secondary sources (unverified).
+    A logged phone call (`calls`; also /calls/phone/{phoneNumber}). Unlike other entities,
+    real call rows send their references as plain integer ids (-1 for none), and `startDate`/
+    `endDate` as "YYYY/MM/DD HH:MM:SS" local strings ("0001/01/01 00:00:00" when unset), not
+    ISO date-times: they are kept as strings.
     """
+
+    __sage_open__ = ("^Z_",)
 
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
     )
-    phone_number: str | None | Unset = attrs.field(
+    phone: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "phoneNumber", "required": False, "nullable": True},
+        metadata={"wire": "phone", "required": False, "nullable": True},
     )
-    account_id: Lookup | None | Unset = attrs.field(
+    """Number called or calling."""
+    phone_alias: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "accountId", "required": False, "nullable": True},
+        metadata={"wire": "phoneAlias", "required": False, "nullable": True},
     )
-    contact_id: Lookup | None | Unset = attrs.field(
+    """Name shown for the number, e.g. a contact."""
+    description: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "contactId", "required": False, "nullable": True},
+        metadata={"wire": "description", "required": False, "nullable": True},
     )
-    sales_rep_id: Lookup | None | Unset = attrs.field(
+    type: int | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "salesRepId", "required": False, "nullable": True},
+        metadata={"wire": "type", "required": False, "nullable": True},
     )
-    date: datetime | None | Unset = attrs.field(
+    """0 incoming"""
+    terminal_type: int | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "date", "required": False, "nullable": True},
+        metadata={"wire": "terminalType", "required": False, "nullable": True},
     )
+    """Free field telling terminal kinds apart."""
     duration: int | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "duration", "required": False, "nullable": True},
     )
-    """Seconds (unverified)."""
+    """Seconds."""
+    start_date: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "startDate", "required": False, "nullable": True},
+    )
+    """Local "YYYY/MM/DD HH:MM:SS" text, not ISO 8601."""
+    end_date: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "endDate", "required": False, "nullable": True},
+    )
+    """Local "YYYY/MM/DD HH:MM:SS" text, not ISO 8601."""
+    time_zone_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "timeZoneId", "required": False, "nullable": True},
+    )
+    """Time zone of the dates (timezones id)."""
+    account_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "accountId", "required": False, "nullable": True},
+    )
+    """Account id (-1 for none)."""
+    contact_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contactId", "required": False, "nullable": True},
+    )
+    """Contact id (-1 for none)."""
+    opportunity_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "opportunityId", "required": False, "nullable": True},
+    )
+    """Opportunity id (-1 for none)."""
+    sales_rep_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "salesRepId", "required": False, "nullable": True},
+    )
+    """User id (-1 for none)."""
     date_created: datetime | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "dateCreated", "required": False, "nullable": True},

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
@@ -14,20 +14,23 @@ from sage_async._types import UNSET, Model, Unset
 from . import _index
 
 
-if TYPE_CHECKING:
-    from ._g_shared import Lookup
-
-
 @attrs.define(kw_only=True, repr=False)
 class Campaign(Model):
     """
     A marketing/sales campaign (`campaigns`, read-only). Fields from secondary sources
     (unverified).
+    Real rows send `statusId`, `typeId` and `ownerId` as plain integer ids.
     """
+
+    __sage_open__ = ("^Z_",)
 
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    title: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "title", "required": False, "nullable": True},
     )
     description: str | None | Unset = attrs.field(
         default=UNSET,
@@ -41,11 +44,25 @@ class Campaign(Model):
         default=UNSET,
         metadata={"wire": "endDate", "required": False, "nullable": True},
     )
-    status_id: Lookup | None | Unset = attrs.field(
+    status_id: int | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "statusId", "required": False, "nullable": True},
     )
-    """Campaign status (campaignStatuses)."""
+    """Campaign status id (campaignStatuses)."""
+    type_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "typeId", "required": False, "nullable": True},
+    )
+    """Campaign type id (check-in or any activity)."""
+    owner_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "ownerId", "required": False, "nullable": True},
+    )
+    """User owning the campaign."""
+    video_url: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "videoUrl", "required": False, "nullable": True},
+    )
     date_created: datetime | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "dateCreated", "required": False, "nullable": True},

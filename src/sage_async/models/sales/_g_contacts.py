@@ -28,6 +28,8 @@ class Contact(Model):
     Custom `Z_` fields are not declared and land in the model's extras mapping.
     """
 
+    __sage_open__ = ("^Z_",)
+
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -119,11 +121,17 @@ class Contact(Model):
         default=UNSET,
         metadata={"wire": "skype", "required": False, "nullable": True},
     )
-    use_company_address: int | bool | None | Unset = attrs.field(
+    use_company_address: bool | int | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "useCompanyAddress", "required": False, "nullable": True},
+        metadata={
+            "wire": "UseCompanyAddress",
+            "required": False,
+            "nullable": True,
+            "aliases": ("useCompanyAddress",),
+        },
     )
-    """Integer (0/1) in the vendor response, boolean on write."""
+    """Reads spell it `UseCompanyAddress` (boolean; the vendor Swagger says `useCompanyAddress`,
+    integer); writes send `useCompanyAddress`."""
     marketing_communications: bool | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "marketingCommunications", "required": False, "nullable": True},
@@ -178,6 +186,8 @@ class ContactWrite(Model):
     Body of POST/PUT /contacts (ContactModel in the vendor Swagger). `gender` is the integer
     id of the gender value-list row. Custom `Z_` fields go in the extras mapping.
     """
+
+    __sage_open__ = ("^Z_",)
 
     first_name: str | Unset = attrs.field(
         default=UNSET,
@@ -271,8 +281,14 @@ class ContactWrite(Model):
     )
     use_company_address: bool | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "useCompanyAddress", "required": False, "nullable": False},
+        metadata={
+            "wire": "useCompanyAddress",
+            "required": False,
+            "nullable": False,
+            "aliases": ("UseCompanyAddress",),
+        },
     )
+    """Written as `useCompanyAddress` (the vendor write model); reads spell it `UseCompanyAddress`."""
     marketing_communications: bool | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "marketingCommunications", "required": False, "nullable": False},

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -14,12 +14,18 @@ from sage_async._types import UNSET, Model, Unset
 from . import _index
 
 
+if TYPE_CHECKING:
+    from ._g_shared import Lookup
+
+
 @attrs.define(kw_only=True, repr=False)
 class Country(Model):
     """
     A country (value list `countries`; CountryResponse in the vendor Swagger, which has no
     `branchVisibility`).
     """
+
+    __sage_open__ = ("^Z_",)
 
     id: int | Unset = attrs.field(
         default=UNSET,
@@ -36,24 +42,52 @@ class Country(Model):
     )
     description_en: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionEN", "required": False, "nullable": True},
+        metadata={
+            "wire": "descriptionEN",
+            "required": False,
+            "nullable": True,
+            "aliases": ("descriptionen",),
+        },
     )
+    """Real country reads spell it `descriptionen` (lower case); one attribute with the other value
+    lists."""
     description_us: str | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "descriptionUS", "required": False, "nullable": True},
     )
     description_it: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionIT", "required": False, "nullable": True},
+        metadata={
+            "wire": "descriptionIT",
+            "required": False,
+            "nullable": True,
+            "aliases": ("descriptionit",),
+        },
     )
+    """Real country reads spell it `descriptionit` (lower case); one attribute with the other value
+    lists."""
     description_de: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionDE", "required": False, "nullable": True},
+        metadata={
+            "wire": "descriptionDE",
+            "required": False,
+            "nullable": True,
+            "aliases": ("descriptionde",),
+        },
     )
+    """Real country reads spell it `descriptionde` (lower case); one attribute with the other value
+    lists."""
     description_fr: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionFR", "required": False, "nullable": True},
+        metadata={
+            "wire": "descriptionFR",
+            "required": False,
+            "nullable": True,
+            "aliases": ("descriptionfr",),
+        },
     )
+    """Real country reads spell it `descriptionfr` (lower case); one attribute with the other value
+    lists."""
     description_br: str | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "descriptionBR", "required": False, "nullable": True},
@@ -64,8 +98,15 @@ class Country(Model):
     )
     description_pt: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionPT", "required": False, "nullable": True},
+        metadata={
+            "wire": "descriptionPT",
+            "required": False,
+            "nullable": True,
+            "aliases": ("descriptionpt",),
+        },
     )
+    """Real country reads spell it `descriptionpt` (lower case); one attribute with the other value
+    lists."""
     description_ru: str | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "descriptionRU", "required": False, "nullable": True},
@@ -135,6 +176,26 @@ class Country(Model):
         default=UNSET,
         metadata={"wire": "readOnly", "required": False, "nullable": False},
     )
+    branch_visibility: list[Lookup] | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "branchVisibility", "required": False, "nullable": True},
+    )
+    """Branches where the row is visible."""
+    internal: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "internal", "required": False, "nullable": True},
+    )
+    """Row reserved for internal use."""
+    compute_sfm: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "computeSfm", "required": False, "nullable": True},
+    )
+    """Counted in the sales-force metrics."""
+    visit_cycle: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visitCycle", "required": False, "nullable": True},
+    )
+    """Visit cycle in days."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -145,13 +206,20 @@ class CountryWrite(Model):
     Body of POST/PUT /countries (unverified; countries are usually read-only).
     """
 
+    __sage_open__ = ("^Z_",)
+
     description_es: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "descriptionES", "required": False, "nullable": False},
     )
     description_en: str | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionEN", "required": False, "nullable": False},
+        metadata={
+            "wire": "descriptionEN",
+            "required": False,
+            "nullable": False,
+            "aliases": ("descriptionen",),
+        },
     )
     description_us: str | Unset = attrs.field(
         default=UNSET,
@@ -159,15 +227,30 @@ class CountryWrite(Model):
     )
     description_it: str | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionIT", "required": False, "nullable": False},
+        metadata={
+            "wire": "descriptionIT",
+            "required": False,
+            "nullable": False,
+            "aliases": ("descriptionit",),
+        },
     )
     description_de: str | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionDE", "required": False, "nullable": False},
+        metadata={
+            "wire": "descriptionDE",
+            "required": False,
+            "nullable": False,
+            "aliases": ("descriptionde",),
+        },
     )
     description_fr: str | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionFR", "required": False, "nullable": False},
+        metadata={
+            "wire": "descriptionFR",
+            "required": False,
+            "nullable": False,
+            "aliases": ("descriptionfr",),
+        },
     )
     description_br: str | Unset = attrs.field(
         default=UNSET,
@@ -179,7 +262,12 @@ class CountryWrite(Model):
     )
     description_pt: str | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionPT", "required": False, "nullable": False},
+        metadata={
+            "wire": "descriptionPT",
+            "required": False,
+            "nullable": False,
+            "aliases": ("descriptionpt",),
+        },
     )
     description_ru: str | Unset = attrs.field(
         default=UNSET,

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
@@ -14,16 +14,15 @@ from sage_async._types import UNSET, Model, Unset
 from . import _index
 
 
-if TYPE_CHECKING:
-    from ._g_shared import Lookup
-
-
 @attrs.define(kw_only=True, repr=False)
 class Document(Model):
     """
     A document (`documents`, read-only here; folders at /documents/folders, per account at
     /accounts/{id}/documents). Fields from secondary sources (unverified).
+    Real rows send their references as plain integer ids (-1 for none), not lookups.
     """
+
+    __sage_open__ = ("^Z_",)
 
     id: int | Unset = attrs.field(
         default=UNSET,
@@ -42,10 +41,56 @@ class Document(Model):
         default=UNSET,
         metadata={"wire": "size", "required": False, "nullable": True},
     )
-    folder_id: Lookup | None | Unset = attrs.field(
+    carrousel: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "carrousel", "required": False, "nullable": True},
+    )
+    """Shown in the image carousel."""
+    link: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "link", "required": False, "nullable": True},
+    )
+    """Download URL."""
+    folder_id: int | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "folderId", "required": False, "nullable": True},
     )
+    """Folder id (-1 for the root)."""
+    level: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "level", "required": False, "nullable": True},
+    )
+    """Security level needed to see the document."""
+    form_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "formId", "required": False, "nullable": True},
+    )
+    """Form id."""
+    billboard_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "billboardId", "required": False, "nullable": True},
+    )
+    """News item id (-1 for none)."""
+    campaign_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "campaignId", "required": False, "nullable": True},
+    )
+    """Campaign id (-1 for none)."""
+    activity_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "activityId", "required": False, "nullable": True},
+    )
+    """Activity id (-1 for none)."""
+    contact_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "contactId", "required": False, "nullable": True},
+    )
+    """Contact id (-1 for none)."""
+    account_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "accountId", "required": False, "nullable": True},
+    )
+    """Account id (-1 for none)."""
     date_created: datetime | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "dateCreated", "required": False, "nullable": True},

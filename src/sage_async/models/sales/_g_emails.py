@@ -24,6 +24,8 @@ class Email(Model):
     A logged e-mail (`emails`, read-only). Fields from secondary sources (unverified).
     """
 
+    __sage_open__ = ("^Z_",)
+
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},

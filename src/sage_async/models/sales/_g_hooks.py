@@ -22,6 +22,8 @@ class Hook(Model):
     POST a JSON array of the changed entity objects to `url`.
     """
 
+    __sage_open__ = ("^Z_",)
+
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -97,6 +99,8 @@ class HookWrite(Model):
     """
     Body of POST/PUT /hooks.
     """
+
+    __sage_open__ = ("^Z_",)
 
     action: str | Unset = attrs.field(
         default=UNSET,

@@ -28,6 +28,8 @@ class Opportunity(Model):
     extras mapping.
     """
 
+    __sage_open__ = ("^Z_",)
+
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -38,9 +40,10 @@ class Opportunity(Model):
     )
     type_id: Lookup | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "typeId", "required": False, "nullable": True},
+        metadata={"wire": "type_id", "required": False, "nullable": True, "aliases": ("typeId",)},
     )
-    """Opportunity type (opportunityTypes). Spelled `type_id` in the vendor Swagger."""
+    """Opportunity type (opportunityTypes). The wire name is `type_id` (real reads and the vendor
+    write model); `typeId` is accepted on read."""
     status_id: Lookup | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "statusId", "required": False, "nullable": True},
@@ -132,6 +135,11 @@ class Opportunity(Model):
         default=UNSET,
         metadata={"wire": "geocodingAccuracy", "required": False, "nullable": True},
     )
+    date_geocoded: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "dateGeocoded", "required": False, "nullable": True},
+    )
+    """When the address was last geocoded."""
     latitude: float | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "latitude", "required": False, "nullable": True},
@@ -191,6 +199,8 @@ class OpportunityWrite(Model):
     written `typeId` here, unverified). Custom `Z_` fields go in the extras mapping.
     """
 
+    __sage_open__ = ("^Z_",)
+
     reference: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "reference", "required": True, "nullable": False},
@@ -213,9 +223,9 @@ class OpportunityWrite(Model):
     )
     type_id: int | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "typeId", "required": False, "nullable": False},
+        metadata={"wire": "type_id", "required": False, "nullable": False, "aliases": ("typeId",)},
     )
-    """Spelled `type_id` in the vendor Swagger."""
+    """Written as `type_id`"""
     status_id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "statusId", "required": False, "nullable": False},
@@ -287,6 +297,10 @@ class OpportunityWrite(Model):
     geocoding_accuracy: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "geocodingAccuracy", "required": False, "nullable": False},
+    )
+    date_geocoded: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "dateGeocoded", "required": False, "nullable": False},
     )
     latitude: float | Unset = attrs.field(
         default=UNSET,

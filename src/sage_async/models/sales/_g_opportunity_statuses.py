@@ -26,6 +26,8 @@ class OpportunityStatus(Model):
     integer here but a boolean on account and sales order statuses.
     """
 
+    __sage_open__ = ("^Z_",)
+
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -79,6 +81,42 @@ class OpportunityStatus(Model):
         default=UNSET,
         metadata={"wire": "statusDetails", "required": False, "nullable": True},
     )
+    status_details_en: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statusDetailsEN", "required": False, "nullable": True},
+    )
+    status_details_us: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statusDetailsUS", "required": False, "nullable": True},
+    )
+    status_details_it: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statusDetailsIT", "required": False, "nullable": True},
+    )
+    status_details_de: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statusDetailsDE", "required": False, "nullable": True},
+    )
+    status_details_fr: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statusDetailsFR", "required": False, "nullable": True},
+    )
+    status_details_br: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statusDetailsBR", "required": False, "nullable": True},
+    )
+    status_details_dk: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statusDetailsDK", "required": False, "nullable": True},
+    )
+    status_details_pt: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statusDetailsPT", "required": False, "nullable": True},
+    )
+    status_details_ru: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statusDetailsRU", "required": False, "nullable": True},
+    )
     order: int | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "order", "required": False, "nullable": True},
@@ -91,14 +129,20 @@ class OpportunityStatus(Model):
         default=UNSET,
         metadata={"wire": "idParent", "required": False, "nullable": True},
     )
-    won: int | None | Unset = attrs.field(
+    won: bool | int | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "won", "required": False, "nullable": True},
     )
+    """Won flag: 0/1 on opportunity statuses, a boolean on the other status lists."""
     end_status: bool | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "endStatus", "required": False, "nullable": True},
     )
+    sales_probability: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "salesProbability", "required": False, "nullable": True},
+    )
+    """Default win probability of the status."""
     date_created: datetime | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "dateCreated", "required": False, "nullable": True},
@@ -139,6 +183,21 @@ class OpportunityStatus(Model):
         default=UNSET,
         metadata={"wire": "readOnly", "required": False, "nullable": False},
     )
+    internal: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "internal", "required": False, "nullable": True},
+    )
+    """Row reserved for internal use."""
+    compute_sfm: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "computeSfm", "required": False, "nullable": True},
+    )
+    """Counted in the sales-force metrics."""
+    visit_cycle: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visitCycle", "required": False, "nullable": True},
+    )
+    """Visit cycle in days."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -148,6 +207,8 @@ class OpportunityStatusWrite(Model):
     """
     Body of POST/PUT /opportunityStatuses (unverified beyond the localised descriptions).
     """
+
+    __sage_open__ = ("^Z_",)
 
     description_es: str | Unset = attrs.field(
         default=UNSET,
@@ -205,9 +266,14 @@ class OpportunityStatusWrite(Model):
         default=UNSET,
         metadata={"wire": "won", "required": False, "nullable": False},
     )
+    """0/1, as opportunity status reads send it."""
     end_status: bool | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "endStatus", "required": False, "nullable": False},
+    )
+    sales_probability: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "salesProbability", "required": False, "nullable": False},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""

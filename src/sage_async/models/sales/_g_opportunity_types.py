@@ -25,6 +25,8 @@ class OpportunityType(Model):
     Swagger).
     """
 
+    __sage_open__ = ("^Z_",)
+
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -82,6 +84,12 @@ class OpportunityType(Model):
         default=UNSET,
         metadata={"wire": "branchVisibility", "required": False, "nullable": True},
     )
+    default_status: int | bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "defaultStatus", "required": False, "nullable": True},
+    )
+    """Opportunity status preselected for this type (multiple pipelines): an id (real rows send 1);
+    one example shows a boolean."""
     date_created: datetime | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "dateCreated", "required": False, "nullable": True},
@@ -122,6 +130,21 @@ class OpportunityType(Model):
         default=UNSET,
         metadata={"wire": "readOnly", "required": False, "nullable": False},
     )
+    internal: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "internal", "required": False, "nullable": True},
+    )
+    """Row reserved for internal use."""
+    compute_sfm: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "computeSfm", "required": False, "nullable": True},
+    )
+    """Counted in the sales-force metrics."""
+    visit_cycle: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visitCycle", "required": False, "nullable": True},
+    )
+    """Visit cycle in days."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -131,6 +154,8 @@ class OpportunityTypeWrite(Model):
     """
     Body of POST/PUT /opportunityTypes (unverified beyond the localised descriptions).
     """
+
+    __sage_open__ = ("^Z_",)
 
     description_es: str | Unset = attrs.field(
         default=UNSET,
@@ -180,6 +205,11 @@ class OpportunityTypeWrite(Model):
         default=UNSET,
         metadata={"wire": "branchVisibility", "required": False, "nullable": False},
     )
+    default_status: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "defaultStatus", "required": False, "nullable": False},
+    )
+    """Id of the opportunity status preselected for this type."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 

@@ -25,6 +25,8 @@ class OrderType(Model):
     shape (unverified).
     """
 
+    __sage_open__ = ("^Z_",)
+
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -122,6 +124,21 @@ class OrderType(Model):
         default=UNSET,
         metadata={"wire": "readOnly", "required": False, "nullable": False},
     )
+    internal: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "internal", "required": False, "nullable": True},
+    )
+    """Row reserved for internal use."""
+    compute_sfm: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "computeSfm", "required": False, "nullable": True},
+    )
+    """Counted in the sales-force metrics."""
+    visit_cycle: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visitCycle", "required": False, "nullable": True},
+    )
+    """Visit cycle in days."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -131,6 +148,8 @@ class OrderTypeWrite(Model):
     """
     Body of POST/PUT /orderTypes (unverified).
     """
+
+    __sage_open__ = ("^Z_",)
 
     description_es: str | Unset = attrs.field(
         default=UNSET,

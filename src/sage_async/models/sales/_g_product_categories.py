@@ -25,6 +25,8 @@ class ProductCategory(Model):
     value-list shape from secondary sources (unverified).
     """
 
+    __sage_open__ = ("^Z_",)
+
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -34,6 +36,11 @@ class ProductCategory(Model):
         metadata={"wire": "description", "required": False, "nullable": True},
     )
     """Label in the requested `lang`."""
+    c_level2: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "cLevel2", "required": False, "nullable": True},
+    )
+    """Product family the category belongs to (productFamilies id)."""
     description_es: str | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "descriptionES", "required": False, "nullable": True},
@@ -122,6 +129,21 @@ class ProductCategory(Model):
         default=UNSET,
         metadata={"wire": "readOnly", "required": False, "nullable": False},
     )
+    internal: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "internal", "required": False, "nullable": True},
+    )
+    """Row reserved for internal use."""
+    compute_sfm: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "computeSfm", "required": False, "nullable": True},
+    )
+    """Counted in the sales-force metrics."""
+    visit_cycle: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visitCycle", "required": False, "nullable": True},
+    )
+    """Visit cycle in days."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -131,6 +153,8 @@ class ProductCategoryWrite(Model):
     """
     Body of POST/PUT /productCategories (unverified).
     """
+
+    __sage_open__ = ("^Z_",)
 
     description_es: str | Unset = attrs.field(
         default=UNSET,
@@ -180,6 +204,11 @@ class ProductCategoryWrite(Model):
         default=UNSET,
         metadata={"wire": "branchVisibility", "required": False, "nullable": False},
     )
+    c_level2: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "cLevel2", "required": False, "nullable": False},
+    )
+    """Product family id."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 

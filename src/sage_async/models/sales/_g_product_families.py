@@ -26,6 +26,8 @@ class ProductFamily(Model):
     exists). Not in the vendor Swagger; generic value-list shape (unverified).
     """
 
+    __sage_open__ = ("^Z_",)
+
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -35,6 +37,20 @@ class ProductFamily(Model):
         metadata={"wire": "description", "required": False, "nullable": True},
     )
     """Family label (renamed from `name` on 08/05/2020)."""
+    id_parent: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "idParent", "required": False, "nullable": True},
+    )
+    """Parent family (-1 for a top-level family)."""
+    branch_restriction: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "branchRestriction", "required": False, "nullable": True},
+    )
+    """Visible in some branches only."""
+    not_available: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "notAvailable", "required": False, "nullable": True},
+    )
     description_es: str | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "descriptionES", "required": False, "nullable": True},
@@ -123,6 +139,21 @@ class ProductFamily(Model):
         default=UNSET,
         metadata={"wire": "readOnly", "required": False, "nullable": False},
     )
+    internal: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "internal", "required": False, "nullable": True},
+    )
+    """Row reserved for internal use."""
+    compute_sfm: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "computeSfm", "required": False, "nullable": True},
+    )
+    """Counted in the sales-force metrics."""
+    visit_cycle: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visitCycle", "required": False, "nullable": True},
+    )
+    """Visit cycle in days."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -133,11 +164,25 @@ class ProductFamilyWrite(Model):
     Body of POST/PUT /productFamilies. Send `description`, not the pre-2020 `name`.
     """
 
+    __sage_open__ = ("^Z_",)
+
     description: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "description", "required": False, "nullable": False},
     )
     """Family label (formerly `name`)."""
+    id_parent: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "idParent", "required": False, "nullable": False},
+    )
+    branch_restriction: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "branchRestriction", "required": False, "nullable": False},
+    )
+    not_available: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "notAvailable", "required": False, "nullable": False},
+    )
     description_es: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "descriptionES", "required": False, "nullable": False},

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -21,67 +22,61 @@ if TYPE_CHECKING:
 @attrs.define(kw_only=True, repr=False)
 class ProductRate(Model):
     """
-    A product rate (price of a product under a rate) (value list `productRates`). Not in the
-    vendor Swagger; generic value-list shape from secondary sources (unverified).
+    The price of one product under one rate (`productRates`): real rows are price rows
+    (product, rate, sale and cost prices, four discounts), not a labelled value list.
     """
+
+    __sage_open__ = ("^Z_",)
 
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
     )
-    description: str | None | Unset = attrs.field(
+    product_id: Lookup | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "description", "required": False, "nullable": True},
+        metadata={"wire": "productId", "required": False, "nullable": True},
     )
-    """Label in the requested `lang`."""
-    description_es: str | None | Unset = attrs.field(
+    """Product priced (products)."""
+    rate_id: Lookup | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionES", "required": False, "nullable": True},
+        metadata={"wire": "rateId", "required": False, "nullable": True},
     )
-    description_en: str | None | Unset = attrs.field(
+    """Rate the price belongs to (rates)."""
+    sale_price: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionEN", "required": False, "nullable": True},
+        metadata={"wire": "salePrice", "required": False, "nullable": True},
     )
-    description_us: str | None | Unset = attrs.field(
+    cost_price: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionUS", "required": False, "nullable": True},
+        metadata={"wire": "costPrice", "required": False, "nullable": True},
     )
-    description_it: str | None | Unset = attrs.field(
+    discount1: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionIT", "required": False, "nullable": True},
+        metadata={"wire": "discount1", "required": False, "nullable": True},
     )
-    description_de: str | None | Unset = attrs.field(
+    """Percent."""
+    discount2: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionDE", "required": False, "nullable": True},
+        metadata={"wire": "discount2", "required": False, "nullable": True},
     )
-    description_fr: str | None | Unset = attrs.field(
+    discount3: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionFR", "required": False, "nullable": True},
+        metadata={"wire": "discount3", "required": False, "nullable": True},
     )
-    description_br: str | None | Unset = attrs.field(
+    discount4: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionBR", "required": False, "nullable": True},
+        metadata={"wire": "discount4", "required": False, "nullable": True},
     )
-    description_dk: str | None | Unset = attrs.field(
+    temp_buying_price: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionDK", "required": False, "nullable": True},
+        metadata={"wire": "tempBuyingPrice", "required": False, "nullable": True},
     )
-    description_pt: str | None | Unset = attrs.field(
+    """Temporary buying price."""
+    temp_listed_price: Decimal | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionPT", "required": False, "nullable": True},
+        metadata={"wire": "tempListedPrice", "required": False, "nullable": True},
     )
-    description_ru: str | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "descriptionRU", "required": False, "nullable": True},
-    )
-    order: int | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "order", "required": False, "nullable": True},
-    )
-    branch_visibility: list[Lookup] | None | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "branchVisibility", "required": False, "nullable": True},
-    )
+    """Temporary listed price."""
     date_created: datetime | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "dateCreated", "required": False, "nullable": True},
@@ -129,56 +124,50 @@ class ProductRate(Model):
 @attrs.define(kw_only=True, repr=False)
 class ProductRateWrite(Model):
     """
-    Body of POST/PUT /productRates (unverified).
+    Body of POST/PUT /productRates. Product and rate are plain integer ids.
     """
 
-    description_es: str | Unset = attrs.field(
+    __sage_open__ = ("^Z_",)
+
+    product_id: int | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionES", "required": False, "nullable": False},
+        metadata={"wire": "productId", "required": True, "nullable": False},
     )
-    description_en: str | Unset = attrs.field(
+    rate_id: int | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionEN", "required": False, "nullable": False},
+        metadata={"wire": "rateId", "required": True, "nullable": False},
     )
-    description_us: str | Unset = attrs.field(
+    sale_price: Decimal | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionUS", "required": False, "nullable": False},
+        metadata={"wire": "salePrice", "required": False, "nullable": False},
     )
-    description_it: str | Unset = attrs.field(
+    cost_price: Decimal | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionIT", "required": False, "nullable": False},
+        metadata={"wire": "costPrice", "required": False, "nullable": False},
     )
-    description_de: str | Unset = attrs.field(
+    discount1: Decimal | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionDE", "required": False, "nullable": False},
+        metadata={"wire": "discount1", "required": False, "nullable": False},
     )
-    description_fr: str | Unset = attrs.field(
+    discount2: Decimal | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionFR", "required": False, "nullable": False},
+        metadata={"wire": "discount2", "required": False, "nullable": False},
     )
-    description_br: str | Unset = attrs.field(
+    discount3: Decimal | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionBR", "required": False, "nullable": False},
+        metadata={"wire": "discount3", "required": False, "nullable": False},
     )
-    description_dk: str | Unset = attrs.field(
+    discount4: Decimal | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionDK", "required": False, "nullable": False},
+        metadata={"wire": "discount4", "required": False, "nullable": False},
     )
-    description_pt: str | Unset = attrs.field(
+    temp_buying_price: Decimal | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionPT", "required": False, "nullable": False},
+        metadata={"wire": "tempBuyingPrice", "required": False, "nullable": False},
     )
-    description_ru: str | Unset = attrs.field(
+    temp_listed_price: Decimal | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "descriptionRU", "required": False, "nullable": False},
-    )
-    order: int | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "order", "required": False, "nullable": False},
-    )
-    branch_visibility: list[Lookup] | Unset = attrs.field(
-        default=UNSET,
-        metadata={"wire": "branchVisibility", "required": False, "nullable": False},
+        metadata={"wire": "tempListedPrice", "required": False, "nullable": False},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""

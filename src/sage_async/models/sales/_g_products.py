@@ -27,6 +27,8 @@ class Product(Model):
     `Z_SKU`) land in the model's extras mapping.
     """
 
+    __sage_open__ = ("^Z_",)
+
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -116,6 +118,8 @@ class ProductWrite(Model):
     Body of POST/PUT /products (secondary sources, unverified). Custom `Z_` fields go in the
     extras mapping.
     """
+
+    __sage_open__ = ("^Z_",)
 
     model: str | Unset = attrs.field(
         default=UNSET,

@@ -25,6 +25,8 @@ class Rate(Model):
     Swagger; generic value-list shape from secondary sources (unverified).
     """
 
+    __sage_open__ = ("^Z_",)
+
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -34,6 +36,36 @@ class Rate(Model):
         metadata={"wire": "description", "required": False, "nullable": True},
     )
     """Label in the requested `lang`."""
+    comments: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "Comments",
+            "required": False,
+            "nullable": True,
+            "aliases": ("comments",),
+        },
+    )
+    """Free comment. Reads spell it `Comments`; writes send `comments`."""
+    branch_id: Lookup | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "branchId", "required": False, "nullable": True},
+    )
+    """Branch owning the rate."""
+    currency_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "currencyId", "required": False, "nullable": True},
+    )
+    """Currency id (a plain integer here"""
+    start_date: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "startDate", "required": False, "nullable": True},
+    )
+    """First day the rate applies."""
+    end_date: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "endDate", "required": False, "nullable": True},
+    )
+    """Day the rate expires."""
     description_es: str | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "descriptionES", "required": False, "nullable": True},
@@ -112,8 +144,9 @@ class Rate(Model):
     )
     ext_id: str | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "extId", "required": False, "nullable": True},
+        metadata={"wire": "extId", "required": False, "nullable": True, "aliases": ("extID",)},
     )
+    """Reads and writes of rates spell it `extID`."""
     permission_level: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "permissionLevel", "required": False, "nullable": False},
@@ -122,6 +155,21 @@ class Rate(Model):
         default=UNSET,
         metadata={"wire": "readOnly", "required": False, "nullable": False},
     )
+    internal: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "internal", "required": False, "nullable": True},
+    )
+    """Row reserved for internal use."""
+    compute_sfm: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "computeSfm", "required": False, "nullable": True},
+    )
+    """Counted in the sales-force metrics."""
+    visit_cycle: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visitCycle", "required": False, "nullable": True},
+    )
+    """Visit cycle in days."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -131,6 +179,8 @@ class RateWrite(Model):
     """
     Body of POST/PUT /rates (unverified).
     """
+
+    __sage_open__ = ("^Z_",)
 
     description_es: str | Unset = attrs.field(
         default=UNSET,
@@ -180,6 +230,38 @@ class RateWrite(Model):
         default=UNSET,
         metadata={"wire": "branchVisibility", "required": False, "nullable": False},
     )
+    comments: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={
+            "wire": "comments",
+            "required": False,
+            "nullable": False,
+            "aliases": ("Comments",),
+        },
+    )
+    """Written as `comments` (create and update examples); reads spell it `Comments`."""
+    branch_id: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "branchId", "required": False, "nullable": False},
+    )
+    currency_id: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "currencyId", "required": False, "nullable": False},
+    )
+    start_date: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "startDate", "required": False, "nullable": False},
+    )
+    """The examples send a date ("2020-12-01")."""
+    end_date: datetime | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "endDate", "required": False, "nullable": False},
+    )
+    ext_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "extID", "required": False, "nullable": False, "aliases": ("extId",)},
+    )
+    """External id"""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 

@@ -27,6 +27,8 @@ class Sale(Model):
     `0`: decode leniently.
     """
 
+    __sage_open__ = ("^Z_",)
+
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -35,6 +37,11 @@ class Sale(Model):
         default=UNSET,
         metadata={"wire": "accountId", "required": False, "nullable": True},
     )
+    account_ext_id: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "accountExtId", "required": False, "nullable": True},
+    )
+    """External (ERP) id of the account."""
     product_id: Lookup | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "productId", "required": False, "nullable": True},
@@ -43,6 +50,11 @@ class Sale(Model):
         default=UNSET,
         metadata={"wire": "salesRepId", "required": False, "nullable": True},
     )
+    sales_rep_ext_id: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "salesRepExtId", "required": False, "nullable": True},
+    )
+    """External (ERP) id of the sales rep."""
     branch_id: Lookup | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "branchId", "required": False, "nullable": True},
@@ -91,10 +103,11 @@ class Sale(Model):
         default=UNSET,
         metadata={"wire": "salesRepIdDeleted", "required": False, "nullable": True},
     )
-    deleted: bool | Unset = attrs.field(
+    deleted: bool | int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "deleted", "required": False, "nullable": False},
     )
+    """Soft-delete flag; real reads send it as 0/1."""
     ext_id: str | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "extId", "required": False, "nullable": True},
@@ -118,10 +131,17 @@ class SaleWrite(Model):
     00:00:00".
     """
 
+    __sage_open__ = ("^Z_",)
+
     account_id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "accountId", "required": False, "nullable": False},
     )
+    account_ext_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "accountExtId", "required": False, "nullable": False},
+    )
+    """External (ERP) id of the account (unverified on write)."""
     product_id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "productId", "required": False, "nullable": False},
@@ -130,6 +150,11 @@ class SaleWrite(Model):
         default=UNSET,
         metadata={"wire": "salesRepId", "required": False, "nullable": False},
     )
+    sales_rep_ext_id: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "salesRepExtId", "required": False, "nullable": False},
+    )
+    """External (ERP) id of the sales rep (unverified on write)."""
     branch_id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "branchId", "required": False, "nullable": False},

@@ -25,6 +25,8 @@ class SalesOrderStatus(Model):
     vendor Swagger).
     """
 
+    __sage_open__ = ("^Z_",)
+
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -78,6 +80,42 @@ class SalesOrderStatus(Model):
         default=UNSET,
         metadata={"wire": "statusDetails", "required": False, "nullable": True},
     )
+    status_details_en: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statusDetailsEN", "required": False, "nullable": True},
+    )
+    status_details_us: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statusDetailsUS", "required": False, "nullable": True},
+    )
+    status_details_it: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statusDetailsIT", "required": False, "nullable": True},
+    )
+    status_details_de: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statusDetailsDE", "required": False, "nullable": True},
+    )
+    status_details_fr: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statusDetailsFR", "required": False, "nullable": True},
+    )
+    status_details_br: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statusDetailsBR", "required": False, "nullable": True},
+    )
+    status_details_dk: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statusDetailsDK", "required": False, "nullable": True},
+    )
+    status_details_pt: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statusDetailsPT", "required": False, "nullable": True},
+    )
+    status_details_ru: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "statusDetailsRU", "required": False, "nullable": True},
+    )
     order: int | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "order", "required": False, "nullable": True},
@@ -86,10 +124,11 @@ class SalesOrderStatus(Model):
         default=UNSET,
         metadata={"wire": "branchVisibility", "required": False, "nullable": True},
     )
-    won: bool | None | Unset = attrs.field(
+    won: bool | int | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "won", "required": False, "nullable": True},
     )
+    """Won flag: 0/1 on opportunity statuses, a boolean on the other status lists."""
     lost: bool | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "lost", "required": False, "nullable": True},
@@ -134,6 +173,21 @@ class SalesOrderStatus(Model):
         default=UNSET,
         metadata={"wire": "readOnly", "required": False, "nullable": False},
     )
+    internal: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "internal", "required": False, "nullable": True},
+    )
+    """Row reserved for internal use."""
+    compute_sfm: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "computeSfm", "required": False, "nullable": True},
+    )
+    """Counted in the sales-force metrics."""
+    visit_cycle: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visitCycle", "required": False, "nullable": True},
+    )
+    """Visit cycle in days."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -143,6 +197,8 @@ class SalesOrderStatusWrite(Model):
     """
     Body of POST/PUT /salesorderStatuses (unverified beyond the localised descriptions).
     """
+
+    __sage_open__ = ("^Z_",)
 
     description_es: str | Unset = attrs.field(
         default=UNSET,

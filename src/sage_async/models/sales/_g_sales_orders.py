@@ -26,6 +26,8 @@ class SalesOrder(Model):
     (SalesOrderResponse). Custom `Z_` fields land in the model's extras mapping.
     """
 
+    __sage_open__ = ("^Z_",)
+
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -75,10 +77,17 @@ class SalesOrder(Model):
         default=UNSET,
         metadata={"wire": "accountId", "required": False, "nullable": True},
     )
-    sales_forecast_date: datetime | None | Unset = attrs.field(
+    sales_forcecast_date: datetime | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "salesForecastDate", "required": False, "nullable": True},
+        metadata={
+            "wire": "salesForcecastDate",
+            "required": False,
+            "nullable": True,
+            "aliases": ("salesForecastDate",),
+        },
     )
+    """Expected sale date. Real reads and the vendor write model spell it `salesForcecastDate`; the
+    vendor response model says `salesForecastDate` (accepted on read)."""
     sales_rep_id: Lookup | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "salesRepId", "required": False, "nullable": True},
@@ -91,6 +100,16 @@ class SalesOrder(Model):
         default=UNSET,
         metadata={"wire": "internalComment", "required": False, "nullable": True},
     )
+    internal_comment_update_date: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "internalCommentUpdateDate", "required": False, "nullable": True},
+    )
+    """When the internal comment last changed."""
+    internal_comment_update_sales_rep_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "internalCommentUpdateSalesRepId", "required": False, "nullable": True},
+    )
+    """User who last changed the internal comment."""
     branch_id: Lookup | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "branchId", "required": False, "nullable": True},
@@ -179,6 +198,8 @@ class SalesOrderWrite(Model):
     in the extras mapping.
     """
 
+    __sage_open__ = ("^Z_",)
+
     reference: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "reference", "required": True, "nullable": False},
@@ -231,11 +252,16 @@ class SalesOrderWrite(Model):
         default=UNSET,
         metadata={"wire": "accountId", "required": False, "nullable": False},
     )
-    sales_forecast_date: datetime | Unset = attrs.field(
+    sales_forcecast_date: datetime | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "salesForecastDate", "required": False, "nullable": False},
+        metadata={
+            "wire": "salesForcecastDate",
+            "required": False,
+            "nullable": False,
+            "aliases": ("salesForecastDate",),
+        },
     )
-    """Spelled `salesForcecastDate` in the vendor write model (typo)."""
+    """Written as `salesForcecastDate`"""
     comment: str | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "comment", "required": False, "nullable": False},

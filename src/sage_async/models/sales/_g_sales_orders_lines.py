@@ -26,6 +26,8 @@ class SalesOrderLine(Model):
     (SalesOrderLineResponse).
     """
 
+    __sage_open__ = ("^Z_",)
+
     id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "id", "required": False, "nullable": False},
@@ -40,8 +42,15 @@ class SalesOrderLine(Model):
     )
     sales_order_id: Lookup | None | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "salesOrderId", "required": False, "nullable": True},
+        metadata={
+            "wire": "salesOrderId",
+            "required": False,
+            "nullable": True,
+            "aliases": ("salesorderId",),
+        },
     )
+    """Parent sales order. Real reads spell it `salesorderId` (accepted); the vendor response model
+    and writes say `salesOrderId`"""
     quantity: int | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "quantity", "required": False, "nullable": True},
@@ -126,14 +135,23 @@ class SalesOrderLineWrite(Model):
     Body of POST/PUT /salesordersLines (SalesOrderLineModel in the vendor Swagger).
     """
 
+    __sage_open__ = ("^Z_",)
+
     product_id: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "productId", "required": True, "nullable": False},
     )
     sales_order_id: int | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "salesOrderId", "required": True, "nullable": False},
+        metadata={
+            "wire": "salesOrderId",
+            "required": True,
+            "nullable": False,
+            "aliases": ("salesorderId",),
+        },
     )
+    """Written as `salesOrderId` (vendor write model and create examples); reads spell it
+    `salesorderId`."""
     quantity: int | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "quantity", "required": True, "nullable": False},

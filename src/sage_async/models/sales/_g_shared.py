@@ -64,13 +64,13 @@ class Error(Model):
 @attrs.define(kw_only=True, repr=False)
 class CreatedResponse(Model):
     """
-    Answer to POST. Some sources show `message` in lower case; read it case-insensitively (the
-    lower-case key lands in extras).
+    Answer to POST (HTTP 200). The examples send `Message`; the vendor connector's model says
+    `message` (read into the same attribute).
     """
 
     message: str | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "Message", "required": False, "nullable": False},
+        metadata={"wire": "Message", "required": False, "nullable": False, "aliases": ("message",)},
     )
     """Always "entity created" in the examples."""
     id: int | Unset = attrs.field(
@@ -86,12 +86,12 @@ class CreatedResponse(Model):
 class MessageResponse(Model):
     """
     Answer to PUT/DELETE (and body of some HTTP errors). Key casing varies
-    (`Message`/`message`).
+    (`Message`/`message`); both read into one attribute.
     """
 
     message: str | Unset = attrs.field(
         default=UNSET,
-        metadata={"wire": "Message", "required": False, "nullable": False},
+        metadata={"wire": "Message", "required": False, "nullable": False, "aliases": ("message",)},
     )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""

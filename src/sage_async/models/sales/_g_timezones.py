@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -14,12 +14,18 @@ from sage_async._types import UNSET, Model, Unset
 from . import _index
 
 
+if TYPE_CHECKING:
+    from ._g_shared import Lookup
+
+
 @attrs.define(kw_only=True, repr=False)
 class Timezone(Model):
     """
     A time zone (value list `timezones`; TimezoneResponse in the vendor Swagger, which has
     neither `order` nor `branchVisibility`).
     """
+
+    __sage_open__ = ("^Z_",)
 
     id: int | Unset = attrs.field(
         default=UNSET,
@@ -123,6 +129,26 @@ class Timezone(Model):
         default=UNSET,
         metadata={"wire": "readOnly", "required": False, "nullable": False},
     )
+    branch_visibility: list[Lookup] | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "branchVisibility", "required": False, "nullable": True},
+    )
+    """Branches where the row is visible."""
+    internal: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "internal", "required": False, "nullable": True},
+    )
+    """Row reserved for internal use."""
+    compute_sfm: bool | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "computeSfm", "required": False, "nullable": True},
+    )
+    """Counted in the sales-force metrics."""
+    visit_cycle: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "visitCycle", "required": False, "nullable": True},
+    )
+    """Visit cycle in days."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
@@ -132,6 +158,8 @@ class TimezoneWrite(Model):
     """
     Body of POST/PUT /timezones (unverified; time zones are usually read-only).
     """
+
+    __sage_open__ = ("^Z_",)
 
     description_es: str | Unset = attrs.field(
         default=UNSET,

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
@@ -14,8 +14,24 @@ from sage_async._types import UNSET, Model, Unset
 from . import _index
 
 
-if TYPE_CHECKING:
-    from ._g_shared import Lookup
+@attrs.define(kw_only=True, repr=False)
+class UserLookup(Model):
+    """
+    A reference as user records send it (`managerId`, `rateId`, `userTypeId`): the label is
+    under `description`, not `value`, and `id` is -1 when unset. Written as the integer id.
+    """
+
+    id: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    description: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "description", "required": False, "nullable": True},
+    )
+    """Label in the requested `lang`."""
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
 
 @attrs.define(kw_only=True, repr=False)
@@ -23,6 +39,8 @@ class User(Model):
     """
     A user (sales rep) as read (UserResponse in the vendor Swagger).
     """
+
+    __sage_open__ = ("^Z_",)
 
     id: int | Unset = attrs.field(
         default=UNSET,
@@ -98,17 +116,17 @@ class User(Model):
         default=UNSET,
         metadata={"wire": "branches", "required": False, "nullable": False},
     )
-    """Branches of the user ({id, description} items); declared as an object in the vendor Swagger,
-    shape unverified."""
-    user_type_id: Lookup | None | Unset = attrs.field(
+    """Branch of the user: real reads and the vendor Swagger show one `{description, id}` object
+    (left untyped in case a tenant sends several)."""
+    user_type_id: UserLookup | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "userTypeId", "required": False, "nullable": True},
     )
-    manager_id: Lookup | None | Unset = attrs.field(
+    manager_id: UserLookup | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "managerId", "required": False, "nullable": True},
     )
-    rate_id: Lookup | None | Unset = attrs.field(
+    rate_id: UserLookup | None | Unset = attrs.field(
         default=UNSET,
         metadata={"wire": "rateId", "required": False, "nullable": True},
     )
@@ -166,6 +184,8 @@ class UserWrite(Model):
     Body of POST/PUT /users. The vendor Swagger has no user write model: fields mirror the
     read schema (unverified). `isActive` is honoured on POST since the 18/06/2020 fix.
     """
+
+    __sage_open__ = ("^Z_",)
 
     name: str | Unset = attrs.field(
         default=UNSET,

@@ -81,6 +81,7 @@ MODULE_OF: dict[str, str] = {
     "Timezone": "_g_timezones",
     "TimezoneWrite": "_g_timezones",
     "User": "_g_users",
+    "UserLookup": "_g_users",
     "UserType": "_g_user_types",
     "UserWrite": "_g_users",
 }

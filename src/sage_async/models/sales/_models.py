@@ -154,6 +154,7 @@ if TYPE_CHECKING:
     )
     from ._g_users import (
         User,
+        UserLookup,
         UserWrite,
     )
 
@@ -228,6 +229,7 @@ __all__ = [
     "Timezone",
     "TimezoneWrite",
     "User",
+    "UserLookup",
     "UserType",
     "UserWrite",
 ]
