@@ -10,14 +10,16 @@ from pathlib import Path
 
 SRC = Path(__file__).resolve().parent.parent / "src"
 PROBE = """
-import json, resource, sys, time
+import json, sys, time
 start = time.perf_counter()
 from sage_async import AccountingClient
 from sage_async.models.accounting import RESOURCES
 spec = RESOURCES["stock_items"]
 elapsed = time.perf_counter() - start
 groups = sorted(m for m in sys.modules if m.startswith("sage_async.models.accounting._g_"))
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec (it would be pytest's).
+status = open("/proc/self/status").read().split("VmHWM:")[1]
+peak = int(status.split()[0]) / 1024
 print(json.dumps({"groups": groups, "model": spec.model.__name__, "s": elapsed, "mib": peak}))
 """
 
