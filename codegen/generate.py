@@ -216,6 +216,10 @@ def resource_table(spec: dict[str, Any], spec_name: str) -> str:
             + "),\n"
             for a in info.get("actions", ())
         )
+        related = "".join(
+            f"            Related({r['name']!r}, {r['path']!r}, _m({r['model']!r})),\n"
+            for r in info.get("related", ())
+        )
         write = info.get("write_model")
         operations = ", ".join(repr(op) for op in sorted(info["operations"]))
         rows.append(
@@ -235,13 +239,15 @@ def resource_table(spec: dict[str, Any], spec_name: str) -> str:
             + ("        void=True,\n" if info.get("void") else "")
             + (f"        actions=(\n{actions}        ),\n" if actions else "")
             + (f"        list_shape={info['list_shape']!r},\n" if "list_shape" in info else "")
+            + (f"        related=(\n{related}        ),\n" if related else "")
             + "    )\n\n\n"
         )
     return (
         HEADER.format(spec=spec_name)
         + '"""The resources of the API: paths, models, operations and parameters."""\n\n'
         + "from __future__ import annotations\n\n"
-        + "from sage_async._resource_spec import Action, Param, ResourceSpec, ResourceTable\n\n"
+        + "from sage_async._resource_spec import (\n"
+        + "    Action, Param, Related, ResourceSpec, ResourceTable,\n)\n\n"
         + "from ._index import model as _m\n\n\n"
         + '__all__ = ["RESOURCES"]\n\n\n'
         + "".join(rows)

@@ -77,6 +77,54 @@ EXPECTED_RESOURCES = {
     "countries": ("countries", "Country"),
     "currencies": ("currencies", "Currency"),
     "timezones": ("timezones", "Timezone"),
+    # issue 11: the collections the secondary sources list beyond the vendor Swagger.
+    "calendar": ("calendar", "CalendarItem"),
+    "contactsEntities": ("contacts_entities", "ContactEntity"),
+    "entityOwners": ("entity_owners", "EntityOwner"),
+    "campaignQuestions": ("campaign_questions", "CampaignQuestion"),
+    "campaignStatuses": ("campaign_statuses", "CampaignStatus"),
+    "news": ("news", "NewsItem"),
+    "activity/points": ("activity_points", "ActivityPoint"),
+}
+# Sub-resources (parent collection -> related names and their full paths), FACTS "Endpoints".
+EXPECTED_RELATED = {
+    "/users": {"roles": "/users/{id}/roles", "hierarchy": "/users/{id}/hierarchy",
+               "scores": "/users/scores"},
+    "/roles": {"users": "/roles/{id}/users"},
+    "/calls": {"by_phone": "/calls/phone/{phoneNumber}"},
+    "/documents": {"folders": "/documents/folders"},
+    "/accounts": {"documents": "/accounts/{id}/documents"},
+}  # fmt: skip
+# Meta endpoints (FACTS "Meta" and "Custom value lists").
+META_PATHS = {"/resources", "/{resource}/schema", "/list", "/list/{databaseName}",
+              "/list/{resource}/schema"}  # fmt: skip
+# Our collections the vendor's connector Swagger does not have, with the source we took them
+# from (test_collections_missing_from_the_vendor_are_listed checks the list both ways).
+NOT_IN_VENDOR = {
+    "/activities": "secondary sources (MindCloud, withone.ai) list it with CRUD",
+    "/products": "secondary sources list it with CRUD",
+    "/sales": "secondary sources list it with CRUD",
+    "/accountAddresses": "secondary sources list it with CRUD",
+    "/accountsRelated": "secondary sources list it with CRUD",
+    "/accountsRelations": "secondary sources list it with CRUD",
+    "/orderTypes": "secondary sources list this value list with CRUD",
+    "/productCategories": "secondary sources list this value list with CRUD",
+    "/productFamilies": "secondary sources list this value list with CRUD",
+    "/productRates": "secondary sources list this value list with CRUD",
+    "/rates": "secondary sources list this value list with CRUD",
+    "/userTypes": "secondary sources list it (read-only)",
+    "/roles": "secondary sources list it (read-only)",
+    "/calls": "secondary sources list it (read-only)",
+    "/emails": "secondary sources list it (read-only)",
+    "/documents": "secondary sources list it (read-only)",
+    "/campaigns": "secondary sources list it (read-only)",
+    "/calendar": "MindCloud list/get, withone.ai create/update pages",
+    "/contactsEntities": "MindCloud list and schema",
+    "/entityOwners": "MindCloud list and schema",
+    "/campaignQuestions": "MindCloud list and get",
+    "/campaignStatuses": "MindCloud list",
+    "/news": "MindCloud list",
+    "/activity/points": "MindCloud list",
 }
 VALUE_LISTS = [
     "accountTypes", "accountStatuses", "accountSegments", "contactTypes", "activityTypes",
@@ -203,6 +251,15 @@ def resources(spec: dict[str, Any]) -> dict[str, dict[str, Any]]:
     }
 
 
+def related_paths(spec: dict[str, Any]) -> dict[str, str]:
+    """Full path of every sub-resource -> its model, from the parents' ``related`` keys."""
+    return {
+        f"{path}/{entry['path']}": entry["model"]
+        for path, info in resources(spec).items()
+        for entry in info.get("related", [])
+    }
+
+
 def schema(spec: dict[str, Any], name: str) -> dict[str, Any]:
     return spec["components"]["schemas"][name]
 
@@ -258,7 +315,7 @@ def test_every_collection_path_has_a_resource_extension(spec: dict[str, Any]) ->
     schemas = spec["components"]["schemas"]
     seen_names = set()
     for path, item in spec["paths"].items():
-        if "{" in path or path == "/login":
+        if "{" in path or path == "/login" or path in related_paths(spec) or path in META_PATHS:
             continue
         info = item.get("x-sage-resource")
         assert info, f"{path} has no x-sage-resource"
@@ -303,6 +360,19 @@ def test_expected_resources_are_present(spec: dict[str, Any]) -> None:
     for api in [*VALUE_LISTS, "accounts", "contacts", "opportunities", "salesorders", "hooks"]:
         assert set(resources(spec)["/" + api]["operations"]) == set(METHOD_OF), api
     assert set(resources(spec)["/users"]["operations"]) == {"list", "get", "create", "update"}
+
+
+def test_sub_resources_are_declared_on_their_parents(spec: dict[str, Any]) -> None:
+    """Every sub-resource path exists, answers an array of its model, and is a parent's related."""
+    for parent, expected in EXPECTED_RELATED.items():
+        related = {r["name"]: f"{parent}/{r['path']}" for r in resources(spec)[parent]["related"]}
+        assert expected == related
+    for path, model in related_paths(spec).items():
+        answer = spec["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]
+        assert {"$ref": f"#/components/schemas/{model}"} == answer["schema"]["items"], path
+        assert spec["paths"][path].get("x-sage-meta") is True, path
+    for path in META_PATHS:
+        assert spec["paths"][path].get("x-sage-meta") is True, path
 
 
 def test_every_list_operation_takes_the_shared_parameters(spec: dict[str, Any]) -> None:
@@ -586,6 +656,14 @@ def test_vendor_lookups_are_lookups_here(spec: dict[str, Any], vendor: dict[str,
                 assert is_lookup(prop), f"{ours}.{name} is a lookup in vendor {theirs}"
                 checked += 1
     assert checked > 30
+
+
+def test_collections_missing_from_the_vendor_are_listed(
+    spec: dict[str, Any], vendor: dict[str, Any]
+) -> None:
+    """Each collection the vendor Swagger lacks is allow-listed with its source, and no other."""
+    ours_only = set(resources(spec)) - vendor_collections(vendor)
+    assert set(NOT_IN_VENDOR) == ours_only
 
 
 def test_vendor_coverage(spec: dict[str, Any], vendor: dict[str, Any]) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, Final, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, overload
 
 import aiohttp
 
@@ -23,12 +23,17 @@ from ._errors import AuthenticationError, InvalidParameterError, RateLimitError
 from ._registry import GovernorRegistry
 from ._request import build_request, sales_headers
 from ._retry import RetryPolicy
+from ._sales_meta import ValueLists
 from ._sales_resource import SalesResource
 from ._sansio import raise_for_response
 from ._throttle import tenant_label
 from ._transport import Timeouts
 from .models.sales import RESOURCES
 from .models.sales._accessors import SalesResources
+
+
+if TYPE_CHECKING:
+    from .models.sales import ResourceIndexEntry
 
 
 __all__ = ["SALES_URL", "SalesClient"]
@@ -96,6 +101,30 @@ class SalesClient(SalesResources, BaseClient):
         self._login_lock = asyncio.Lock()
         #: How many logins this client performed (tests and metrics).
         self.login_count = 0
+        #: The tenant's custom value lists (``GET/POST /list``, rows, schemas).
+        self.value_lists = ValueLists(self)
+
+    @overload
+    async def resource_index(self, *, raw: Literal[False] = False) -> list[ResourceIndexEntry]: ...
+    @overload
+    async def resource_index(self, *, raw: Literal[True]) -> list[dict[str, Any]]: ...
+    async def resource_index(self, *, raw: bool = False) -> list[Any]:
+        """
+        Fetch the API's own index of its resources (``GET /resources``).
+
+        Args:
+            raw: return dicts instead of models.
+
+        Returns:
+            One :class:`~sage_async.models.sales.ResourceIndexEntry` per resource: its
+            ``end_point``, its ``schema`` path and the ``operations`` allowed.
+        """
+        data = await self.request("GET", "/resources", expect="array")
+        if raw:
+            return list(data)
+        from .models.sales import ResourceIndexEntry
+
+        return self.converter.structure_list(data, ResourceIndexEntry)
 
     def _tenant(self) -> str:
         return self._public_key

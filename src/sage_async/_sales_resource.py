@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import difflib
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, TypedDict, Unpack, overload
@@ -10,7 +11,8 @@ from ._errors import InvalidParameterError
 from ._page import Page
 from ._pagination import PageStream, RecordStream, record_id
 from ._resource import SALES_MAX_PAGE_SIZE, M, Resource, W, check_page_size
-from .filters import Order, Where, sales_params
+from ._sales_meta import find_related, related_path
+from .filters import Fields, Order, Where, sales_params
 from .filters._sales import Language
 
 
@@ -88,7 +90,13 @@ class SalesResource(Resource[M, W]):
         params = self._params("list", page, filters)
         return await self.fetch_page(params, page_size=page_size, raw=raw)
 
-    def _params(self, method: str, page: int, filters: SalesListParams) -> dict[str, str]:
+    def _params(
+        self,
+        method: str,
+        page: int | None,
+        filters: SalesListParams,
+        fields: Fields | None = None,
+    ) -> dict[str, str]:
         unknown = [name for name in filters if name not in _FILTERS]
         if unknown:
             close = difflib.get_close_matches(unknown[0], _FILTERS, n=1)
@@ -98,7 +106,8 @@ class SalesResource(Resource[M, W]):
             )
         given = dict(filters)
         extra = given.pop("extra_field_descriptions", False)
-        fields = None if self._open else self.fields
+        if fields is None and not self._open:
+            fields = self.fields
         params = sales_params(page=page, fields=fields, **given)  # type: ignore[arg-type]
         if _extra(bool(extra) if extra is not None else False):
             params["ExtraFieldDescription"] = "1"  # moved to a header by fetch_page
@@ -287,6 +296,59 @@ class SalesResource(Resource[M, W]):
             headers=_extra(extra_field_descriptions), expect="object",
         )  # fmt: skip
         return self._decode(data, self.spec.model, raw)
+
+    async def related(
+        self,
+        name: str,
+        key: int | str | None = None,
+        *,
+        raw: bool = False,
+        **filters: Unpack[SalesListParams],
+    ) -> builtins.list[Any]:
+        """
+        Fetch a sub-resource of the collection: ``users.related("roles", 7)`` is
+        ``GET /users/7/roles``, ``users.related("scores")`` is ``GET /users/scores``.
+
+        Names (``spec.related``): users ``roles``, ``hierarchy``, ``scores``; roles ``users``;
+        calls ``by_phone`` (key: a phone number); documents ``folders``; accounts ``documents``.
+
+        Args:
+            name: the sub-resource.
+            key: the parent record's id (or the phone number), for paths that take one.
+            raw: return dicts instead of models.
+            filters: ``where``, ``order`` and ``lang`` as for :meth:`list`, checked against
+                the sub-resource's own model.
+
+        Returns:
+            Every row of the answer (a bare JSON array; the sources show no paging).
+
+        Raises:
+            UsageError: the collection has no sub-resource ``name`` (the message lists them).
+            InvalidParameterError: a key missing, superfluous or malformed.
+        """
+        entry = find_related(self.spec, name)
+        item = self._path(key) if key is not None and "{id}" in entry.path else ""
+        path = related_path(self.spec, entry, key, item)
+        params = self._params(f"related({name!r})", None, filters, Fields(entry.model))
+        headers = _extra(params.pop("ExtraFieldDescription", None) is not None)
+        data = await self._client.request(
+            "GET", path, params=params or None, headers=headers,
+            where=params.get("where"), order=params.get("order"), expect="array",
+        )  # fmt: skip
+        if raw or self._open:
+            return list(data)
+        return self._client.converter.structure_list(data, entry.model)
+
+    async def schema(self) -> dict[str, Any]:
+        """
+        Fetch the API's field description of the collection (``GET /{resource}/schema``).
+
+        Returns:
+            The JSON-schema-like document as a dict (``properties`` with ``type``,
+            ``readOnly``, ``maxLength``, ``table`` for lookups; the shape varies per resource).
+        """
+        data = await self._client.request("GET", f"{self.spec.path}/schema", expect="object")
+        return dict(data)
 
     async def delete(self, key: int | str) -> None:
         """Delete one record (the API soft-deletes: lists show it with ``deleted: true``)."""

@@ -130,6 +130,21 @@ def test_sandbox_export_works_with_no_account(
     } == {p.name for p in out.iterdir()}  # fmt: skip
 
 
+def test_sandbox_exports_every_listable_sales_collection(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Every Sales collection with a list (activity_points, calendar, news...) exports."""
+    from sage_async.cli._parser import listable
+
+    names = listable("sales")
+    assert {"activity_points", "calendar", "campaign_statuses", "news"} <= set(names)
+    code = main(["export", "sales", *names, "--sandbox", "--records", "15",
+                 "--out", str(tmp_path), "--quiet"])  # fmt: skip
+    assert 0 == code, capsys.readouterr().err
+    for name in names:
+        assert 15 == len((tmp_path / f"{name}.jsonl").read_text().splitlines()), name
+
+
 def test_accounting_sandbox_export(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     """The Accounting side runs against the sandbox too, OAuth and all."""
     code = main(["export", "accounting", "stock_items", "--sandbox", "--records", "450",

@@ -91,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     _export_parser(commands)
     _login_parser(commands)
+    from sage_async.cli._sync import add_sync_parser  # here: _sync imports this module
+
+    add_sync_parser(commands)
     return parser
 
 

@@ -18,7 +18,7 @@ from sage_async.models.sales import RESOURCES as SALES
 from sage_async.testing._faults import FaultInjector
 from sage_async.testing._http import PageCache
 from sage_async.testing._log import RequestLog
-from sage_async.testing._store import Dataset
+from sage_async.testing._store import Collection, Dataset
 from sage_async.testing._tokens import AccountingCredentials, Clock, SalesCredentials, TokenStore
 
 
@@ -96,6 +96,8 @@ class State:
         self.accounting_by_path = {spec.path.strip("/"): spec for spec in ACCOUNTING.values()}
         now = clock.now
         self.sales = Dataset("sales", SALES, seed, "sales", sizes_for(SALES, sales_records), now)
+        #: Sub-resource rows and custom value lists, built on first use (``_sales_meta``).
+        self.sales_meta: dict[tuple[str, str, str], Collection] = {}
         user_sizes = dict.fromkeys(ACCOUNTING, 0)
         user_sizes.update(businesses=businesses, user=1)
         self.user = Dataset("accounting", ACCOUNTING, seed, "user", user_sizes, now)

@@ -4,7 +4,12 @@
 
 from __future__ import annotations
 
-from sage_async._resource_spec import Action, Param, ResourceSpec, ResourceTable
+from sage_async._resource_spec import (
+    Action,
+    Param,
+    ResourceSpec,
+    ResourceTable,
+)
 
 from ._index import model as _m
 

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import attrs
@@ -124,6 +125,236 @@ class LoginResponse(Model):
         metadata={"wire": "token", "required": False, "nullable": False},
     )
     """Opaque session token; send it as `X-Session-Key`."""
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class UserScore(Model):
+    """
+    A user's score (`/users/scores`). Field set unverified.
+    """
+
+    __sage_open__ = ("^Z_",)
+
+    id: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    sales_rep_id: Lookup | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "salesRepId", "required": False, "nullable": True},
+    )
+    """The user scored (unverified)."""
+    score: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "score", "required": False, "nullable": True},
+    )
+    """Score value (unverified)."""
+    date_created: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "dateCreated", "required": False, "nullable": True},
+    )
+    date_updated: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "dateUpdated", "required": False, "nullable": True},
+    )
+    date_deleted: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "dateDeleted", "required": False, "nullable": True},
+    )
+    sales_rep_id_created: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "salesRepIdCreated", "required": False, "nullable": True},
+    )
+    sales_rep_id_updated: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "salesRepIdUpdated", "required": False, "nullable": True},
+    )
+    sales_rep_id_deleted: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "salesRepIdDeleted", "required": False, "nullable": True},
+    )
+    deleted: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "deleted", "required": False, "nullable": False},
+    )
+    ext_id: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "extId", "required": False, "nullable": True},
+    )
+    permission_level: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "permissionLevel", "required": False, "nullable": False},
+    )
+    read_only: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "readOnly", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class DocumentFolder(Model):
+    """
+    A folder of the document library (`/documents/folders`). Field set unverified.
+    """
+
+    __sage_open__ = ("^Z_",)
+
+    id: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "id", "required": False, "nullable": False},
+    )
+    description: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "description", "required": False, "nullable": True},
+    )
+    """Folder name."""
+    parent_id: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "parentId", "required": False, "nullable": True},
+    )
+    """Parent folder id (-1 for the root; unverified)."""
+    level: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "level", "required": False, "nullable": True},
+    )
+    """Security level needed to see the folder (unverified)."""
+    date_created: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "dateCreated", "required": False, "nullable": True},
+    )
+    date_updated: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "dateUpdated", "required": False, "nullable": True},
+    )
+    date_deleted: datetime | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "dateDeleted", "required": False, "nullable": True},
+    )
+    sales_rep_id_created: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "salesRepIdCreated", "required": False, "nullable": True},
+    )
+    sales_rep_id_updated: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "salesRepIdUpdated", "required": False, "nullable": True},
+    )
+    sales_rep_id_deleted: int | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "salesRepIdDeleted", "required": False, "nullable": True},
+    )
+    deleted: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "deleted", "required": False, "nullable": False},
+    )
+    ext_id: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "extId", "required": False, "nullable": True},
+    )
+    permission_level: int | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "permissionLevel", "required": False, "nullable": False},
+    )
+    read_only: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "readOnly", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class ResourceOperations(Model):
+    """
+    Which operations the API allows on a resource (`GET /resources`).
+    """
+
+    create: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "create", "required": False, "nullable": False},
+    )
+    read: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "read", "required": False, "nullable": False},
+    )
+    update: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "update", "required": False, "nullable": False},
+    )
+    delete: bool | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "delete", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class ResourceIndexEntry(Model):
+    """
+    One row of `GET /resources`, the API's own index of its resources.
+    """
+
+    end_point: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "end_point", "required": False, "nullable": False},
+    )
+    """Path of the resource, e.g. "/v4/accounts"."""
+    schema: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "schema", "required": False, "nullable": False},
+    )
+    """Path of its field description, e.g. "/v4/accounts/schema"."""
+    operations: ResourceOperations | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "operations", "required": False, "nullable": False},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class ValueList(Model):
+    """
+    A custom value list of the tenant (`GET /list`); keys beyond these are kept in extras
+    (unverified set).
+    """
+
+    __sage_open__ = (".*",)
+
+    database_name: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "databaseName", "required": False, "nullable": False},
+    )
+    """Table name of the list, e.g. "Z_tblSources"."""
+    description: str | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "description", "required": False, "nullable": True},
+    )
+    extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
+    """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
+
+
+@attrs.define(kw_only=True, repr=False)
+class ValueListWrite(Model):
+    """
+    Body of POST /list, creating a custom value list (field set unverified).
+    """
+
+    __sage_open__ = (".*",)
+
+    database_name: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "databaseName", "required": True, "nullable": False},
+    )
+    """Table name of the new list (custom lists start with "Z_")."""
+    description: str | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "description", "required": False, "nullable": False},
+    )
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 

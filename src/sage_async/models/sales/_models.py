@@ -42,6 +42,9 @@ if TYPE_CHECKING:
         Activity,
         ActivityWrite,
     )
+    from ._g_activity_points import (
+        ActivityPoint,
+    )
     from ._g_activity_types import (
         ActivityType,
         ActivityTypeWrite,
@@ -50,8 +53,18 @@ if TYPE_CHECKING:
         Branch,
         BranchWrite,
     )
+    from ._g_calendar import (
+        CalendarItem,
+        CalendarItemWrite,
+    )
     from ._g_calls import (
         Call,
+    )
+    from ._g_campaign_questions import (
+        CampaignQuestion,
+    )
+    from ._g_campaign_statuses import (
+        CampaignStatus,
     )
     from ._g_campaigns import (
         Campaign,
@@ -63,6 +76,9 @@ if TYPE_CHECKING:
     from ._g_contacts import (
         Contact,
         ContactWrite,
+    )
+    from ._g_contacts_entities import (
+        ContactEntity,
     )
     from ._g_countries import (
         Country,
@@ -78,9 +94,15 @@ if TYPE_CHECKING:
     from ._g_emails import (
         Email,
     )
+    from ._g_entity_owners import (
+        EntityOwner,
+    )
     from ._g_hooks import (
         Hook,
         HookWrite,
+    )
+    from ._g_news import (
+        NewsItem,
     )
     from ._g_opportunities import (
         Opportunity,
@@ -139,11 +161,17 @@ if TYPE_CHECKING:
     )
     from ._g_shared import (
         CreatedResponse,
+        DocumentFolder,
         Error,
         LoginRequest,
         LoginResponse,
         Lookup,
         MessageResponse,
+        ResourceIndexEntry,
+        ResourceOperations,
+        UserScore,
+        ValueList,
+        ValueListWrite,
     )
     from ._g_timezones import (
         Timezone,
@@ -174,14 +202,20 @@ __all__ = [
     "AccountTypeWrite",
     "AccountWrite",
     "Activity",
+    "ActivityPoint",
     "ActivityType",
     "ActivityTypeWrite",
     "ActivityWrite",
     "Branch",
     "BranchWrite",
+    "CalendarItem",
+    "CalendarItemWrite",
     "Call",
     "Campaign",
+    "CampaignQuestion",
+    "CampaignStatus",
     "Contact",
+    "ContactEntity",
     "ContactType",
     "ContactTypeWrite",
     "ContactWrite",
@@ -191,7 +225,9 @@ __all__ = [
     "Currency",
     "CurrencyWrite",
     "Document",
+    "DocumentFolder",
     "Email",
+    "EntityOwner",
     "Error",
     "Hook",
     "HookWrite",
@@ -199,6 +235,7 @@ __all__ = [
     "LoginResponse",
     "Lookup",
     "MessageResponse",
+    "NewsItem",
     "Opportunity",
     "OpportunityStatus",
     "OpportunityStatusWrite",
@@ -217,6 +254,8 @@ __all__ = [
     "ProductWrite",
     "Rate",
     "RateWrite",
+    "ResourceIndexEntry",
+    "ResourceOperations",
     "Role",
     "Sale",
     "SaleWrite",
@@ -230,8 +269,11 @@ __all__ = [
     "TimezoneWrite",
     "User",
     "UserLookup",
+    "UserScore",
     "UserType",
     "UserWrite",
+    "ValueList",
+    "ValueListWrite",
 ]
 
 

@@ -4,7 +4,12 @@
 
 from __future__ import annotations
 
-from sage_async._resource_spec import Param, ResourceSpec, ResourceTable
+from sage_async._resource_spec import (
+    Param,
+    Related,
+    ResourceSpec,
+    ResourceTable,
+)
 
 from ._index import model as _m
 
@@ -114,6 +119,7 @@ def _accounts() -> ResourceSpec:
             "order": Param("order", "str"),
             "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
         },
+        related=(Related("documents", "{id}/documents", _m("Document")),),
     )
 
 
@@ -180,6 +186,27 @@ def _activities() -> ResourceSpec:
     )
 
 
+def _activity_points() -> ResourceSpec:
+    return ResourceSpec(
+        name="activity_points",
+        path="/activity/points",
+        model=_m("ActivityPoint"),
+        write_model=None,
+        wrap_key=None,
+        id_type="integer",
+        operations=frozenset({"list"}),
+        list_params=("page", "where", "order", "lang"),
+        singleton=False,
+        get_params=(),
+        params={
+            "page": Param("page", "int"),
+            "where": Param("where", "str"),
+            "order": Param("order", "str"),
+            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
+        },
+    )
+
+
 def _activity_types() -> ResourceSpec:
     return ResourceSpec(
         name="activity_types",
@@ -222,6 +249,27 @@ def _branches() -> ResourceSpec:
     )
 
 
+def _calendar() -> ResourceSpec:
+    return ResourceSpec(
+        name="calendar",
+        path="/calendar",
+        model=_m("CalendarItem"),
+        write_model=_m("CalendarItemWrite"),
+        wrap_key=None,
+        id_type="integer",
+        operations=frozenset({"create", "get", "list", "update"}),
+        list_params=("page", "where", "order", "lang"),
+        singleton=False,
+        get_params=("lang",),
+        params={
+            "page": Param("page", "int"),
+            "where": Param("where", "str"),
+            "order": Param("order", "str"),
+            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
+        },
+    )
+
+
 def _calls() -> ResourceSpec:
     return ResourceSpec(
         name="calls",
@@ -234,6 +282,49 @@ def _calls() -> ResourceSpec:
         list_params=("page", "where", "order", "lang"),
         singleton=False,
         get_params=("lang",),
+        params={
+            "page": Param("page", "int"),
+            "where": Param("where", "str"),
+            "order": Param("order", "str"),
+            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
+        },
+        related=(Related("by_phone", "phone/{phoneNumber}", _m("Call")),),
+    )
+
+
+def _campaign_questions() -> ResourceSpec:
+    return ResourceSpec(
+        name="campaign_questions",
+        path="/campaignQuestions",
+        model=_m("CampaignQuestion"),
+        write_model=None,
+        wrap_key=None,
+        id_type="integer",
+        operations=frozenset({"get", "list"}),
+        list_params=("page", "where", "order", "lang"),
+        singleton=False,
+        get_params=("lang",),
+        params={
+            "page": Param("page", "int"),
+            "where": Param("where", "str"),
+            "order": Param("order", "str"),
+            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
+        },
+    )
+
+
+def _campaign_statuses() -> ResourceSpec:
+    return ResourceSpec(
+        name="campaign_statuses",
+        path="/campaignStatuses",
+        model=_m("CampaignStatus"),
+        write_model=None,
+        wrap_key=None,
+        id_type="integer",
+        operations=frozenset({"list"}),
+        list_params=("page", "where", "order", "lang"),
+        singleton=False,
+        get_params=(),
         params={
             "page": Param("page", "int"),
             "where": Param("where", "str"),
@@ -306,6 +397,27 @@ def _contacts() -> ResourceSpec:
     )
 
 
+def _contacts_entities() -> ResourceSpec:
+    return ResourceSpec(
+        name="contacts_entities",
+        path="/contactsEntities",
+        model=_m("ContactEntity"),
+        write_model=None,
+        wrap_key=None,
+        id_type="integer",
+        operations=frozenset({"list"}),
+        list_params=("page", "where", "order", "lang"),
+        singleton=False,
+        get_params=(),
+        params={
+            "page": Param("page", "int"),
+            "where": Param("where", "str"),
+            "order": Param("order", "str"),
+            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
+        },
+    )
+
+
 def _countries() -> ResourceSpec:
     return ResourceSpec(
         name="countries",
@@ -366,6 +478,7 @@ def _documents() -> ResourceSpec:
             "order": Param("order", "str"),
             "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
         },
+        related=(Related("folders", "folders", _m("DocumentFolder")),),
     )
 
 
@@ -390,6 +503,27 @@ def _emails() -> ResourceSpec:
     )
 
 
+def _entity_owners() -> ResourceSpec:
+    return ResourceSpec(
+        name="entity_owners",
+        path="/entityOwners",
+        model=_m("EntityOwner"),
+        write_model=None,
+        wrap_key=None,
+        id_type="integer",
+        operations=frozenset({"list"}),
+        list_params=("page", "where", "order", "lang"),
+        singleton=False,
+        get_params=(),
+        params={
+            "page": Param("page", "int"),
+            "where": Param("where", "str"),
+            "order": Param("order", "str"),
+            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
+        },
+    )
+
+
 def _hooks() -> ResourceSpec:
     return ResourceSpec(
         name="hooks",
@@ -402,6 +536,27 @@ def _hooks() -> ResourceSpec:
         list_params=("page", "where", "order", "lang"),
         singleton=False,
         get_params=("lang",),
+        params={
+            "page": Param("page", "int"),
+            "where": Param("where", "str"),
+            "order": Param("order", "str"),
+            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
+        },
+    )
+
+
+def _news() -> ResourceSpec:
+    return ResourceSpec(
+        name="news",
+        path="/news",
+        model=_m("NewsItem"),
+        write_model=None,
+        wrap_key=None,
+        id_type="integer",
+        operations=frozenset({"list"}),
+        list_params=("page", "where", "order", "lang"),
+        singleton=False,
+        get_params=(),
         params={
             "page": Param("page", "int"),
             "where": Param("where", "str"),
@@ -618,6 +773,7 @@ def _roles() -> ResourceSpec:
             "order": Param("order", "str"),
             "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
         },
+        related=(Related("users", "{id}/users", _m("User")),),
     )
 
 
@@ -765,6 +921,11 @@ def _users() -> ResourceSpec:
             "order": Param("order", "str"),
             "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
         },
+        related=(
+            Related("roles", "{id}/roles", _m("Role")),
+            Related("hierarchy", "{id}/hierarchy", _m("User")),
+            Related("scores", "scores", _m("UserScore")),
+        ),
     )
 
 
@@ -779,17 +940,24 @@ RESOURCES = ResourceTable(
         "accounts_related": _accounts_related,
         "accounts_relations": _accounts_relations,
         "activities": _activities,
+        "activity_points": _activity_points,
         "activity_types": _activity_types,
         "branches": _branches,
+        "calendar": _calendar,
         "calls": _calls,
+        "campaign_questions": _campaign_questions,
+        "campaign_statuses": _campaign_statuses,
         "campaigns": _campaigns,
         "contact_types": _contact_types,
         "contacts": _contacts,
+        "contacts_entities": _contacts_entities,
         "countries": _countries,
         "currencies": _currencies,
         "documents": _documents,
         "emails": _emails,
+        "entity_owners": _entity_owners,
         "hooks": _hooks,
+        "news": _news,
         "opportunities": _opportunities,
         "opportunity_statuses": _opportunity_statuses,
         "opportunity_types": _opportunity_types,
