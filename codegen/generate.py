@@ -28,6 +28,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+
+# split.py sits beside this script, which also runs loaded by path (tests): make it importable.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 from split import index_module, reexport_module, split
 
 
