@@ -150,4 +150,4 @@ def test_resource_table_emits_related_only_when_declared() -> None:
     related = [{"name": "scores", "path": "scores", "model": "UserScore"}]
     paths = {"/users": {"x-sage-resource": {**info, "related": related}}}
     table = generate.resource_table({"paths": paths}, "x.yaml")
-    assert "related=(\n            Related('scores', 'scores', _models.UserScore),\n" in table
+    assert "related=(\n            Related('scores', 'scores', _m('UserScore')),\n" in table

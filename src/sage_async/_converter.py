@@ -66,9 +66,33 @@ class _FieldInfo:
     aliases: tuple[str, ...] = ()  # other wire spellings read into this field
 
 
+class _ModuleNamespace(Mapping[str, Any]):
+    """
+    A module's names for evaluating annotations, including those its ``__getattr__`` provides.
+
+    Generated models are split per resource group and name models of other groups in their
+    annotations; those resolve through the module's ``__getattr__`` (loaded on first use).
+    """
+
+    def __init__(self, module: types.ModuleType) -> None:
+        self._module = module
+
+    def __getitem__(self, name: str) -> Any:
+        try:
+            return getattr(self._module, name)
+        except AttributeError:
+            raise KeyError(name) from None
+
+    def __iter__(self) -> typing.Iterator[str]:
+        return iter(vars(self._module))
+
+    def __len__(self) -> int:
+        return len(vars(self._module))
+
+
 def _field_infos(cls: type) -> list[_FieldInfo]:
     module = sys.modules[cls.__module__]
-    hints = typing.get_type_hints(cls, localns=vars(module))
+    hints = typing.get_type_hints(cls, localns=_ModuleNamespace(module))
     infos = []
     for field in attrs.fields(cls):
         if field.metadata.get("extras"):

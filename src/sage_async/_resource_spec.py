@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Literal
 
 import attrs
 
 
-__all__ = ["Action", "Operation", "Param", "ParamKind", "Related", "ResourceSpec"]
+__all__ = ["Action", "Operation", "Param", "ParamKind", "Related", "ResourceSpec", "ResourceTable"]
 
 Operation = Literal["list", "get", "create", "update", "delete"]
 ParamKind = Literal["str", "bool", "int", "datetime", "date", "attributes", "sort", "enum"]
@@ -123,3 +123,39 @@ class ResourceSpec:
     def sub_resource(self, name: str) -> Related | None:
         """Return the sub-resource called ``name``, if the collection has it."""
         return next((r for r in self.related if r.name == name), None)
+
+
+class ResourceTable(Mapping[str, ResourceSpec]):
+    """
+    The generated ``RESOURCES`` table: each row is built on first access.
+
+    Building a row imports the modules of its models, so that loading a client and one resource
+    does not load every model of the API (the generated packages split models per resource).
+
+    Args:
+        builders: one function per resource name returning its :class:`ResourceSpec`.
+    """
+
+    __slots__ = ("_builders", "_built")
+
+    def __init__(self, builders: Mapping[str, Callable[[], ResourceSpec]]) -> None:
+        self._builders = dict(builders)
+        self._built: dict[str, ResourceSpec] = {}
+
+    def __getitem__(self, name: str) -> ResourceSpec:
+        spec = self._built.get(name)
+        if spec is None:
+            spec = self._built[name] = self._builders[name]()
+        return spec
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._builders)
+
+    def __len__(self) -> int:
+        return len(self._builders)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._builders
+
+    def __repr__(self) -> str:
+        return f"ResourceTable({sorted(self._builders)!r})"

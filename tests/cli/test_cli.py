@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from sage_async.cli import main
+from sage_async.cli._parser import listable
 from sage_async.cli._progress import ProgressDisplay, describe
 from sage_async.export import Progress
 from sage_async.testing import Sandbox
@@ -151,6 +152,29 @@ def test_accounting_sandbox_export(capsys: pytest.CaptureFixture[str], tmp_path:
     assert 0 == code
     assert 450 == len((tmp_path / "stock_items.jsonl").read_text().splitlines())
     assert "stock_items: 450 records" in capsys.readouterr().err
+
+
+def test_export_all_writes_every_listable_accounting_collection(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """`export accounting all --sandbox` writes one file per listable collection, all complete."""
+    code = main(["export", "accounting", "all", "--sandbox", "--records", "5",
+                 "--out", str(tmp_path), "--quiet"])  # fmt: skip
+    assert 0 == code
+    names = listable("accounting")
+    assert 75 <= len(names)
+    assert {"ledger_entries", "tax_determinations", "bank_transfers"} <= set(names)
+    written = {p.stem for p in tmp_path.glob("*.jsonl")}
+    assert set(names) == written
+    for name in names:
+        lines = (tmp_path / f"{name}.jsonl").read_text().splitlines()
+        assert lines, name
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert "complete" == manifest["status"]
+    assert {(n, "complete") for n in names} == {
+        (r["name"], r["status"]) for r in manifest["resources"]
+    }
+    capsys.readouterr()
 
 
 async def test_invalid_credentials_fail_with_one_clear_line(

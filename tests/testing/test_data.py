@@ -72,9 +72,12 @@ async def test_every_accounting_resource_lists_and_decodes_strictly(
             params = {"items_per_page": "200", **({"attributes": attributes} if attributes else {})}
             status, page, _ = await get_json(http, url, headers=bearer(sb), params=params)
             assert status == 200, spec.name
-            assert page["$items"], spec.name
-            converter.structure_list(page["$items"], spec.model)
-        key = page["$items"][-1]["id"]
+            items = page if spec.list_shape == "array" else page["$items"]
+            assert items, spec.name
+            converter.structure_list(items, spec.model)
+        if not spec.supports("get"):
+            continue
+        key = items[-1]["id"]
         status, one, _ = await get_json(http, f"{url}/{key}", headers=bearer(sb))
         assert status == 200, spec.name
         assert converter.structure(one, spec.model).id == key

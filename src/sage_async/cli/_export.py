@@ -55,6 +55,15 @@ def parse_since(text: str | None) -> datetime | str | None:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
+def expand_all(api: str, names: list[str]) -> list[str]:
+    """Replace the name ``all`` with every listable resource of ``api`` (in table order)."""
+    if "all" not in names:
+        return names
+    return list(
+        dict.fromkeys(n for name in names for n in (listable(api) if name == "all" else [name]))
+    )
+
+
 def check_names(api: str, names: list[str]) -> None:
     """
     Refuse unknown resource names before anything starts, suggesting close ones.
@@ -158,7 +167,7 @@ async def run_export(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     """
     Run ``sage-async export``; return the exit status (usage errors raise ``UsageError``).
     """
-    names = list(dict.fromkeys(args.resources))
+    names = expand_all(args.api, list(dict.fromkeys(args.resources)))
     check_names(args.api, names)
     since = parse_since(args.since)
     if args.where and args.api != "sales":

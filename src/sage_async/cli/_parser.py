@@ -109,7 +109,12 @@ def _export_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
         epilog=_epilog(),
     )
     export.add_argument("api", choices=("sales", "accounting"), help="which API")
-    export.add_argument("resources", nargs="+", metavar="RESOURCE", help="resources to export")
+    export.add_argument(
+        "resources",
+        nargs="+",
+        metavar="RESOURCE",
+        help="resources to export, or `all` for every listable resource of the API",
+    )
     export.add_argument("--out", required=True, metavar="DIR", help="output directory")
     export.add_argument("--format", choices=FORMATS, default="jsonl", help="default: jsonl")
     export.add_argument("--where", metavar="FILTER", help="Sales filter, e.g. \"name LIKE 'A%%'\"")

@@ -18,7 +18,7 @@ import sys
 import typing
 from typing import Any, Final
 
-from sage_async._converter import _field_infos
+from sage_async._converter import _field_infos, _ModuleNamespace
 from sage_async._resource_spec import ResourceSpec
 from sage_async._types import Unset
 
@@ -44,7 +44,9 @@ _SCALAR: Final[dict[str, dict[str, Any]]] = {
 
 def _mixed(model: type, name: str) -> dict[str, Any]:
     """A field the spec types as a union of scalars (``int | bool``, ``str | int``) or ``Any``."""
-    hint = typing.get_type_hints(model, localns=vars(sys.modules[model.__module__]))[name]
+    # The module's attributes, not just vars(): generated models name other groups lazily.
+    namespace = _ModuleNamespace(sys.modules[model.__module__])
+    hint = typing.get_type_hints(model, localns=namespace)[name]
     parts = {a for a in typing.get_args(hint) if a not in (Unset, type(None))}
     if parts and parts <= {int, bool}:
         return {"data_type": "bigint"}  # Sales 0/1 flags that are booleans on write
