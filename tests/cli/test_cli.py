@@ -345,7 +345,7 @@ async def test_login_url_and_exchange_save_private_tokens(
         tokens_file = tmp_path / "tokens.json"
         result = await asyncio.to_thread(
             main, ["login", "exchange", "--code", code, "--redirect-uri", creds.redirect_uri,
-                   "--state-file", str(state_file), "--state", saved["state"],
+                   "--state-file", str(state_file), f"--state={saved['state']}",
                    "--tokens", str(tokens_file), "--token-url", sb.token_url],
         )  # fmt: skip
         assert 0 == result
