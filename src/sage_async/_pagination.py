@@ -38,7 +38,7 @@ from typing import Any, Generic, Self, TypeVar
 
 import attrs
 
-from ._errors import PageError, SageError
+from ._errors import ClientClosedError, PageError, SageError
 from ._page import Page
 from ._records import RecordStream, record_id
 
@@ -223,6 +223,9 @@ class PageStream(Generic[T]):
         task = self._tasks.pop(number)
         try:
             return number, await task
+        except ClientClosedError:
+            await self.aclose()
+            raise  # the client was closed under the run: say that, not "a page failed"
         except SageError as exc:
             await self.aclose()
             raise PageError(self._name, number, exc) from exc

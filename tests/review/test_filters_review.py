@@ -90,11 +90,6 @@ async def test_raw_where_with_a_double_quoted_string_sends_nothing() -> None:
         assert [] == [e for e in sb.log if e.api == "sales" and e.path != "/login"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="filters/_ast._combine() folds operands pairwise (a | b | c ...), copying the "
-    "flattened tuple each time: in_()/or_()/and_() of n values are quadratic (8000 ids: 12 s)",
-)
 def test_in_of_thousands_of_ids_is_built_in_linear_time() -> None:
     """
     ``F.id.in_()`` of 4,000 ids (a batch of changed records) takes at most about 4 times as

@@ -64,11 +64,6 @@ async def test_cancelling_the_consumer_task_stops_the_pages(sandbox: Sandbox) ->
         assert 0 == arrived_after(sandbox, stopped, "/stock_items")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the pagination engine wraps the ClientClosedError of a page in PageError (a "
-    "SageError, not a ClientClosedError): `except ClientClosedError` misses it",
-)
 async def test_aclose_under_a_running_iteration_raises_client_closed(sandbox: Sandbox) -> None:
     """Closing the client while another task iterates ends that task with ClientClosedError."""
     client = sales(sandbox)

@@ -358,7 +358,6 @@ def _combine(
     for operand in operands:
         if not isinstance(operand, Where):
             raise FilterValueError(f"{kind.__name__.lower()}_() takes Where, not {operand!r}")
-    result = operands[0]
-    for operand in operands[1:]:
-        result = join(result, operand)
-    return result
+    if len(operands) == 1:
+        return operands[0]
+    return kind(_flatten(kind, operands))  # one pass: thousands of operands stay linear
