@@ -7,7 +7,7 @@ import difflib
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, TypedDict, Unpack, overload
 
-from ._errors import InvalidParameterError
+from ._errors import InvalidParameterError, ResourceNotFoundError
 from ._page import Page
 from ._pagination import PageStream, RecordStream, record_id
 from ._resource import SALES_MAX_PAGE_SIZE, M, Resource, W, check_page_size
@@ -353,7 +353,13 @@ class SalesResource(Resource[M, W]):
     async def delete(self, key: int | str) -> None:
         """Delete one record (the API soft-deletes: lists show it with ``deleted: true``)."""
         self._require("delete")
-        await self._client.request("DELETE", self._path(key))
+        try:
+            await self._client.request("DELETE", self._path(key))
+        except ResourceNotFoundError as exc:
+            if exc.attempt == 1:
+                raise
+            # An earlier attempt reached the server (its answer was lost) and deleted the
+            # record: the retry meets 910, and the record is gone as asked.
 
     @overload
     async def create(
@@ -372,7 +378,9 @@ class SalesResource(Resource[M, W]):
             raw: return the decoded JSON instead of a model.
         """
         self._require("create")
-        answer = await self._client.request("POST", self.spec.path, json=self._body(data))
+        answer = await self._client.request(
+            "POST", self.spec.path, json=self._body(data), expect="object"
+        )
         from .models.sales import CreatedResponse
 
         return self._decode(answer, CreatedResponse, raw)
@@ -390,7 +398,9 @@ class SalesResource(Resource[M, W]):
     ) -> Any:
         """Partially update a record: only the fields set on ``data`` are sent."""
         self._require("update")
-        answer = await self._client.request("PUT", self._path(key), json=self._body(data))
+        answer = await self._client.request(
+            "PUT", self._path(key), json=self._body(data), expect="object"
+        )
         from .models.sales import MessageResponse
 
         return self._decode(answer, MessageResponse, raw)

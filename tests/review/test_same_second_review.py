@@ -151,12 +151,6 @@ async def test_sales_delete_after_update_in_the_same_second(
     assert [(target, True)] == [(r["id"], bool(r.get("deleted"))) for r in second]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="export/_watermark.Tracker caps a stream's watermark at this machine's start time "
-    "minus the margin (60 s) when the stream saw no record: a client clock 10 min ahead of the "
-    "server loses the deletes stamped in between",
-)
 async def test_client_clock_ahead_of_the_server_loses_no_delete(tmp_path: Path) -> None:
     """
     The server's clock is 10 minutes behind this machine's: a record deleted after a full run

@@ -232,8 +232,13 @@ class Runner:
         full = plans[0].window is None
         if full and self.client.api == "accounting" and deletes_tracked(resource):
             # A full export holds no deleted record; deletes from its start on come next time.
+            # "Its start" in the server's clock: the upserts' watermark (the latest change the
+            # server stamped, capped by this machine's start) when there is one, so that a
+            # clock running ahead of the server's loses no delete stamped in between.
             key = watermark_key(self.client.api, self.state.tenant, name, "deleted")
-            updates.setdefault(key, Watermark(self.started - self.margin))
+            upserts = updates.get(plans[0].key)
+            start = upserts.value if upserts is not None else self.started - self.margin
+            updates.setdefault(key, Watermark(start))
         if updates:
             self.marks.put(updates)
 

@@ -171,7 +171,9 @@ class RecordFactory:
     def index_of(self, record_id: str) -> int | None:
         """Return the index an id names, or ``None`` when it cannot be one of this resource's."""
         if self.api == "sales":
-            return int(record_id) - 1 if record_id.isdigit() and int(record_id) > 0 else None
+            if not (record_id.isascii() and record_id.isdigit()) or len(record_id) > 18:
+                return None  # not an id of this sandbox (and no 5,000-digit int() either)
+            return int(record_id) - 1 if int(record_id) > 0 else None
         if len(record_id) != 32 or record_id[:8] != f"{self._tag:08x}":
             return None
         try:
