@@ -17,7 +17,7 @@ from . import _index
 if TYPE_CHECKING:
     from ._g_bank_accounts import BankAccount
     from ._g_contacts import Contact
-    from ._g_shared import Link
+    from ._g_shared import HrefLink, Link
 
 
 @attrs.define(kw_only=True, repr=False)
@@ -203,6 +203,11 @@ class Address(Model):
         default=UNSET,
         metadata={"wire": "is_main_address", "required": False, "nullable": True},
     )
+    links: list[HrefLink] | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "links", "required": False, "nullable": True},
+    )
+    """Hypermedia links (e.g. to the record in the web app), where the API sends them."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 

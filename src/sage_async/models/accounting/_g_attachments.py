@@ -16,7 +16,7 @@ from . import _index
 
 if TYPE_CHECKING:
     from ._g_attachment_context_types import AttachmentContextType
-    from ._g_shared import Link
+    from ._g_shared import HrefLink, Link
     from ._g_transactions import Transaction
 
 
@@ -152,6 +152,11 @@ class Attachment(Model):
         default=UNSET,
         metadata={"wire": "updated_at", "required": False, "nullable": False},
     )
+    links: list[HrefLink] | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "links", "required": False, "nullable": True},
+    )
+    """Hypermedia links (e.g. to the record in the web app), where the API sends them."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 

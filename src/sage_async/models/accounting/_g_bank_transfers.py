@@ -18,6 +18,7 @@ from . import _index
 
 if TYPE_CHECKING:
     from ._g_bank_accounts import BankAccount
+    from ._g_shared import HrefLink
     from ._g_transaction_types import TransactionType
     from ._g_transactions import Transaction
 
@@ -126,6 +127,11 @@ class BankTransfer(Model):
         default=UNSET,
         metadata={"wire": "description", "required": False, "nullable": True},
     )
+    links: list[HrefLink] | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "links", "required": False, "nullable": True},
+    )
+    """Hypermedia links (e.g. to the record in the web app), where the API sends them."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 

@@ -17,7 +17,7 @@ from . import _index
 if TYPE_CHECKING:
     from ._g_ledger_account_classifications import LedgerAccountClassification
     from ._g_ledger_account_types import LedgerAccountType
-    from ._g_shared import LedgerAccountGroup
+    from ._g_shared import HrefLink, LedgerAccountGroup
     from ._g_tax_determinations import TaxRate
 
 
@@ -85,6 +85,11 @@ class CoaAccount(Model):
         default=UNSET,
         metadata={"wire": "cis_labour", "required": False, "nullable": True},
     )
+    links: list[HrefLink] | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "links", "required": False, "nullable": True},
+    )
+    """Hypermedia links (e.g. to the record in the web app), where the API sends them."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 

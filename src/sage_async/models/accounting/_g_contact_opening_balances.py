@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from ._g_contact_opening_balance_types import ContactOpeningBalanceType
     from ._g_contacts import Contact
     from ._g_currencies import Currency
-    from ._g_shared import TaxBreakdown
+    from ._g_shared import HrefLink, TaxBreakdown
     from ._g_tax_determinations import TaxRate
     from ._g_transaction_types import TransactionType
     from ._g_transactions import Transaction
@@ -206,6 +206,11 @@ class ContactOpeningBalance(Model):
         default=UNSET,
         metadata={"wire": "base_currency_total_amount", "required": False, "nullable": True},
     )
+    links: list[HrefLink] | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "links", "required": False, "nullable": True},
+    )
+    """Hypermedia links (e.g. to the record in the web app), where the API sends them."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 

@@ -5,13 +5,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from sage_async._types import UNSET, Model, Unset
 
 from . import _index
+
+
+if TYPE_CHECKING:
+    from ._g_shared import HrefLink
 
 
 @attrs.define(kw_only=True, repr=False)
@@ -50,6 +54,11 @@ class DatevSettings(Model):
         default=UNSET,
         metadata={"wire": "updated_at", "required": False, "nullable": False},
     )
+    links: list[HrefLink] | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "links", "required": False, "nullable": True},
+    )
+    """Hypermedia links (e.g. to the record in the web app), where the API sends them."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 

@@ -19,7 +19,7 @@ from . import _index
 if TYPE_CHECKING:
     from ._g_journal_codes import JournalCodeWrite
     from ._g_ledger_accounts import LedgerAccount
-    from ._g_shared import Link
+    from ._g_shared import HrefLink, Link
 
 
 @attrs.define(kw_only=True, repr=False)
@@ -221,6 +221,11 @@ class Journal(Model):
         default=UNSET,
         metadata={"wire": "migrated", "required": False, "nullable": True},
     )
+    links: list[HrefLink] | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "links", "required": False, "nullable": True},
+    )
+    """Hypermedia links (e.g. to the record in the web app), where the API sends them."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 

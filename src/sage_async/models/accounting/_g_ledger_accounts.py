@@ -17,7 +17,7 @@ from . import _index
 
 
 if TYPE_CHECKING:
-    from ._g_shared import LedgerAccountGroup, Link
+    from ._g_shared import HrefLink, LedgerAccountGroup, Link
     from ._g_tax_determinations import TaxRate
 
 
@@ -310,6 +310,11 @@ class LedgerAccount(Model):
         default=UNSET,
         metadata={"wire": "gifi_code", "required": False, "nullable": True},
     )
+    links: list[HrefLink] | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "links", "required": False, "nullable": True},
+    )
+    """Hypermedia links (e.g. to the record in the web app), where the API sends them."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from ._g_contacts import Contact
     from ._g_ledger_accounts import LedgerAccount
     from ._g_payment_methods import PaymentMethod
-    from ._g_shared import AnalysisTypeLineItem, TaxBreakdown
+    from ._g_shared import AnalysisTypeLineItem, HrefLink, TaxBreakdown
     from ._g_tax_determinations import TaxRate
     from ._g_transaction_types import TransactionType
     from ._g_transactions import Transaction
@@ -356,6 +356,11 @@ class OtherPayment(Model):
         default=UNSET,
         metadata={"wire": "withholding_tax_amount", "required": False, "nullable": True},
     )
+    links: list[HrefLink] | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "links", "required": False, "nullable": True},
+    )
+    """Hypermedia links (e.g. to the record in the web app), where the API sends them."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 

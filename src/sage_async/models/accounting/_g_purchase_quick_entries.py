@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from ._g_currencies import Currency
     from ._g_ledger_accounts import LedgerAccount
     from ._g_quick_entry_types import QuickEntryType
-    from ._g_shared import AnalysisTypeLineItem, Link, PaymentAllocation, TaxBreakdown
+    from ._g_shared import AnalysisTypeLineItem, HrefLink, Link, PaymentAllocation, TaxBreakdown
     from ._g_tax_determinations import TaxRate
     from ._g_transaction_types import TransactionType
     from ._g_transactions import Transaction
@@ -326,6 +326,11 @@ class PurchaseQuickEntry(Model):
         default=UNSET,
         metadata={"wire": "tax_recoverable", "required": False, "nullable": True},
     )
+    links: list[HrefLink] | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "links", "required": False, "nullable": True},
+    )
+    """Hypermedia links (e.g. to the record in the web app), where the API sends them."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 

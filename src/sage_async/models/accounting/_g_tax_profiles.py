@@ -16,6 +16,7 @@ from . import _index
 
 if TYPE_CHECKING:
     from ._g_address_regions import AddressRegion
+    from ._g_shared import HrefLink
     from ._g_tax_return_frequencies import TaxReturnFrequency
     from ._g_tax_types import TaxType
 
@@ -128,6 +129,11 @@ class TaxProfile(Model):
         default=UNSET,
         metadata={"wire": "address_region", "required": False, "nullable": True},
     )
+    links: list[HrefLink] | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "links", "required": False, "nullable": True},
+    )
+    """Hypermedia links (e.g. to the record in the web app), where the API sends them."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 

@@ -16,6 +16,7 @@ from . import _index
 if TYPE_CHECKING:
     from ._g_address_regions import AddressRegion
     from ._g_countries import Country
+    from ._g_shared import HrefLink
     from ._g_tax_determinations import TaxRate
 
 
@@ -51,6 +52,11 @@ class TaxType(Model):
         default=UNSET,
         metadata={"wire": "tax_rates", "required": False, "nullable": False},
     )
+    links: list[HrefLink] | None | Unset = attrs.field(
+        default=UNSET,
+        metadata={"wire": "links", "required": False, "nullable": True},
+    )
+    """Hypermedia links (e.g. to the record in the web app), where the API sends them."""
     extras: dict[str, Any] = attrs.field(factory=dict, metadata={"extras": True})
     """Keys the payload carried that the spec does not declare (e.g. Sales ``Z_`` custom fields)."""
 
