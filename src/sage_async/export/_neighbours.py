@@ -7,6 +7,7 @@ Strictly private.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Final
 
 
@@ -23,10 +24,25 @@ class Neighbours:
         self._pages: dict[int, set[Any]] = {}
 
     def seen(self, number: int, ident: Any) -> bool:
+        """Whether a page within ``reach`` of page ``number`` had ``ident``."""
         pages = self._pages
         return any(
             ident in pages.get(n, ()) for n in range(number - self.reach, number + self.reach + 1)
         )
+
+    def known(self, number: int, idents: Iterable[Any]) -> set[Any]:
+        """
+        The ``idents`` that a page within ``reach`` of page ``number`` had.
+
+        One set intersection per remembered neighbour (in C) instead of one lookup per record
+        and neighbour: on an unchanged collection the answer is empty and costs nothing more.
+        """
+        low, high = number - self.reach, number + self.reach
+        near = [ids for n, ids in self._pages.items() if low <= n <= high]
+        if not near:
+            return set()
+        wanted = idents if isinstance(idents, set | frozenset) else set(idents)
+        return set().union(*(wanted & ids for ids in near))
 
     def add(self, number: int, ids: set[Any], prefix: int) -> None:
         self._pages[number] = ids

@@ -31,7 +31,6 @@ from sage_async._errors import (
     SageError,
     UsageError,
 )
-from sage_async._pagination import record_id
 from sage_async._retry import RetryEvent
 from sage_async.export._checkpoint import Checkpoint, CheckpointStore, StreamState
 from sage_async.export._formats import finalize
@@ -339,21 +338,7 @@ class Runner:
         try:
             async for page in stream:
                 consistent = False
-                kept: list[dict[str, Any]] = []
-                ids: set[Any] = set()
-                for record in page.items:
-                    if tracker is not None and not tracker.admit(record):
-                        self.live["skipped"] += 1
-                        continue
-                    ident = record_id(record)
-                    if ident is not None:
-                        if ident in ids or neighbours.seen(page.number, ident):
-                            self.live["duplicates"] += 1
-                            continue
-                        ids.add(ident)
-                    if sales and record.get("deleted") in (True, 1):
-                        self.live["deleted"] += 1
-                    kept.append(record)
+                kept, ids = self._keep(page.items, page.number, tracker, neighbours, sales)
                 part.write(kept)
                 saved.records += len(kept)
                 saved.pages.add(page.number)
@@ -399,6 +384,49 @@ class Runner:
             finally:
                 await stream.aclose()
         self._notify(plan, saved, stream.stats, begun, session_pages, done=True)
+
+    def _keep(
+        self, items: list[dict[str, Any]], number: int, tracker: Tracker | None,
+        neighbours: Neighbours, sales: bool,
+    ) -> tuple[list[dict[str, Any]], set[Any]]:  # fmt: skip
+        """
+        The records of page ``number`` to write and their ids: each record is shown to the
+        tracker (which drops what an earlier run exported), then dropped if this page or a
+        neighbouring one already had its id. Per page, not per record, where it can be: the
+        neighbours are asked once about the page's ids.
+        """
+        live = self.live
+        admitted = items
+        if tracker is not None:
+            admitted = tracker.admit_all(items)
+            live["skipped"] += len(items) - len(admitted)
+        # record_id(), inline for dicts: an int or str id, else None
+        idents = [i if isinstance(i := r.get("id"), int | str) else None for r in admitted]
+        known = neighbours.known(number, idents)
+        ids = set(idents)
+        ids.discard(None)
+        if not known and len(ids) + idents.count(None) == len(idents):
+            kept = admitted  # the common case: no id twice, none on a neighbouring page
+        else:
+            kept, ids = self._dedupe(admitted, idents, known)
+        if sales:
+            live["deleted"] += sum(1 for record in kept if record.get("deleted") in (True, 1))
+        return kept, ids
+
+    def _dedupe(
+        self, admitted: list[dict[str, Any]], idents: list[Any], known: set[Any]
+    ) -> tuple[list[dict[str, Any]], set[Any]]:
+        """Drop the records whose id this page already had or a neighbouring page had."""
+        kept: list[dict[str, Any]] = []
+        ids: set[Any] = set()
+        for record, ident in zip(admitted, idents):
+            if ident is not None:
+                if ident in ids or ident in known:
+                    self.live["duplicates"] += 1
+                    continue
+                ids.add(ident)
+            kept.append(record)
+        return kept, ids
 
     def _shifted(self, plan: StreamPlan, stats: Any, base: Mapping[str, int]) -> bool:
         """
