@@ -12,10 +12,10 @@ import math
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -36,7 +36,7 @@ from sage_async.export._checkpoint import Checkpoint, CheckpointStore, StreamSta
 from sage_async.export._formats import finalize
 from sage_async.export._fs import disk_error, read_json
 from sage_async.export._manifest import Manifest, ResourceReport, StreamReport
-from sage_async.export._neighbours import Neighbours
+from sage_async.export._neighbours import Neighbours, keep_page
 from sage_async.export._part import PartFile
 from sage_async.export._plan import (
     StreamPlan,
@@ -55,10 +55,25 @@ from sage_async.export._watermark import (
 
 __all__ = ["COUNTERS", "Progress", "ProgressCallback", "Runner", "fatal"]
 
+T = TypeVar("T")
 COUNTERS = (
     "requests", "retries", "throttled", "cancelled", "duplicates", "skipped", "deleted",
     "recovered",
 )  # fmt: skip
+
+
+async def _off_loop(function: Callable[[], T]) -> T:
+    """
+    Run ``function`` in a worker thread; cancelled meanwhile, wait for it to finish before the
+    cancellation goes on (so that nothing else touches the file while it runs).
+    """
+    job = asyncio.ensure_future(asyncio.to_thread(function))
+    try:
+        return await asyncio.shield(job)
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):
+            await job
+        raise
 
 
 def fatal(exc: SageError) -> bool:
@@ -321,8 +336,9 @@ class Runner:
             **plan.filters,
         )  # fmt: skip
 
-        def checkpoint() -> None:
-            saved.offset = part.sync()
+        def checkpoint(offset: int | None = None) -> None:
+            """Record a durable point: ``offset`` from a sync just done, else sync now."""
+            saved.offset = part.sync() if offset is None else offset
             saved.tracker = tracker.to_json() if tracker else None
             stats = stream.stats
             self.live["requests"], self.live["cancelled"] = stats.requests, stats.cancelled
@@ -338,7 +354,9 @@ class Runner:
         try:
             async for page in stream:
                 consistent = False
-                kept, ids = self._keep(page.items, page.number, tracker, neighbours, sales)
+                kept, ids = keep_page(
+                    page.items, page.number, tracker, neighbours, sales, self.live
+                )
                 part.write(kept)
                 saved.records += len(kept)
                 saved.pages.add(page.number)
@@ -350,7 +368,9 @@ class Runner:
                 since_flush += 1
                 now = time.monotonic()
                 if since_flush >= self.flush_pages or now - last_flush >= self.flush_seconds:
-                    checkpoint()
+                    # The fsync of megabytes waits on the disk: in a thread, so that the pages
+                    # in flight keep arriving meanwhile (nothing writes to the file until then).
+                    checkpoint(await _off_loop(part.sync))
                     since_flush, last_flush = 0, now
                 self._notify(plan, saved, stream.stats, begun, session_pages, done=False)
             if self._shifted(plan, stream.stats, base):
@@ -384,49 +404,6 @@ class Runner:
             finally:
                 await stream.aclose()
         self._notify(plan, saved, stream.stats, begun, session_pages, done=True)
-
-    def _keep(
-        self, items: list[dict[str, Any]], number: int, tracker: Tracker | None,
-        neighbours: Neighbours, sales: bool,
-    ) -> tuple[list[dict[str, Any]], set[Any]]:  # fmt: skip
-        """
-        The records of page ``number`` to write and their ids: each record is shown to the
-        tracker (which drops what an earlier run exported), then dropped if this page or a
-        neighbouring one already had its id. Per page, not per record, where it can be: the
-        neighbours are asked once about the page's ids.
-        """
-        live = self.live
-        admitted = items
-        if tracker is not None:
-            admitted = tracker.admit_all(items)
-            live["skipped"] += len(items) - len(admitted)
-        # record_id(), inline for dicts: an int or str id, else None
-        idents = [i if isinstance(i := r.get("id"), int | str) else None for r in admitted]
-        known = neighbours.known(number, idents)
-        ids = set(idents)
-        ids.discard(None)
-        if not known and len(ids) + idents.count(None) == len(idents):
-            kept = admitted  # the common case: no id twice, none on a neighbouring page
-        else:
-            kept, ids = self._dedupe(admitted, idents, known)
-        if sales:
-            live["deleted"] += sum(1 for record in kept if record.get("deleted") in (True, 1))
-        return kept, ids
-
-    def _dedupe(
-        self, admitted: list[dict[str, Any]], idents: list[Any], known: set[Any]
-    ) -> tuple[list[dict[str, Any]], set[Any]]:
-        """Drop the records whose id this page already had or a neighbouring page had."""
-        kept: list[dict[str, Any]] = []
-        ids: set[Any] = set()
-        for record, ident in zip(admitted, idents):
-            if ident is not None:
-                if ident in ids or ident in known:
-                    self.live["duplicates"] += 1
-                    continue
-                ids.add(ident)
-            kept.append(record)
-        return kept, ids
 
     def _shifted(self, plan: StreamPlan, stats: Any, base: Mapping[str, int]) -> bool:
         """
