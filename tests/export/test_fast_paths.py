@@ -21,6 +21,8 @@ moments = st.integers(min_value=-600, max_value=600).map(lambda s: T + timedelta
 stamps = st.one_of(
     st.none(),
     st.just("not a time"),
+    st.just(""),
+    st.just(1700000000),
     moments.map(lambda m: m.strftime("%Y-%m-%dT%H:%M:%SZ")),
     moments.map(lambda m: m.strftime("%Y-%m-%dT%H:%M:%S.000+00:00")),
     moments.map(lambda m: (m + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%S+02:00")),

@@ -241,15 +241,27 @@ class Tracker:
         kept: list[Any] = []
         if self._exported:
             return [record for record in records if self.admit(record)]
-        fields, window = self.fields, self.window
+        fields, window, fromisoformat = self.fields, self.window, datetime.fromisoformat
         for record in records:
             cursor = None  # self.cursor(record), inline: a call per record costs as much
             for name in fields:
                 value = record.get(name)
-                if value is not None:
+                if value is None:
+                    continue
+                if value.__class__ is str:  # parse_instant(value), inline
+                    try:
+                        value = fromisoformat(value)
+                    except ValueError:
+                        continue
+                    zone = value.tzinfo
+                    if zone is None:
+                        value = value.replace(tzinfo=UTC)
+                    elif zone is not UTC:
+                        value = value.astimezone(UTC)
+                else:
                     value = parse_instant(value)
-                    if value is not None and (cursor is None or value > cursor):
-                        cursor = value
+                if value is not None and (cursor is None or value > cursor):
+                    cursor = value
             ident = record.get("id")
             if cursor is None or ident is None:
                 kept.append(record)
