@@ -12,10 +12,10 @@ import math
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -31,13 +31,12 @@ from sage_async._errors import (
     SageError,
     UsageError,
 )
-from sage_async._pagination import record_id
 from sage_async._retry import RetryEvent
 from sage_async.export._checkpoint import Checkpoint, CheckpointStore, StreamState
 from sage_async.export._formats import finalize
 from sage_async.export._fs import disk_error, read_json
 from sage_async.export._manifest import Manifest, ResourceReport, StreamReport
-from sage_async.export._neighbours import Neighbours
+from sage_async.export._neighbours import Neighbours, keep_page
 from sage_async.export._part import PartFile
 from sage_async.export._plan import (
     StreamPlan,
@@ -56,10 +55,25 @@ from sage_async.export._watermark import (
 
 __all__ = ["COUNTERS", "Progress", "ProgressCallback", "Runner", "fatal"]
 
+T = TypeVar("T")
 COUNTERS = (
     "requests", "retries", "throttled", "cancelled", "duplicates", "skipped", "deleted",
     "recovered",
 )  # fmt: skip
+
+
+async def _off_loop(function: Callable[[], T]) -> T:
+    """
+    Run ``function`` in a worker thread; cancelled meanwhile, wait for it to finish before the
+    cancellation goes on (so that nothing else touches the file while it runs).
+    """
+    job = asyncio.ensure_future(asyncio.to_thread(function))
+    try:
+        return await asyncio.shield(job)
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):
+            await job
+        raise
 
 
 def fatal(exc: SageError) -> bool:
@@ -327,8 +341,9 @@ class Runner:
             **plan.filters,
         )  # fmt: skip
 
-        def checkpoint() -> None:
-            saved.offset = part.sync()
+        def checkpoint(offset: int | None = None) -> None:
+            """Record a durable point: ``offset`` from a sync just done, else sync now."""
+            saved.offset = part.sync() if offset is None else offset
             saved.tracker = tracker.to_json() if tracker else None
             stats = stream.stats
             self.live["requests"], self.live["cancelled"] = stats.requests, stats.cancelled
@@ -344,21 +359,9 @@ class Runner:
         try:
             async for page in stream:
                 consistent = False
-                kept: list[dict[str, Any]] = []
-                ids: set[Any] = set()
-                for record in page.items:
-                    if tracker is not None and not tracker.admit(record):
-                        self.live["skipped"] += 1
-                        continue
-                    ident = record_id(record)
-                    if ident is not None:
-                        if ident in ids or neighbours.seen(page.number, ident):
-                            self.live["duplicates"] += 1
-                            continue
-                        ids.add(ident)
-                    if sales and record.get("deleted") in (True, 1):
-                        self.live["deleted"] += 1
-                    kept.append(record)
+                kept, ids = keep_page(
+                    page.items, page.number, tracker, neighbours, sales, self.live
+                )
                 part.write(kept)
                 saved.records += len(kept)
                 saved.pages.add(page.number)
@@ -370,7 +373,9 @@ class Runner:
                 since_flush += 1
                 now = time.monotonic()
                 if since_flush >= self.flush_pages or now - last_flush >= self.flush_seconds:
-                    checkpoint()
+                    # The fsync of megabytes waits on the disk: in a thread, so that the pages
+                    # in flight keep arriving meanwhile (nothing writes to the file until then).
+                    checkpoint(await _off_loop(part.sync))
                     since_flush, last_flush = 0, now
                 self._notify(plan, saved, stream.stats, begun, session_pages, done=False)
             if await self._shifted(plan, stream.stats, base):

@@ -80,9 +80,10 @@ def parse_instant(value: Any) -> datetime | None:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)  # the APIs send UTC; a bare time is read as UTC
-    return parsed.astimezone(UTC)
+    zone = parsed.tzinfo
+    if zone is None:
+        return parsed.replace(tzinfo=UTC)  # the APIs send UTC; a bare time is read as UTC
+    return parsed if zone is UTC else parsed.astimezone(UTC)
 
 
 def cursor_text(value: datetime) -> str:
@@ -203,6 +204,7 @@ class Tracker:
         self.previous = previous
         self.window = window
         self.high: datetime | None = None
+        self._threshold_at: datetime | None = None  # _threshold(), cached until high changes
         self._seen: dict[Entry, datetime] = {}
         self._prune_at = 1024
         self._exported: dict[Pair, set[str]] = {}
@@ -211,9 +213,12 @@ class Tracker:
 
     def cursor(self, record: Mapping[str, Any]) -> datetime | None:
         """Return the record's cursor: the latest of its cursor fields."""
-        found = [parse_instant(record.get(name)) for name in self.fields]
-        times = [t for t in found if t is not None]
-        return max(times) if times else None
+        latest = None
+        for name in self.fields:
+            value = parse_instant(record.get(name))
+            if value is not None and (latest is None or value > latest):
+                latest = value
+        return latest
 
     def admit(self, record: Mapping[str, Any]) -> bool:
         """
@@ -225,12 +230,63 @@ class Tracker:
         ident = record.get("id")
         if cursor is None or ident is None:
             return True
-        ident_text, text = str(ident), cursor_text(cursor)
+        return self._admit(record, ident, cursor)
+
+    def admit_all(self, records: Iterable[Mapping[str, Any]]) -> list[Any]:
+        """
+        Observe records in order and return those to write: :meth:`admit` for each, with the
+        common case (a record far from the boundary, no earlier run to compare with) handled
+        without a call per record.
+        """
+        kept: list[Any] = []
+        if self._exported:
+            return [record for record in records if self.admit(record)]
+        fields, window, fromisoformat = self.fields, self.window, datetime.fromisoformat
+        for record in records:
+            cursor = None  # self.cursor(record), inline: a call per record costs as much
+            for name in fields:
+                value = record.get(name)
+                if value is None:
+                    continue
+                if value.__class__ is str:  # parse_instant(value), inline
+                    try:
+                        value = fromisoformat(value)
+                    except ValueError:
+                        continue
+                    zone = value.tzinfo
+                    if zone is None:
+                        value = value.replace(tzinfo=UTC)
+                    elif zone is not UTC:
+                        value = value.astimezone(UTC)
+                else:
+                    value = parse_instant(value)
+                if value is not None and (cursor is None or value > cursor):
+                    cursor = value
+            ident = record.get("id")
+            if cursor is None or ident is None:
+                kept.append(record)
+                continue
+            high, threshold = self.high, self._threshold_at
+            if high is not None and cursor <= high and threshold is not None and cursor < threshold:
+                if window is None or cursor >= window:  # what _admit answers here
+                    kept.append(record)
+            elif self._admit(record, ident, cursor):
+                kept.append(record)
+        return kept
+
+    def _admit(self, record: Mapping[str, Any], ident: Any, cursor: datetime) -> bool:
         before = self.window is not None and cursor < self.window
         if self.high is None or cursor > self.high:
             self.high = cursor
+            self._threshold_at = None
+        threshold = self._threshold_at
+        if threshold is None:
+            threshold = self._threshold_at = self._threshold()
+        keep = cursor >= threshold
+        if not keep and not self._exported:
+            return not before  # far from the boundary, nothing exported before: no text needed
+        ident_text, text = str(ident), cursor_text(cursor)
         fingerprints = self._exported.get((ident_text, text))
-        keep = cursor >= self._threshold()
         # The digest costs a serialisation: only records at the boundary need one.
         fingerprint = digest(record) if keep or fingerprints else ""
         exported = fingerprints is not None and ("" in fingerprints or fingerprint in fingerprints)
@@ -283,6 +339,7 @@ class Tracker:
         if not data:
             return
         self.high = parse_instant(data.get("high"))
+        self._threshold_at = None
         for item in data.get("seen", ()):
             entry = _entry(item)
             cursor = parse_instant(entry[1])
