@@ -132,3 +132,7 @@ async def test_export_refuses_a_locked_directory_and_waits_with_lock_timeout(
             manifest = await export(client, "accounts", out_dir=out)
     assert manifest.ok
     assert (out / LOCK_NAME).exists()
+
+
+# Real processes or a whole database sync: seconds each (still part of the default run).
+pytestmark = pytest.mark.slow

@@ -97,3 +97,7 @@ def test_rotated_refresh_token_is_kept_and_preferred_by_later_runs(
         for secret in (server["refresh"], kept["refresh_token"], kept["access_token"],
                        server["client_secret"]):  # fmt: skip
             assert secret not in text
+
+
+# Real processes or a whole database sync: seconds each (still part of the default run).
+pytestmark = pytest.mark.slow

@@ -175,3 +175,7 @@ async def test_accounting_sync_mirrors_stock_items_and_contacts_with_deletes(
     rows = {r["id"]: r for r in table(db, "acc", "stock_items")}
     assert "Second change" == rows[ids[1]]["description"]
     assert ids[2] not in rows
+
+
+# Real processes or a whole database sync: seconds each (still part of the default run).
+pytestmark = pytest.mark.slow

@@ -108,3 +108,7 @@ async def test_sigkill_mid_sync_then_rerun_ends_equal_to_the_sandbox(
         tenant = table(db, "killed", "accounts")[0]["_sage_tenant"]
         assert tenant.startswith("sales:")
         assert_mirrors("killed", db, "sales", "accounts", expected, tenant)
+
+
+# Real processes or a whole database sync: seconds each (still part of the default run).
+pytestmark = pytest.mark.slow

@@ -20,6 +20,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from sage_async import RetryEvent, RetryPolicy, SalesClient
 from sage_async.testing import Sandbox
 
@@ -155,6 +157,7 @@ def sandbox_process(*args: str) -> Iterator[str]:
         proc.communicate(timeout=20)
 
 
+@pytest.mark.slow  # two real processes and a sandbox process: about 16 s
 def test_two_processes_sharing_a_credential_slow_down_instead_of_failing() -> None:
     """
     Two processes, each with its own governor at the credential's plan rate (25/s) and the

@@ -82,3 +82,7 @@ def test_sigint_stops_soon_with_one_line_and_resume_completes(moment: str, tmp_p
     assert 0 == resumed.returncode, resumed.stderr.decode()
     ids = csv_ids(out / "accounts.csv")
     assert 8_000 == len(ids) == len(set(ids))
+
+
+# Real processes or a whole database sync: seconds each (still part of the default run).
+pytestmark = pytest.mark.slow

@@ -11,6 +11,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 import sage_async
 from sage_async.testing import Sandbox
 
@@ -40,6 +42,7 @@ asyncio.run(main())
 """
 
 
+@pytest.mark.slow  # two real processes and a sandbox process: about 16 s
 def test_two_processes_sharing_a_credential_slow_down_instead_of_failing() -> None:
     """
     Two processes each pace one credential at 10/s while the server allows 10/s in all: both
