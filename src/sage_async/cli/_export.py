@@ -23,7 +23,7 @@ from sage_async import AccountingClient, SalesClient, TokenSet
 from sage_async._client import BaseClient
 from sage_async._errors import UnknownFieldError, UsageError
 from sage_async.cli._login import load_tokens, save_tokens
-from sage_async.cli._parser import EXIT_OK, EXIT_PARTIAL, listable
+from sage_async.cli._parser import EXIT_OK, EXIT_PARTIAL, is_listable, listable
 from sage_async.cli._progress import ProgressDisplay
 from sage_async.cli._token_store import env_tokens
 from sage_async.export import Manifest, export
@@ -71,11 +71,11 @@ def check_names(api: str, names: list[str]) -> None:
     Raises:
         UnknownFieldError: a name the API's table does not list.
     """
-    known = listable(api)
     other = "accounting" if api == "sales" else "sales"
     for name in names:
-        if name not in known:
-            if name in listable(other):
+        if not is_listable(api, name):
+            known = listable(api)
+            if is_listable(other, name):
                 title = {"sales": "a Sales Management", "accounting": "an Accounting"}[other]
                 raise UnknownFieldError(
                     f"{name} is {title} resource: sage-async export {other} {name} ..."

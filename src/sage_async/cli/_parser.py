@@ -10,15 +10,23 @@ from __future__ import annotations
 import argparse
 import sys
 import textwrap
-from collections.abc import Iterable
-from typing import NoReturn
+from collections.abc import Callable, Iterable
+from typing import Any, NoReturn
 
 from sage_async.export import FORMATS
 from sage_async.models.accounting import RESOURCES as ACCOUNTING
 from sage_async.models.sales import RESOURCES as SALES
 
 
-__all__ = ["EXIT_OK", "EXIT_PARTIAL", "EXIT_USAGE", "UsageExit", "build_parser", "listable"]
+__all__ = [
+    "EXIT_OK",
+    "EXIT_PARTIAL",
+    "EXIT_USAGE",
+    "UsageExit",
+    "build_parser",
+    "is_listable",
+    "listable",
+]
 
 EXIT_OK = 0
 EXIT_PARTIAL = 1
@@ -32,16 +40,43 @@ class UsageExit(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose errors are one line, raised rather than printed with usage."""
+    """
+    An ArgumentParser whose errors are one line, raised rather than printed with usage.
+
+    ``epilog_factory`` builds the epilog when help is shown, not when the parser is built: the
+    epilog lists every resource, and reading their tables loads every generated model module
+    (about half a second that an export of one resource does not need).
+    """
+
+    def __init__(
+        self, *args: Any, epilog_factory: Callable[[], str] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self._epilog_factory = epilog_factory
+
+    def format_help(self) -> str:
+        if self._epilog_factory is not None:
+            self.epilog, self._epilog_factory = self._epilog_factory(), None
+        return super().format_help()
 
     def error(self, message: str) -> NoReturn:
         raise UsageExit(f"{message} (see {self.prog} --help)")
 
 
 def listable(api: str) -> list[str]:
-    """The resources of ``api`` that ``export`` accepts, sorted."""
+    """The resources of ``api`` that ``export`` accepts, sorted (loads every model module)."""
+    return sorted(
+        name for name in (SALES if api == "sales" else ACCOUNTING) if is_listable(api, name)
+    )
+
+
+def is_listable(api: str, name: str) -> bool:
+    """Whether ``export`` accepts ``name`` for ``api`` (loads that resource's models only)."""
     table = SALES if api == "sales" else ACCOUNTING
-    return sorted(n for n, s in table.items() if s.supports("list") and not s.singleton)
+    if name not in table:
+        return False
+    spec = table[name]
+    return spec.supports("list") and not spec.singleton
 
 
 def _wrapped(title: str, names: Iterable[str]) -> str:
@@ -106,7 +141,7 @@ def _export_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
             "exactly once, resumable after a crash (--resume)."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=_epilog(),
+        epilog_factory=_epilog,
     )
     export.add_argument("api", choices=("sales", "accounting"), help="which API")
     export.add_argument(
