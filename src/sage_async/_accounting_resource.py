@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from typing import Any, Literal, TypedDict, Unpack, overload
 
-from ._errors import UsageError
+from ._errors import InvalidParameterError, UsageError
+from ._lines import accounting_lines, lines_of
 from ._page import Page
 from ._pagination import PageStream, RecordStream, record_id
 from ._request import item_path
@@ -103,15 +105,29 @@ class AccountingResource(Resource[M, W]):
         given = {k: v for k, v in paging.items() if k in self.spec.list_params} | dict(params)
         return render_params(given, self.spec.list_params, self.spec.params, place=place)
 
-    async def fetch_page(self, params: Mapping[str, str], *, raw: bool) -> Page[M]:
-        """Fetch the page described by already-rendered ``params`` (the paginator's entry)."""
+    async def fetch_page(
+        self, params: Mapping[str, str], *, raw: bool | Literal["bytes"]
+    ) -> Page[M]:
+        """
+        Fetch the page described by already-rendered ``params`` (the paginator's entry);
+        ``raw="bytes"``: each record as its JSON bytes (see :meth:`pages`).
+        """
         # The shape is checked inside the retried attempt: an empty or cut 200 is retried.
         shape: Shape = "array" if self.spec.list_shape == "array" else "items"
-        data = await self._client.request("GET", self.spec.path, params=params, expect=shape)
-        if shape == "array":
+        split = None
+        if raw == "bytes":
+            bare = shape == "array"
+            split = functools.partial(accounting_lines, bare=bare)
+        data = await self._client.request(
+            "GET", self.spec.path, params=params, expect=shape, decode=split
+        )
+        if shape == "array" and not isinstance(data, dict):
             data = {"$items": data, "$next": None}  # e.g. tax_determinations: a bare array
         items = data["$items"]
-        if not (raw or self._open):
+        if raw == "bytes":
+            if items and not isinstance(items[0], bytes):
+                items = lines_of(items)  # a body the splitter left to the ordinary path
+        elif not (raw or self._open):
             items = self._client.converter.structure_list(items, self.spec.model)
         size = data.get("$itemsPerPage", data.get("$items_per_page", len(items)))
         return Page(
@@ -152,7 +168,19 @@ class AccountingResource(Resource[M, W]):
         self,
         *,
         items_per_page: int = ACCOUNTING_MAX_PAGE_SIZE,
-        raw: bool,
+        raw: Literal["bytes"],
+        ordered: bool = True,
+        concurrency: int | None = None,
+        max_pages: int | None = None,
+        skip: Iterable[int] = (),
+        **params: Unpack[AccountingListParams],
+    ) -> PageStream[bytes]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ACCOUNTING_MAX_PAGE_SIZE,
+        raw: bool | Literal["bytes"],
         ordered: bool = True,
         concurrency: int | None = None,
         max_pages: int | None = None,
@@ -163,7 +191,7 @@ class AccountingResource(Resource[M, W]):
         self,
         *,
         items_per_page: int = ACCOUNTING_MAX_PAGE_SIZE,
-        raw: bool = False,
+        raw: bool | Literal["bytes"] = False,
         ordered: bool = True,
         concurrency: int | None = None,
         max_pages: int | None = None,
@@ -173,8 +201,10 @@ class AccountingResource(Resource[M, W]):
         """
         Stream every page: page 1 first (it tells ``$total``), then the rest concurrently.
 
-        ``skip`` lists page numbers an interrupted run already completed. See :meth:`iterate`
-        for the other arguments.
+        ``skip`` lists page numbers an interrupted run already completed. ``raw="bytes"`` gives
+        each record as its JSON bytes as the API sent them (line breaks between tokens become
+        spaces, so each is one line): for writers that store JSON, at a fraction of the cost of
+        dicts. See :meth:`iterate` for the other arguments.
         """
         self._require("list")
         base = self._params("pages", 1, items_per_page, params)
@@ -232,6 +262,11 @@ class AccountingResource(Resource[M, W]):
             An async iterator; ``stats`` reports ``$total`` drift, duplicates and repeats.
         """
         max_pages = None if max_items is None else max(1, -(-max_items // items_per_page))
+        if not isinstance(raw, bool):  # pages(raw="bytes") has no record-level counterpart
+            raise InvalidParameterError(
+                f"iterate() takes raw=True or False, not {raw!r}; "
+                "pages(raw='bytes') gives records as JSON bytes"
+            )
         stream = self.pages(items_per_page=items_per_page, raw=raw, ordered=ordered,
                             concurrency=concurrency, max_pages=max_pages, **params)  # fmt: skip
         return RecordStream(stream, key=record_id, max_items=max_items)

@@ -359,6 +359,7 @@ class BaseClient:
         retry: RetryPolicy | None = None,
         expect: Shape | None = None,
         binary: bool = False,
+        decode: Callable[[bytes], Any] | None = None,
     ) -> Any:
         """
         Send one API request through the whole pipeline and return its decoded JSON.
@@ -378,6 +379,8 @@ class BaseClient:
                 ``"items"`` for an Accounting ``$items`` envelope); anything else, an empty
                 body included, is a :class:`~sage_async.DecodeError` retried like a cut body.
             binary: return a successful body as bytes instead of decoding it (file downloads).
+            decode: a decoder tried first on a successful body; when it returns ``None`` the
+                body is decoded (and its shape checked) as usual.
 
         Returns:
             The decoded JSON body (``None`` for an empty body when no shape is expected), or
@@ -400,7 +403,7 @@ class BaseClient:
         async def attempt() -> Any:
             return await self._send(
                 method, path, params=params, json=json, headers=headers, timeouts=timeouts,
-                where=where, order=order, expect=expect, binary=binary,
+                where=where, order=order, expect=expect, binary=binary, decode=decode,
             )  # fmt: skip
 
         return await call_with_retries(
@@ -420,6 +423,7 @@ class BaseClient:
         order: str | None,
         expect: Shape | None = None,
         binary: bool = False,
+        decode: Callable[[bytes], Any] | None = None,
     ) -> Any:
         governor = self.governor
         renewals = 0
@@ -477,7 +481,7 @@ class BaseClient:
                     data = raise_for_response(
                         self.api, response.status, response.headers, response.body,
                         method=request.method, path=request.path, where=where, order=order,
-                        expect=expect,
+                        expect=expect, decode=decode,
                     )  # fmt: skip
             except RateLimitError as exc:
                 await self._notify(governor.penalize(exc.retry_after))

@@ -62,6 +62,7 @@ class _Client(Protocol):
         order: str | None = ...,
         binary: bool = ...,
         expect: Shape | None = ...,
+        decode: Callable[[bytes], Any] | None = ...,
     ) -> Any: ...
 
     def stream(

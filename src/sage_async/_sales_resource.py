@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, TypedDict, Unpack, overload
 
 from ._errors import InvalidParameterError, ResourceNotFoundError
+from ._lines import lines_of, sales_lines
 from ._page import Page
 from ._pagination import PageStream, RecordStream, record_id
 from ._resource import SALES_MAX_PAGE_SIZE, M, Resource, W, check_page_size
@@ -113,8 +114,13 @@ class SalesResource(Resource[M, W]):
             params["ExtraFieldDescription"] = "1"  # moved to a header by fetch_page
         return params
 
-    async def fetch_page(self, params: Mapping[str, str], *, page_size: int, raw: bool) -> Page[M]:
-        """Fetch the page described by already-rendered ``params`` (the paginator's entry)."""
+    async def fetch_page(
+        self, params: Mapping[str, str], *, page_size: int, raw: bool | Literal["bytes"]
+    ) -> Page[M]:
+        """
+        Fetch the page described by already-rendered ``params`` (the paginator's entry);
+        ``raw="bytes"``: each record as its JSON bytes (see :meth:`pages`).
+        """
         size = check_page_size(page_size, SALES_MAX_PAGE_SIZE)
         headers = {"Count": str(size), "X-FM-Entity-Count": str(size)}
         if "ExtraFieldDescription" in params:
@@ -123,9 +129,13 @@ class SalesResource(Resource[M, W]):
         data = await self._client.request(
             "GET", self.spec.path, params=params, headers=headers,
             where=params.get("where"), order=params.get("order"), expect="array",
+            decode=sales_lines if raw == "bytes" else None,
         )  # fmt: skip
         items = data
-        if not (raw or self._open):
+        if raw == "bytes":
+            if items and not isinstance(items[0], bytes):
+                items = lines_of(items)  # a body the splitter left to the ordinary path
+        elif not (raw or self._open):
             items = self._client.converter.structure_list(data, self.spec.model)
         number = int(params.get("page", 0))
         return Page(items=items, number=number, size=size, last=len(items) < size)
@@ -159,7 +169,19 @@ class SalesResource(Resource[M, W]):
         self,
         *,
         page_size: int = SALES_MAX_PAGE_SIZE,
-        raw: bool,
+        raw: Literal["bytes"],
+        ordered: bool = True,
+        concurrency: int | None = None,
+        max_pages: int | None = None,
+        skip: Iterable[int] = (),
+        **filters: Unpack[SalesListParams],
+    ) -> PageStream[bytes]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        page_size: int = SALES_MAX_PAGE_SIZE,
+        raw: bool | Literal["bytes"],
         ordered: bool = True,
         concurrency: int | None = None,
         max_pages: int | None = None,
@@ -170,7 +192,7 @@ class SalesResource(Resource[M, W]):
         self,
         *,
         page_size: int = SALES_MAX_PAGE_SIZE,
-        raw: bool = False,
+        raw: bool | Literal["bytes"] = False,
         ordered: bool = True,
         concurrency: int | None = None,
         max_pages: int | None = None,
@@ -184,7 +206,9 @@ class SalesResource(Resource[M, W]):
         during the run only shifts the records after it by a place: an insert makes one of them
         reappear on the next page (the record stream drops such repeats), a delete can make one
         slip past unseen. ``skip`` lists page numbers an interrupted run already completed.
-        See :meth:`iterate` for the other arguments.
+        ``raw="bytes"`` gives each record as its JSON bytes as the API sent them (line breaks
+        between tokens become spaces, so each is one line): for writers that store JSON, at a
+        fraction of the cost of dicts. See :meth:`iterate` for the other arguments.
         """
         self._require("list")
         filters.setdefault("order", "id")
@@ -246,6 +270,11 @@ class SalesResource(Resource[M, W]):
             Breaking out of ``async for`` or ``await stream.aclose()`` cancels every page in flight.
         """
         max_pages = None if max_items is None else max(1, -(-max_items // page_size))
+        if not isinstance(raw, bool):  # pages(raw="bytes") has no record-level counterpart
+            raise InvalidParameterError(
+                f"iterate() takes raw=True or False, not {raw!r}; "
+                "pages(raw='bytes') gives records as JSON bytes"
+            )
         stream = self.pages(page_size=page_size, raw=raw, ordered=ordered,
                             concurrency=concurrency, max_pages=max_pages, **filters)  # fmt: skip
         return RecordStream(stream, key=record_id, max_items=max_items)

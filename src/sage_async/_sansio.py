@@ -317,6 +317,7 @@ def raise_for_response(
     order: str | None = None,
     now: datetime | None = None,
     expect: Shape | None = None,
+    decode: Callable[[bytes], Any] | None = None,
 ) -> Any:
     """
     Return the decoded JSON of a successful response, or raise the matching error.
@@ -347,6 +348,8 @@ def raise_for_response(
         order: the Sales ``order`` sent, kept on ``InvalidQueryError``.
         now: current time for an HTTP-date ``Retry-After`` (default: wall clock).
         expect: the shape a 2xx body must have (see :func:`check_shape`); ``None``: any.
+        decode: a decoder tried first on a 2xx body (e.g. splitting a page into records'
+            bytes); its ``None`` means "not for me", and the body takes the ordinary path.
 
     Returns:
         The decoded JSON (``None`` for an empty body, e.g. 204, when no shape is expected).
@@ -363,6 +366,10 @@ def raise_for_response(
         raise InvalidParameterError(f"unknown api {api!r}")
     path = safe_path(path)
     if 200 <= status < 300:
+        if decode is not None:
+            fast = decode(body)
+            if fast is not None:
+                return fast
         data = decode_json(body, status=status, method=method, path=path)
         embedded = _embedded_sales_error(data) if api == "sales" else None
         if embedded is None:
