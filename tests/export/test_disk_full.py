@@ -104,3 +104,57 @@ def test_cli_disk_full_exits_1_with_one_error_line(
     else:
         monkeypatch.setattr(os, "fsync", real)
         assert not (out / "manifest.json").exists()
+
+
+class FailingFile:
+    """A file whose ``n``-th write (0-based) fails as on a full disk; the rest are recorded."""
+
+    def __init__(self, fail_at: int) -> None:
+        self.fail_at, self.writes, self.closed = fail_at, [], False
+
+    def write(self, data: bytes) -> int:
+        if len(self.writes) == self.fail_at:
+            self.writes.append(b"")
+            no_space()
+        self.writes.append(data)
+        return len(data)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_a_write_that_fails_in_the_writer_thread_is_raised_and_stops_later_writes(
+    tmp_path: Path,
+) -> None:
+    """
+    The staging file writes in a thread: a write that fails there is raised by the next
+    ``write``/``sync``/``close`` and every later write is refused (it would land after a hole),
+    and ``close`` still closes the file.
+    """
+    part = PartFile(tmp_path / "x.jsonl.part")
+    part._file.close()
+    part._file = FailingFile(fail_at=1)  # type: ignore[assignment]
+    part.write_lines([b'{"id":1}'])
+    part.write_lines([b'{"id":2}'])
+    with pytest.raises(OSError, match="No space left"):
+        part.sync()
+    with pytest.raises(OSError, match="No space left"):
+        part.write_lines([b'{"id":3}'])
+    with pytest.raises(OSError, match="No space left"):
+        part.close()
+    assert part._file.closed
+    assert [b'{"id":1}\n', b""] == part._file.writes  # type: ignore[attr-defined]
+
+
+def test_writes_reach_the_file_in_order_and_sync_returns_their_size(tmp_path: Path) -> None:
+    """More chunks than the writer queue holds: all land in order, ``sync`` counts them all."""
+    part = PartFile(tmp_path / "x.jsonl.part")
+    lines = [f'{{"id":{i}}}'.encode() for i in range(40)]
+    for line in lines:
+        part.write_lines([line])
+    part.write([{"id": 40}])
+    size = part.sync()
+    part.close()
+    data = (tmp_path / "x.jsonl.part").read_bytes()
+    assert size == len(data)
+    assert [*lines, b'{"id":40}'] == data.splitlines()

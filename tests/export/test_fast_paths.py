@@ -5,11 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import msgspec
+import orjson
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sage_async.export import Tracker, Watermark
-from sage_async.export._neighbours import Neighbours
+from sage_async.export._neighbours import Neighbours, keep_lines
+from sage_async.export._views import Views
 from sage_async.export._watermark import cursor_text
 
 
@@ -43,14 +47,25 @@ def tracker(previous: Watermark | None, window: bool) -> Tracker:
     )  # fmt: skip
 
 
-@settings(max_examples=150, deadline=None)
-@given(
+runs = given(
     pages=st.lists(records, min_size=1, max_size=4),
     earlier=records,
     previous_kind=st.sampled_from(["none", "run", "bare"]),
     bare=moments,
     incremental=st.booleans(),
 )
+
+
+def previous_run(earlier: list[dict[str, Any]], kind: str, bare: datetime) -> Watermark | None:
+    """No earlier run, an earlier run's watermark (with its boundary set), or a bare one."""
+    first = tracker(None, False)
+    for record in earlier:
+        first.admit(record)
+    return {"none": None, "run": first.result(), "bare": Watermark(bare)}[kind]
+
+
+@settings(max_examples=150, deadline=None)
+@runs
 def test_admit_all_equals_admit_record_by_record(
     pages: list[list[dict[str, Any]]],
     earlier: list[dict[str, Any]],
@@ -64,10 +79,7 @@ def test_admit_all_equals_admit_record_by_record(
     (with its boundary set), or a watermark with an empty boundary set; with and without the
     overlap window.
     """
-    first = tracker(None, False)
-    for record in earlier:
-        first.admit(record)
-    previous = {"none": None, "run": first.result(), "bare": Watermark(bare)}[previous_kind]
+    previous = previous_run(earlier, previous_kind, bare)
     slow, fast = tracker(previous, incremental), tracker(previous, incremental)
     for page in pages:
         expected = [r for r in page if slow.admit(r)]
@@ -105,3 +117,56 @@ def test_a_timestamp_with_an_offset_gives_the_same_cursor_text() -> None:
         if c is not None
     }
     assert {"2025-03-01T12:00:00.000000+00:00"} == texts
+
+
+@settings(max_examples=100, deadline=None)
+@runs
+def test_records_as_bytes_are_admitted_as_their_dicts(
+    pages: list[list[dict[str, Any]]],
+    earlier: list[dict[str, Any]],
+    previous_kind: str,
+    bare: datetime,
+    incremental: bool,
+) -> None:
+    """
+    The export's bytes path (``Views`` reads id and cursors, ``admit_columns`` decides) keeps
+    the same records and leaves the same watermark state as ``admit_all`` on the dicts.
+    """
+    previous = previous_run(earlier, previous_kind, bare)
+    dicts, lines = tracker(previous, incremental), tracker(previous, incremental)
+    views = Views(("updated", "deleted"), sales=False)
+    for page in pages:
+        expected = [orjson.dumps(r) for r in dicts.admit_all(page)]
+        raw = [orjson.dumps(r) for r in page]
+        view = views.read(raw)
+        assert expected == [
+            raw[i] for i in lines.admit_columns(view.ids, view.cursors, page.__getitem__)
+        ]
+    assert dicts.result() == lines.result()
+    assert dicts.to_json() == lines.to_json()
+
+
+def test_keep_lines_drops_repeats_and_counts_sales_deletes() -> None:
+    """
+    ``keep_lines`` drops a record whose id the page already had or a neighbouring page had,
+    keeps records without an id, and counts Sales ``deleted`` flags of what it keeps.
+    """
+    views = Views((), sales=True)
+    neighbours = Neighbours(reach=2)
+    neighbours.add(4, {7}, prefix=0)
+    live = {"skipped": 0, "duplicates": 0, "deleted": 0}
+    page = [
+        {"id": 1, "deleted": False}, {"id": 7, "deleted": True}, {"id": 2, "deleted": True},
+        {"id": 1, "deleted": True}, {"name": "no id"}, {"id": 3, "deleted": 1},
+    ]  # fmt: skip
+    lines = [orjson.dumps(r) for r in page]
+    kept, ids = keep_lines(lines, 5, None, neighbours, live, views)
+    assert [lines[0], lines[2], lines[4], lines[5]] == kept
+    assert {1, 2, 3} == ids
+    assert {"skipped": 0, "duplicates": 2, "deleted": 2} == live
+
+
+def test_views_refuse_a_record_that_is_not_an_object() -> None:
+    """A line that is not a JSON object is a ``msgspec.DecodeError`` (the runner names it)."""
+    with pytest.raises(msgspec.DecodeError):
+        Views(("updated",), sales=False).read([b'{"id": 1}', b"[1, 2]"])

@@ -8,15 +8,19 @@ Strictly private.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeVar
+
+from sage_async._json import loads
 
 
 if TYPE_CHECKING:
+    from sage_async.export._views import Views
     from sage_async.export._watermark import Tracker
 
 
-__all__ = ["NEIGHBOURS", "Neighbours", "keep_page"]
+__all__ = ["NEIGHBOURS", "Neighbours", "keep_lines"]
 
+R = TypeVar("R")
 NEIGHBOURS: Final = 8  # pages on either side whose ids are remembered for in-run deduplication
 
 
@@ -54,37 +58,53 @@ class Neighbours:
             del self._pages[old]
 
 
-def keep_page(
-    items: list[dict[str, Any]], number: int, tracker: Tracker | None, neighbours: Neighbours,
-    sales: bool, live: dict[str, int],
-) -> tuple[list[dict[str, Any]], set[Any]]:  # fmt: skip
+def keep_lines(
+    lines: list[bytes], number: int, tracker: Tracker | None, neighbours: Neighbours,
+    live: dict[str, int], views: Views,
+) -> tuple[list[bytes], set[Any]]:  # fmt: skip
     """
-    The records of page ``number`` to write, and their ids: each record is shown to the
-    tracker (which drops what an earlier run exported), then dropped if this page or a
-    neighbouring one already had its id. Per page rather than per record where it can be: the
-    neighbours are asked once about the page's ids. Counts go to ``live`` (``skipped``,
-    ``duplicates``, and for Sales ``deleted``).
+    The records of page ``number`` to write (each its JSON bytes), and their ids: each record
+    is shown to the tracker (which drops what an earlier run exported), then dropped if this
+    page or a neighbouring one already had its id. The fields this needs are read by ``views``
+    (one pass over the page in C), never the whole records; the neighbours are asked once about
+    the page's ids. Counts go to ``live`` (``skipped``, ``duplicates``, Sales ``deleted``).
     """
-    admitted = items
+    page = views.read(lines)
+    idents, deleted = page.ids, page.deleted
     if tracker is not None:
-        admitted = tracker.admit_all(items)
-        live["skipped"] += len(items) - len(admitted)
-    # record_id(), inline for dicts: an int or str id, else None
-    idents = [i if isinstance(i := r.get("id"), int | str) else None for r in admitted]
+        kept = tracker.admit_columns(idents, page.cursors, lambda i: loads(lines[i]))
+        if len(kept) < len(lines):
+            live["skipped"] += len(lines) - len(kept)
+            lines = [lines[i] for i in kept]
+            idents = [idents[i] for i in kept]
+            deleted = [deleted[i] for i in kept] if deleted else deleted
+    return _unique(lines, idents, deleted, number, neighbours, live)
+
+
+def _unique(
+    records: list[R], idents: list[Any], deleted: list[Any], number: int,
+    neighbours: Neighbours, live: dict[str, int],
+) -> tuple[list[R], set[Any]]:  # fmt: skip
+    """Drop the records whose id this page or a neighbouring one had; count Sales deletes."""
+    # record_id(), inline: an int or str id, else None
+    idents = [i if isinstance(i, int | str) else None for i in idents]
     known = neighbours.known(number, idents)
     ids = set(idents)
     ids.discard(None)
     if not known and len(ids) + idents.count(None) == len(idents):
-        kept = admitted  # the common case: no id twice, none on a neighbouring page
+        kept = records  # the common case: no id twice, none on a neighbouring page
+        flags = deleted
     else:
-        kept, ids = [], set()
-        for record, ident in zip(admitted, idents):
+        kept, ids, flags = [], set(), []
+        for index, (record, ident) in enumerate(zip(records, idents, strict=True)):
             if ident is not None:
                 if ident in ids or ident in known:
                     live["duplicates"] += 1
                     continue
                 ids.add(ident)
             kept.append(record)
-    if sales:
-        live["deleted"] += sum(1 for record in kept if record.get("deleted") in (True, 1))
+            if deleted:
+                flags.append(deleted[index])
+    if flags:
+        live["deleted"] += sum(1 for flag in flags if flag in (True, 1))
     return kept, ids

@@ -7,12 +7,21 @@ checkpoint stores; a resumed run truncates the file back to that size, so record
 the last checkpoint (whose pages the checkpoint does not name) are dropped and fetched again.
 Only when the stream completes does the file become the output (``_formats.finalize``), so a
 crash never leaves a half-written file under the final name.
+
+The bytes reach the file in a writer thread: the copy into the kernel (and the file system's
+block allocation) releases the GIL, so it runs on another core while the event loop parses the
+next page. Writes stay in order (one thread), at most :data:`MAX_PENDING` chunks wait (then the
+caller waits: the disk sets the pace, memory stays flat), and :meth:`PartFile.sync` writes
+everything queued before it fsyncs, so a checkpoint never names bytes that are not in the file.
+A failed write is raised by the next ``write``, ``sync`` or ``close``.
 """
 
 from __future__ import annotations
 
 import os
+from collections import deque
 from collections.abc import Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Any
 
@@ -22,7 +31,10 @@ from sage_async._errors import ExportError
 from sage_async._json import _default
 
 
-__all__ = ["PartFile"]
+__all__ = ["MAX_PENDING", "PartFile"]
+
+#: Chunks (pages) queued for the writer thread before ``write`` waits for the oldest.
+MAX_PENDING = 8
 
 
 class PartFile:
@@ -57,26 +69,70 @@ class PartFile:
             self._file.truncate(resume_at)
             self._file.seek(resume_at)
         self.durable = self._file.tell()
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="sage-async-part")
+        self._pending: deque[Future[Any]] = deque()
+        self._failed: BaseException | None = None
 
     def write(self, records: Iterable[Mapping[str, Any]]) -> int:
         """Append records, one JSON object per line; return the bytes written."""
         # orjson directly (no wrapper call per record): raw pages hold only JSON types, and
         # ``_default`` still writes a Decimal as an exact number.
         dumps, option = orjson.dumps, orjson.OPT_APPEND_NEWLINE
-        data = b"".join([dumps(record, default=_default, option=option) for record in records])
-        self._file.write(data)
+        return self._append(
+            b"".join([dumps(record, default=_default, option=option) for record in records])
+        )
+
+    def write_lines(self, lines: list[bytes]) -> int:
+        """Append records given as their JSON bytes (one line each); return the bytes written."""
+        return self._append(b"\n".join(lines) + b"\n" if lines else b"")
+
+    def _append(self, data: bytes) -> int:
+        self._raise_failure()
+        pending = self._pending
+        while len(pending) >= MAX_PENDING:
+            self._settle(pending.popleft())
+        if data:
+            pending.append(self._writer.submit(self._file.write, data))
         return len(data)
 
     def sync(self) -> int:
-        """Flush and fsync; return the durable size (what the checkpoint stores)."""
+        """Write what is queued, flush and fsync; return the durable size (for the checkpoint)."""
+        self._drain()
         self._file.flush()
         os.fsync(self._file.fileno())
         self.durable = self._file.tell()
         return self.durable
 
     def close(self) -> None:
-        """Close the file (without syncing: call :meth:`sync` first to keep what was written)."""
-        self._file.close()
+        """
+        Write what is queued and close the file (without an fsync: call :meth:`sync` first to
+        make it durable). The file is closed even when a write failed; the failure is raised.
+        """
+        try:
+            if not self._file.closed:
+                self._drain()
+        finally:
+            self._writer.shutdown(wait=True)
+            self._file.close()
+
+    def _drain(self) -> None:
+        pending = self._pending
+        while pending:
+            self._settle(pending.popleft())
+        self._raise_failure()
+
+    def _settle(self, job: Future[Any]) -> None:
+        try:
+            job.result()
+        except BaseException as exc:
+            # Later chunks would land after a hole: every later write is refused as well.
+            if self._failed is None:
+                self._failed = exc
+            raise
+
+    def _raise_failure(self) -> None:
+        if self._failed is not None:
+            raise self._failed
 
     @property
     def closed(self) -> bool:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import attrs
+import msgspec
 
 from sage_async._accounting_resource import AccountingResource
 from sage_async._client import BaseClient, Event, listening
@@ -31,12 +32,13 @@ from sage_async._errors import (
     SageError,
     UsageError,
 )
+from sage_async._json import loads
 from sage_async._retry import RetryEvent
 from sage_async.export._checkpoint import Checkpoint, CheckpointStore, StreamState
 from sage_async.export._formats import finalize
 from sage_async.export._fs import disk_error, read_json
 from sage_async.export._manifest import Manifest, ResourceReport, StreamReport
-from sage_async.export._neighbours import Neighbours, keep_page
+from sage_async.export._neighbours import Neighbours, keep_lines
 from sage_async.export._part import PartFile
 from sage_async.export._plan import (
     StreamPlan,
@@ -44,6 +46,7 @@ from sage_async.export._plan import (
 )
 from sage_async.export._progress import Progress, ProgressCallback
 from sage_async.export._repair import recover
+from sage_async.export._views import Views
 from sage_async.export._watermark import (
     Tracker,
     Watermark,
@@ -336,8 +339,11 @@ class Runner:
         begun = last_flush = time.monotonic()
         session_pages = since_flush = 0
         consistent = True
+        # Records travel as the API's bytes: split, never parsed into dicts nor serialised
+        # again; ``views`` reads the few fields deduplication and the watermark need.
+        views = Views(tracker.fields if tracker is not None else (), sales=sales)
         stream = plan.resource.pages(
-            raw=True, ordered=False, concurrency=self.concurrency, skip=saved.pages.numbers(),
+            raw="bytes", ordered=False, concurrency=self.concurrency, skip=saved.pages.numbers(),
             **plan.filters,
         )  # fmt: skip
 
@@ -359,16 +365,22 @@ class Runner:
         try:
             async for page in stream:
                 consistent = False
-                kept, ids = keep_page(
-                    page.items, page.number, tracker, neighbours, sales, self.live
-                )
-                part.write(kept)
+                try:
+                    kept, ids = keep_lines(
+                        page.items, page.number, tracker, neighbours, self.live, views
+                    )
+                except msgspec.DecodeError as exc:
+                    raise ExportError(
+                        f"{plan.resource.name}: page {page.number} holds a record that is not "
+                        f"a JSON object ({exc})"
+                    ) from exc
+                part.write_lines(kept)
                 saved.records += len(kept)
                 saved.pages.add(page.number)
                 consistent = True
                 neighbours.add(page.number, ids, saved.pages.prefix)
                 if self.validate and kept:
-                    converter.structure_list(kept, model)
+                    converter.structure_list([loads(line) for line in kept], model)
                 session_pages += 1
                 since_flush += 1
                 now = time.monotonic()

@@ -35,8 +35,9 @@ the records of the last ``margin`` before the watermark.
 
 from __future__ import annotations
 
+import functools
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
@@ -230,22 +231,32 @@ class Tracker:
         ident = record.get("id")
         if cursor is None or ident is None:
             return True
-        return self._admit(record, ident, cursor)
+        return self._admit(lambda: record, ident, cursor)
 
     def admit_all(self, records: Iterable[Mapping[str, Any]]) -> list[Any]:
+        """Observe records in order and return those to write (:meth:`admit` for each)."""
+        records = list(records)
+        ids = [record.get("id") for record in records]
+        columns = [[record.get(name) for record in records] for name in self.fields]
+        return [records[i] for i in self.admit_columns(ids, columns, records.__getitem__)]
+
+    def admit_columns(
+        self, ids: Sequence[Any], columns: Sequence[Sequence[Any]], full: Callable[[int], Any]
+    ) -> list[int]:
         """
-        Observe records in order and return those to write: :meth:`admit` for each, with the
-        common case (a record far from the boundary, no earlier run to compare with) handled
-        without a call per record.
+        Observe records in order and return the indices of those to write: :meth:`admit` for
+        each, given as columns (``ids``, and one list per cursor field in :attr:`fields`
+        order) so that a page split into bytes needs no dicts. ``full(i)`` returns record ``i``
+        as a mapping; it is called only for the few records at the boundary, whose content
+        digest is kept. The common case (far from the boundary, no earlier run to compare
+        with) costs no call per record.
         """
-        kept: list[Any] = []
-        if self._exported:
-            return [record for record in records if self.admit(record)]
-        fields, window, fromisoformat = self.fields, self.window, datetime.fromisoformat
-        for record in records:
+        kept: list[int] = []
+        exported, window, fromisoformat = bool(self._exported), self.window, datetime.fromisoformat
+        for index, ident in enumerate(ids):
             cursor = None  # self.cursor(record), inline: a call per record costs as much
-            for name in fields:
-                value = record.get(name)
+            for column in columns:
+                value = column[index]
                 if value is None:
                     continue
                 if value.__class__ is str:  # parse_instant(value), inline
@@ -262,19 +273,23 @@ class Tracker:
                     value = parse_instant(value)
                 if value is not None and (cursor is None or value > cursor):
                     cursor = value
-            ident = record.get("id")
             if cursor is None or ident is None:
-                kept.append(record)
+                kept.append(index)
                 continue
             high, threshold = self.high, self._threshold_at
-            if high is not None and cursor <= high and threshold is not None and cursor < threshold:
+            if (
+                not exported and high is not None and cursor <= high
+                and threshold is not None and cursor < threshold
+            ):  # fmt: skip
                 if window is None or cursor >= window:  # what _admit answers here
-                    kept.append(record)
-            elif self._admit(record, ident, cursor):
-                kept.append(record)
+                    kept.append(index)
+            elif self._admit(functools.partial(full, index), ident, cursor):
+                kept.append(index)
         return kept
 
-    def _admit(self, record: Mapping[str, Any], ident: Any, cursor: datetime) -> bool:
+    def _admit(
+        self, content: Callable[[], Mapping[str, Any]], ident: Any, cursor: datetime
+    ) -> bool:
         before = self.window is not None and cursor < self.window
         if self.high is None or cursor > self.high:
             self.high = cursor
@@ -288,7 +303,7 @@ class Tracker:
         ident_text, text = str(ident), cursor_text(cursor)
         fingerprints = self._exported.get((ident_text, text))
         # The digest costs a serialisation: only records at the boundary need one.
-        fingerprint = digest(record) if keep or fingerprints else ""
+        fingerprint = digest(content()) if keep or fingerprints else ""
         exported = fingerprints is not None and ("" in fingerprints or fingerprint in fingerprints)
         if keep:
             self._seen[(ident_text, text, fingerprint)] = cursor
