@@ -5,6 +5,7 @@ Records over pages: :class:`RecordStream` hands out the records of a
 
 from __future__ import annotations
 
+import contextlib
 from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Hashable
 from types import TracebackType
@@ -18,6 +19,8 @@ if TYPE_CHECKING:
 __all__ = ["RecordStream", "record_id"]
 
 T = TypeVar("T")
+#: Ids a page may be registered with at once (anything else takes the per-record path).
+_ID_TYPES: frozenset[type] = frozenset({int, str})
 
 
 class RecordStream(Generic[T]):
@@ -47,8 +50,9 @@ class RecordStream(Generic[T]):
         self._seen: set[Hashable] = set()
         self._window: deque[list[Hashable]] = deque()
         self._current: list[Hashable] = []
-        self._delivered = 0
+        self._delivered = 0  # counted only while max_items needs it
         self._done = False
+        self._clean: list[T] | None = None  # the buffer whose ids _load registered at once
 
     @property
     def stats(self) -> RunStats:
@@ -69,25 +73,31 @@ class RecordStream(Generic[T]):
         key, fast = self._key, self._max_items is None
         try:
             while True:
-                buffer, position, seen, current = (
-                    self._buffer,
-                    self._position,
-                    self._seen,
-                    self._current,
-                )
-                while fast and position < len(buffer):
-                    record = buffer[position]
-                    ident = key(record)
-                    if ident is None or ident in seen:
-                        break  # the slow path counts it
-                    position += 1
-                    self._position = position
-                    seen.add(ident)
-                    current.append(ident)
-                    self._delivered += 1
-                    yield record
-                    if self._position != position or self._buffer is not buffer:
-                        break  # __anext__ or aclose() was called meanwhile: reload the state
+                buffer, position = self._buffer, self._position
+                if fast and buffer is self._clean:
+                    # Every id of this page was new and registered when it arrived (_load).
+                    end = len(buffer)
+                    while position < end:
+                        record = buffer[position]
+                        position += 1
+                        self._position = position
+                        yield record
+                        if self._position != position or self._buffer is not buffer:
+                            break  # __anext__ or aclose() was called meanwhile: reload
+                else:
+                    seen, current = self._seen, self._current
+                    while fast and position < len(buffer):
+                        record = buffer[position]
+                        ident = key(record)
+                        if ident is None or ident in seen:
+                            break  # the slow path counts it
+                        position += 1
+                        self._position = position
+                        seen.add(ident)
+                        current.append(ident)
+                        yield record
+                        if self._position != position or self._buffer is not buffer:
+                            break  # __anext__ or aclose() was called meanwhile: reload
                 try:
                     record = await self.__anext__()
                 except StopAsyncIteration:
@@ -98,15 +108,17 @@ class RecordStream(Generic[T]):
 
     async def __anext__(self) -> T:
         # Fast path: the next record of the current page (most calls end here).
-        position = self._position
-        if position < len(self._buffer) and self._max_items is None:
-            record = self._buffer[position]
+        position, buffer = self._position, self._buffer
+        if position < len(buffer) and self._max_items is None:
+            record = buffer[position]
+            if buffer is self._clean:
+                self._position = position + 1
+                return record
             ident = self._key(record)
             if ident is not None and ident not in self._seen:
                 self._position = position + 1
                 self._seen.add(ident)
                 self._current.append(ident)
-                self._delivered += 1
                 return record
         while not self._done:
             if self._max_items is not None and self._delivered >= self._max_items:
@@ -115,13 +127,14 @@ class RecordStream(Generic[T]):
             while self._position < len(self._buffer):
                 record = self._buffer[self._position]
                 self._position += 1
-                ident = self._key(record)
-                if ident is not None:
-                    if ident in self._seen:
-                        self._pages.stats.duplicates += 1
-                        continue
-                    self._seen.add(ident)
-                    self._current.append(ident)
+                if self._buffer is not self._clean:
+                    ident = self._key(record)
+                    if ident is not None:
+                        if ident in self._seen:
+                            self._pages.stats.duplicates += 1
+                            continue
+                        self._seen.add(ident)
+                        self._current.append(ident)
                 self._delivered += 1
                 return record
             self._next_page()
@@ -130,8 +143,35 @@ class RecordStream(Generic[T]):
             except StopAsyncIteration:
                 self._done = True
                 break
-            self._buffer, self._position = page.items, 0
+            self._load(page.items)
         raise StopAsyncIteration
+
+    def _load(self, items: list[T]) -> None:
+        """
+        Take the next page. When its records all have distinct ids that no remembered page had
+        (the usual case), the ids are registered at once, for the whole page, and its records
+        are handed out without bookkeeping per record.
+        """
+        self._buffer, self._position, self._clean = items, 0, None
+        key = self._key
+        ids: list[Any] = []
+        if key is record_id:  # inline for dicts, the hot case of raw mode; types checked below
+            with contextlib.suppress(AttributeError):
+                ids = [record.get("id") for record in items]  # type: ignore[attr-defined]
+        if len(ids) != len(items):
+            ids = [key(record) for record in items]
+        try:
+            unique = set(ids)
+        except TypeError:  # an unhashable id: the per-record path decides
+            return
+        if (
+            len(unique) == len(ids)
+            and {type(i) for i in unique} <= _ID_TYPES
+            and unique.isdisjoint(self._seen)
+        ):
+            self._seen |= unique
+            self._current.extend(ids)
+            self._clean = items
 
     def _next_page(self) -> None:
         self._window.append(self._current)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import math
 import random
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sage_async import DatabaseConnectionError, PageError
 from sage_async._page import Page
@@ -282,3 +285,46 @@ def test_latency_window_follows_littles_law() -> None:
     latency[0] = 0.3
     assert math.ceil(13 * 0.3 * 1.25) + 1 == window()
     assert 2 == LatencyWindow(13.0, 16, lambda: 2, lambda: 0.3)()
+
+
+ids = st.one_of(st.integers(0, 12), st.sampled_from(["a", "b", True, 1.5, None, ("t",)]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    pages=st.lists(st.lists(ids, max_size=6), min_size=1, max_size=6),
+    manual=st.sets(st.integers(0, 40)),
+)
+async def test_records_come_once_per_id_whatever_the_page_shapes(
+    pages: list[list[Any]], manual: set[int]
+) -> None:
+    """
+    Whole pages of new ids are registered at once, other pages record by record; either way
+    the records are those of a per-record reference (an id within the remembered pages comes
+    once, records without an int or str id always come), in order, and so are they when some
+    records are taken with ``__anext__`` in the middle of an ``async for``.
+    """
+
+    async def fetch(number: int) -> Page[dict[str, Any]]:
+        items = [{"id": i, "n": (number, k)} for k, i in enumerate(pages[number])]
+        return Page(items, number=number, size=6, last=number == len(pages) - 1)
+
+    expected, seen = [], set()
+    for number, page in enumerate(pages):
+        for k, ident in enumerate(page):
+            key = ident if isinstance(ident, int | str) else None
+            if key is not None and key in seen:
+                continue
+            seen.add(key)
+            expected.append((number, k))
+    stream = RecordStream(
+        PageStream(fetch, first=0, page_size=6, window=lambda: 2, name="accounts", known_end=True),
+        key=record_id,
+    )
+    got = []
+    async for record in stream:
+        got.append(record["n"])
+        if len(got) in manual:
+            with contextlib.suppress(StopAsyncIteration):
+                got.append((await stream.__anext__())["n"])
+    assert expected == got
