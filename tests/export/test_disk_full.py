@@ -158,3 +158,35 @@ def test_writes_reach_the_file_in_order_and_sync_returns_their_size(tmp_path: Pa
     data = (tmp_path / "x.jsonl.part").read_bytes()
     assert size == len(data)
     assert [*lines, b'{"id":40}'] == data.splitlines()
+
+
+def test_a_durable_point_runs_after_the_queued_writes(tmp_path: Path) -> None:
+    """
+    ``sync_then`` calls its callback in the writer thread once every write queued before it is
+    in the file and synced; a failing fsync there is raised by the next ``sync``.
+    """
+    path = tmp_path / "x.jsonl.part"
+    part = PartFile(path)
+    for i in range(12):
+        part.write_lines([f'{{"id":{i}}}'.encode()])
+    sizes: list[int] = []
+    job = part.sync_then(lambda: sizes.append(path.stat().st_size))
+    job.result(timeout=30)
+    assert [part.written] == sizes == [part.durable]
+    part.close()
+
+
+def test_a_failing_durable_point_is_raised_by_the_next_sync(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fsync of a durable point fails: its callback never runs and ``sync`` raises."""
+    part = PartFile(tmp_path / "x.jsonl.part")
+    part.write_lines([b'{"id":1}'])
+    monkeypatch.setattr(os, "fsync", no_space)
+    called: list[bool] = []
+    part.sync_then(lambda: called.append(True))
+    with pytest.raises(OSError, match="No space left"):
+        part.sync()
+    assert [] == called
+    with pytest.raises(OSError, match="No space left"):
+        part.close()

@@ -36,7 +36,8 @@ from typing import Any, Final
 import attrs
 
 from sage_async._errors import UsageError
-from sage_async.export._fs import read_json, write_json_atomic
+from sage_async._json import dumps
+from sage_async.export._fs import read_json, write_bytes_atomic
 
 
 __all__ = ["VERSION", "Checkpoint", "CheckpointStore", "PageSet", "StreamState"]
@@ -222,7 +223,15 @@ class CheckpointStore:
 
     def save(self, checkpoint: Checkpoint) -> None:
         """Write the checkpoint atomically (temporary file, fsync, ``os.replace``)."""
-        write_json_atomic(self.path, checkpoint.to_json())
+        self.write(self.encode(checkpoint))
+
+    def encode(self, checkpoint: Checkpoint) -> bytes:
+        """The checkpoint's bytes as :meth:`save` writes them (a snapshot to write later)."""
+        return dumps(checkpoint.to_json(), newline=True)
+
+    def write(self, data: bytes) -> None:
+        """Write bytes from :meth:`encode` atomically (from any thread)."""
+        write_bytes_atomic(self.path, data)
 
     def remove(self) -> None:
         """Delete the checkpoint (the run completed)."""

@@ -19,7 +19,8 @@ from sage_async._json import dumps, loads
 
 
 __all__ = [
-    "check_directory", "disk_error", "fsync_directory", "read_json", "write_json_atomic",
+    "check_directory", "disk_error", "fsync_directory", "read_json", "write_bytes_atomic",
+    "write_json_atomic",
 ]  # fmt: skip
 
 
@@ -43,10 +44,15 @@ def write_json_atomic(path: Path, document: Any) -> None:
     On any failure (a full disk: ``OSError`` ENOSPC) the temporary file is removed and the
     target keeps its previous content.
     """
+    write_bytes_atomic(path, dumps(document, newline=True))
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` as :func:`write_json_atomic` writes a document."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         with open(temporary, "wb") as handle:
-            handle.write(dumps(document, newline=True))
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Any
@@ -68,7 +68,7 @@ class PartFile:
             self._file = open(path, "r+b")  # noqa: SIM115 - closed by close()
             self._file.truncate(resume_at)
             self._file.seek(resume_at)
-        self.durable = self._file.tell()
+        self.durable = self._end = self._file.tell()
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="sage-async-part")
         self._pending: deque[Future[Any]] = deque()
         self._failed: BaseException | None = None
@@ -86,6 +86,31 @@ class PartFile:
         """Append records given as their JSON bytes (one line each); return the bytes written."""
         return self._append(b"\n".join(lines) + b"\n" if lines else b"")
 
+    @property
+    def written(self) -> int:
+        """The file's size once every queued write has landed."""
+        return self._end
+
+    def sync_then(self, after: Callable[[], None]) -> Future[None]:
+        """
+        Queue a durable point without waiting for it: in the writer thread, after the writes
+        queued so far, flush and fsync (the file is then :attr:`written` bytes long) and call
+        ``after`` (e.g. write the checkpoint naming that size). A failure is raised by the next
+        ``write``, ``sync`` or ``close`` as well as by the returned future.
+        """
+        self._raise_failure()
+        size = self._end
+
+        def durable_point() -> None:
+            self._file.flush()
+            os.fsync(self._file.fileno())
+            self.durable = size
+            after()
+
+        job = self._writer.submit(durable_point)
+        self._pending.append(job)
+        return job
+
     def _append(self, data: bytes) -> int:
         self._raise_failure()
         pending = self._pending
@@ -93,6 +118,7 @@ class PartFile:
             self._settle(pending.popleft())
         if data:
             pending.append(self._writer.submit(self._file.write, data))
+            self._end += len(data)
         return len(data)
 
     def sync(self) -> int:
@@ -100,7 +126,7 @@ class PartFile:
         self._drain()
         self._file.flush()
         os.fsync(self._file.fileno())
-        self.durable = self._file.tell()
+        self.durable = self._end
         return self.durable
 
     def close(self) -> None:
@@ -122,6 +148,8 @@ class PartFile:
         self._raise_failure()
 
     def _settle(self, job: Future[Any]) -> None:
+        if job.cancelled():
+            return  # a durable point cancelled before it ran (writes are never cancelled)
         try:
             job.result()
         except BaseException as exc:

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import math
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
+from concurrent.futures import Future
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import attrs
 import msgspec
@@ -58,25 +60,10 @@ from sage_async.export._watermark import (
 
 __all__ = ["COUNTERS", "Progress", "ProgressCallback", "Runner", "fatal"]
 
-T = TypeVar("T")
 COUNTERS = (
     "requests", "retries", "throttled", "cancelled", "duplicates", "skipped", "deleted",
     "recovered",
 )  # fmt: skip
-
-
-async def _off_loop(function: Callable[[], T]) -> T:
-    """
-    Run ``function`` in a worker thread; cancelled meanwhile, wait for it to finish before the
-    cancellation goes on (so that nothing else touches the file while it runs).
-    """
-    job = asyncio.ensure_future(asyncio.to_thread(function))
-    try:
-        return await asyncio.shield(job)
-    except asyncio.CancelledError:
-        with contextlib.suppress(Exception):
-            await job
-        raise
 
 
 def fatal(exc: SageError) -> bool:
@@ -347,9 +334,30 @@ class Runner:
             **plan.filters,
         )  # fmt: skip
 
-        def checkpoint(offset: int | None = None) -> None:
-            """Record a durable point: ``offset`` from a sync just done, else sync now."""
-            saved.offset = part.sync() if offset is None else offset
+        durable_point: Future[None] | None = None  # the checkpoint being written, if any
+
+        def checkpoint() -> None:
+            """Make what is written durable now, and checkpoint it."""
+            note(part.sync())
+            self.store.save(self.state)
+
+        async def checkpoint_soon() -> None:
+            """
+            Checkpoint the state as of now once what is written is durable, without holding up
+            the pages: the fsync of megabytes and the checkpoint file are written by the staging
+            file's writer thread, after the queued writes, while pages keep being processed. At
+            most one is in flight (the next waits for it, and raises its error).
+            """
+            nonlocal durable_point
+            if durable_point is not None:
+                await asyncio.wrap_future(durable_point)
+            note(part.written)
+            snapshot = self.store.encode(self.state)
+            durable_point = part.sync_then(functools.partial(self.store.write, snapshot))
+
+        def note(offset: int) -> None:
+            """Record the state as of the staging file's size ``offset``."""
+            saved.offset = offset
             saved.tracker = tracker.to_json() if tracker else None
             stats = stream.stats
             self.live["requests"], self.live["cancelled"] = stats.requests, stats.cancelled
@@ -359,7 +367,6 @@ class Runner:
             )
             saved.counters["total_first"] = stats.total_first or base.get("total_first", 0)
             saved.counters["total_last"] = stats.total_last or base.get("total_last", 0)
-            self.store.save(self.state)
 
         failed = True
         try:
@@ -385,9 +392,7 @@ class Runner:
                 since_flush += 1
                 now = time.monotonic()
                 if since_flush >= self.flush_pages or now - last_flush >= self.flush_seconds:
-                    # The fsync of megabytes waits on the disk: in a thread, so that the pages
-                    # in flight keep arriving meanwhile (nothing writes to the file until then).
-                    checkpoint(await _off_loop(part.sync))
+                    await checkpoint_soon()
                     since_flush, last_flush = 0, now
                 self._notify(plan, saved, stream.stats, begun, session_pages, done=False)
             if await self._shifted(plan, stream.stats, base):
