@@ -19,6 +19,7 @@ from ._converter import Converter
 from ._drift import DriftReport, DriftRow
 from ._errors import *  # noqa: F403
 from ._errors import __all__ as _errors_all
+from ._gc import bulk_gc
 from ._oauth import Pkce, TokenSet, authorization_url, make_pkce
 from ._page import Page
 from ._pagination import PageStream, RecordStream, RunStats
@@ -84,6 +85,7 @@ __all__ = [
     "Unset",
     "Where",
     "authorization_url",
+    "bulk_gc",
     "make_pkce",
     "set_testing",
 ]

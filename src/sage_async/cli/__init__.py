@@ -26,13 +26,12 @@ Modules (all private)::
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import gc
 import logging
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 from sage_async._errors import SageError, UsageError
+from sage_async._gc import bulk_gc
 from sage_async.cli._export import environment, run_export
 from sage_async.cli._login import login_exchange, login_url
 from sage_async.cli._parser import EXIT_PARTIAL, EXIT_USAGE, UsageExit, build_parser, stderr_line
@@ -41,28 +40,6 @@ from sage_async.cli._parser import EXIT_PARTIAL, EXIT_USAGE, UsageExit, build_pa
 __all__ = ["main"]
 
 EXIT_INTERRUPTED = 130
-#: The collector's first threshold while an export runs (CPython's default is 700).
-BULK_GC_THRESHOLD = 100_000
-
-
-@contextlib.contextmanager
-def bulk_collector() -> Iterator[None]:
-    """
-    Run the young-generation collector less often while a bulk command runs.
-
-    A parsed page is thousands of fresh containers that live until the page is written; at the
-    default threshold (700 allocations) every page sets off a young collection that traverses
-    the pages in flight, and every tenth one traverses them again as survivors (measured: about
-    15% of an export's CPU). The records are acyclic, so collecting a hundred times less often
-    frees nothing later. The command owns its process, so this is a process setting, restored
-    on exit (the library itself never changes it).
-    """
-    previous = gc.get_threshold()
-    gc.set_threshold(BULK_GC_THRESHOLD, *previous[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*previous)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -91,12 +68,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "export":
             if args.verbose:
                 logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
-            with bulk_collector():
+            with bulk_gc():  # see bulk_gc: ~15% of an export's CPU
                 return asyncio.run(run_export(args, env))
         if args.command == "sync":
             from sage_async.cli._sync import run_sync
 
-            return asyncio.run(run_sync(args, env))
+            with bulk_gc():
+                return asyncio.run(run_sync(args, env))
         if args.step == "url":
             return login_url(args, env)
         return asyncio.run(login_exchange(args, env))
