@@ -219,10 +219,12 @@ def checks(rows: dict[Key, Row], decode: Run | None, idle: Run | None) -> list[C
                         f"{api}: raw mode ≥ 0.90x the fair raw ceiling (GC paused while "
                         "parsing, as the library does; 0 ms, c16)", "#8 #16")
         )  # fmt: skip
-        found.append(
+        # Retired: the eager attrs floor is lower (kept measured, see PROFILES["decode"]).
+        found.append(attrs.evolve(
             ratio_check(rows, "model", ("cpu", api, "model", 16), ceiling, 0.40,
-                        f"{api}: model mode ≥ 0.40x raw ceiling (0 ms, c16)", "#8")
-        )  # fmt: skip
+                        f"{api}: model mode ≥ 0.40x raw ceiling (0 ms, c16)", "#8"),
+            retired=True,
+        ))  # fmt: skip
         found.append(
             ratio_check(rows, "peer", ("cpu", api, "model", 16), ("cpu", api, "peer", 16), 2.0,
                         f"{api}: model mode ≥ 2x the generated peer at equal concurrency "
