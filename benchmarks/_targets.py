@@ -228,7 +228,12 @@ def checks(rows: dict[Key, Row], decode: Run | None, idle: Run | None) -> list[C
         found.append(
             ratio_check(rows, "peer", ("cpu", api, "model", 16), ("cpu", api, "peer", 16), 2.0,
                         f"{api}: model mode ≥ 2x the generated peer at equal concurrency "
-                        "(0 ms, c16 both)", "#8 #16")
+                        "(0 ms, c16 both; the peer as shipped)", "#8 #16")
+        )  # fmt: skip
+        found.append(
+            ratio_check(rows, "peer", ("cpu", api, "model", 16), ("cpu", api, "peer_gc", 16),
+                        2.0, f"{api}: the same, the peer under bulk_gc() too (for reference, "
+                        "not a target)", "#16")
         )  # fmt: skip
     for api in APIS:
         found.append(
