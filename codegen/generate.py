@@ -362,6 +362,12 @@ def method_stubs(name: str, model: str, listable: bool, gettable: bool) -> list[
                 f"    {prefix} {method}(self, *, {args}, raw: Literal[True], **params: {lp}) "
                 f"-> {result}[dict[str, Any]]: ...",
             ]
+            if method == "pages":  # records as their JSON bytes (pages only)
+                out += [
+                    "    @overload",
+                    f"    def pages(self, *, {args}, raw: Literal['bytes'], **params: {lp}) "
+                    "-> PageStream[bytes]: ...",
+                ]
     if gettable:
         out += [
             "    @overload  # type: ignore[override]",

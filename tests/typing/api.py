@@ -119,6 +119,10 @@ async def exporter() -> None:
         async for raw_page in client.stock_items.pages(raw=True, ordered=False):
             first: dict[str, object] = raw_page.items[0]
             print(first, changed)
+        with sage_async.bulk_gc():
+            async for line_page in client.stock_items.pages(raw="bytes", ordered=False):
+                line: bytes = line_page.items[0]
+                print(line)
         raw_item: dict[str, object] = await client.stock_items.get("abc", raw=True)
         print(raw_item)
         await client.stock_items.create(StockItemWrite(item_code="SKU", description="d"))

@@ -61,6 +61,18 @@ class AddressRegions(AccountingResource[_models.AddressRegion, Never]):
         raw: Literal[True],
         **params: Unpack[AddressRegionsListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[AddressRegionsListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -149,6 +161,18 @@ class AddressTypes(AccountingResource[_models.AddressType, Never]):
         raw: Literal[True],
         **params: Unpack[AddressTypesListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[AddressTypesListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -238,6 +262,18 @@ class Addresses(AccountingResource[_models.Address, _models.AddressWrite]):
         raw: Literal[True],
         **params: Unpack[AddressesListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[AddressesListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -326,6 +362,18 @@ class AnalysisTypeCategories(
         raw: Literal[True],
         **params: Unpack[AnalysisTypeCategoriesListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[AnalysisTypeCategoriesListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -417,6 +465,18 @@ class AnalysisTypes(AccountingResource[_models.AnalysisType, _models.AnalysisTyp
         raw: Literal[True],
         **params: Unpack[AnalysisTypesListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[AnalysisTypesListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -501,6 +561,18 @@ class ArtefactStatuses(AccountingResource[_models.ArtefactStatus, Never]):
         raw: Literal[True],
         **params: Unpack[ArtefactStatusesListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[ArtefactStatusesListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -589,6 +661,18 @@ class AttachmentContextTypes(AccountingResource[_models.AttachmentContextType, N
         raw: Literal[True],
         **params: Unpack[AttachmentContextTypesListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[AttachmentContextTypesListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -683,6 +767,18 @@ class Attachments(AccountingResource[_models.Attachment, _models.AttachmentWrite
         raw: Literal[True],
         **params: Unpack[AttachmentsListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[AttachmentsListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -767,6 +863,18 @@ class BankAccountTypes(AccountingResource[_models.BankAccountType, Never]):
         raw: Literal[True],
         **params: Unpack[BankAccountTypesListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[BankAccountTypesListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -862,6 +970,18 @@ class BankAccounts(AccountingResource[_models.BankAccount, _models.BankAccountWr
         raw: Literal[True],
         **params: Unpack[BankAccountsListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[BankAccountsListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -952,6 +1072,18 @@ class BankDeposits(AccountingResource[_models.BankDeposit, _models.BankDepositWr
         raw: Literal[True],
         **params: Unpack[BankDepositsListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[BankDepositsListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -1040,6 +1172,18 @@ class BankOpeningBalances(
         raw: Literal[True],
         **params: Unpack[BankOpeningBalancesListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[BankOpeningBalancesListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -1132,6 +1276,18 @@ class BankReconciliations(
         raw: Literal[True],
         **params: Unpack[BankReconciliationsListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[BankReconciliationsListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -1226,6 +1382,18 @@ class BankTransfers(AccountingResource[_models.BankTransfer, _models.BankTransfe
         raw: Literal[True],
         **params: Unpack[BankTransfersListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[BankTransfersListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -1310,6 +1478,18 @@ class BusinessActivityTypes(AccountingResource[_models.BusinessActivityType, Nev
         raw: Literal[True],
         **params: Unpack[BusinessActivityTypesListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[BusinessActivityTypesListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -1400,6 +1580,18 @@ class BusinessExchangeRates(
         raw: Literal[True],
         **params: Unpack[BusinessExchangeRatesListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[BusinessExchangeRatesListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -1512,6 +1704,18 @@ class BusinessTypes(AccountingResource[_models.BusinessType, Never]):
         raw: Literal[True],
         **params: Unpack[BusinessTypesListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[BusinessTypesListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -1596,6 +1800,18 @@ class Businesses(AccountingResource[_models.Business, _models.BusinessWrite]):
         raw: Literal[True],
         **params: Unpack[BusinessesListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[BusinessesListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -1680,6 +1896,18 @@ class CatalogItemTypes(AccountingResource[_models.CatalogItemType, Never]):
         raw: Literal[True],
         **params: Unpack[CatalogItemTypesListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[CatalogItemTypesListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -1790,6 +2018,18 @@ class CoaAccounts(AccountingResource[_models.CoaAccount, Never]):
         raw: Literal[True],
         **params: Unpack[CoaAccountsListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[CoaAccountsListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -1875,6 +2115,18 @@ class CoaTemplates(AccountingResource[_models.CoaTemplate, Never]):
         raw: Literal[True],
         **params: Unpack[CoaTemplatesListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[CoaTemplatesListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -1966,6 +2218,18 @@ class ContactAllocations(
         raw: Literal[True],
         **params: Unpack[ContactAllocationsListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[ContactAllocationsListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -2054,6 +2318,18 @@ class ContactOpeningBalanceTypes(AccountingResource[_models.ContactOpeningBalanc
         raw: Literal[True],
         **params: Unpack[ContactOpeningBalanceTypesListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[ContactOpeningBalanceTypesListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -2148,6 +2424,18 @@ class ContactOpeningBalances(
         raw: Literal[True],
         **params: Unpack[ContactOpeningBalancesListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[ContactOpeningBalancesListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -2244,6 +2532,18 @@ class ContactPayments(AccountingResource[_models.ContactPayment, _models.Contact
         raw: Literal[True],
         **params: Unpack[ContactPaymentsListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[ContactPaymentsListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -2332,6 +2632,18 @@ class ContactPersonTypes(AccountingResource[_models.ContactPersonType, Never]):
         raw: Literal[True],
         **params: Unpack[ContactPersonTypesListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[ContactPersonTypesListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -2425,6 +2737,18 @@ class ContactPersons(AccountingResource[_models.ContactPerson, _models.ContactPe
         raw: Literal[True],
         **params: Unpack[ContactPersonsListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[ContactPersonsListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -2513,6 +2837,18 @@ class ContactTypes(AccountingResource[_models.ContactType, Never]):
         raw: Literal[True],
         **params: Unpack[ContactTypesListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[ContactTypesListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -2612,6 +2948,18 @@ class Contacts(AccountingResource[_models.Contact, _models.ContactWrite]):
         raw: Literal[True],
         **params: Unpack[ContactsListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[ContactsListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -2696,6 +3044,18 @@ class CorrectiveReasonCodes(AccountingResource[_models.CorrectiveReasonCode, Nev
         raw: Literal[True],
         **params: Unpack[CorrectiveReasonCodesListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[CorrectiveReasonCodesListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -2784,6 +3144,18 @@ class Countries(AccountingResource[_models.Country, Never]):
         raw: Literal[True],
         **params: Unpack[CountriesListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[CountriesListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -2868,6 +3240,18 @@ class CountriesOfRegistration(AccountingResource[_models.CountryOfRegistration, 
         raw: Literal[True],
         **params: Unpack[CountriesOfRegistrationListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[CountriesOfRegistrationListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -2956,6 +3340,18 @@ class CountryGroups(AccountingResource[_models.CountryGroup, Never]):
         raw: Literal[True],
         **params: Unpack[CountryGroupsListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[CountryGroupsListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -3040,6 +3436,18 @@ class Currencies(AccountingResource[_models.Currency, Never]):
         raw: Literal[True],
         **params: Unpack[CurrenciesListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[CurrenciesListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -3164,6 +3572,18 @@ class EuGoodsServicesTypes(AccountingResource[_models.EuGoodsServicesType, Never
         raw: Literal[True],
         **params: Unpack[EuGoodsServicesTypesListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[EuGoodsServicesTypesListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -3252,6 +3672,18 @@ class EuSalesDescriptions(AccountingResource[_models.EuSalesDescription, Never])
         raw: Literal[True],
         **params: Unpack[EuSalesDescriptionsListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[EuSalesDescriptionsListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -3340,6 +3772,18 @@ class ExchangeRates(AccountingResource[_models.ExchangeRate, Never]):
         raw: Literal[True],
         **params: Unpack[ExchangeRatesListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[ExchangeRatesListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -3455,6 +3899,18 @@ class HostedArtefactPaymentSettings(
         raw: Literal[True],
         **params: Unpack[HostedArtefactPaymentSettingsListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[HostedArtefactPaymentSettingsListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -3567,6 +4023,18 @@ class JournalCodeTypes(AccountingResource[_models.JournalCodeType, Never]):
         raw: Literal[True],
         **params: Unpack[JournalCodeTypesListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[JournalCodeTypesListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -3656,6 +4124,18 @@ class JournalCodes(AccountingResource[_models.JournalCode, _models.JournalCodeWr
         raw: Literal[True],
         **params: Unpack[JournalCodesListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[JournalCodesListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -3744,6 +4224,18 @@ class Journals(AccountingResource[_models.Journal, _models.JournalWrite]):
         raw: Literal[True],
         **params: Unpack[JournalsListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[JournalsListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -3829,6 +4321,18 @@ class LedgerAccountClassifications(AccountingResource[_models.LedgerAccountClass
         raw: Literal[True],
         **params: Unpack[LedgerAccountClassificationsListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[LedgerAccountClassificationsListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -3922,6 +4426,18 @@ class LedgerAccountOpeningBalances(
         raw: Literal[True],
         **params: Unpack[LedgerAccountOpeningBalancesListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[LedgerAccountOpeningBalancesListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -4011,6 +4527,18 @@ class LedgerAccountTypes(AccountingResource[_models.LedgerAccountType, Never]):
         raw: Literal[True],
         **params: Unpack[LedgerAccountTypesListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[LedgerAccountTypesListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -4140,6 +4668,18 @@ class LedgerAccounts(AccountingResource[_models.LedgerAccount, _models.LedgerAcc
         raw: Literal[True],
         **params: Unpack[LedgerAccountsListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[LedgerAccountsListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -4236,6 +4776,18 @@ class LedgerEntries(AccountingResource[_models.LedgerEntry, Never]):
         raw: Literal[True],
         **params: Unpack[LedgerEntriesListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[LedgerEntriesListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -4320,6 +4872,18 @@ class LegalFormTypes(AccountingResource[_models.LegalFormType, Never]):
         raw: Literal[True],
         **params: Unpack[LegalFormTypesListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[LegalFormTypesListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -4408,6 +4972,18 @@ class LiveExchangeRates(AccountingResource[_models.LiveExchangeRate, Never]):
         raw: Literal[True],
         **params: Unpack[LiveExchangeRatesListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[LiveExchangeRatesListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -4498,6 +5074,18 @@ class MigrationTaxReturns(
         raw: Literal[True],
         **params: Unpack[MigrationTaxReturnsListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[MigrationTaxReturnsListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -4608,6 +5196,18 @@ class OpeningBalanceJournals(
         raw: Literal[True],
         **params: Unpack[OpeningBalanceJournalsListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[OpeningBalanceJournalsListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -4707,6 +5307,18 @@ class OtherPayments(AccountingResource[_models.OtherPayment, _models.OtherPaymen
         raw: Literal[True],
         **params: Unpack[OtherPaymentsListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[OtherPaymentsListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -4791,6 +5403,18 @@ class PaymentMethods(AccountingResource[_models.PaymentMethod, Never]):
         raw: Literal[True],
         **params: Unpack[PaymentMethodsListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[PaymentMethodsListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -4882,6 +5506,18 @@ class ProductSalesPriceTypes(
         raw: Literal[True],
         **params: Unpack[ProductSalesPriceTypesListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[ProductSalesPriceTypesListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -4974,6 +5610,18 @@ class Products(AccountingResource[_models.Product, _models.ProductWrite]):
         raw: Literal[True],
         **params: Unpack[ProductsListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[ProductsListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -5073,6 +5721,18 @@ class PurchaseCorrectiveInvoices(
         raw: Literal[True],
         **params: Unpack[PurchaseCorrectiveInvoicesListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[PurchaseCorrectiveInvoicesListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -5176,6 +5836,18 @@ class PurchaseCreditNotes(
         raw: Literal[True],
         **params: Unpack[PurchaseCreditNotesListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[PurchaseCreditNotesListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -5278,6 +5950,18 @@ class PurchaseInvoices(AccountingResource[_models.PurchaseInvoice, _models.Purch
         raw: Literal[True],
         **params: Unpack[PurchaseInvoicesListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[PurchaseInvoicesListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -5381,6 +6065,18 @@ class PurchaseQuickEntries(
         raw: Literal[True],
         **params: Unpack[PurchaseQuickEntriesListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[PurchaseQuickEntriesListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -5469,6 +6165,18 @@ class QuickEntryTypes(AccountingResource[_models.QuickEntryType, Never]):
         raw: Literal[True],
         **params: Unpack[QuickEntryTypesListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[QuickEntryTypesListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -5573,6 +6281,18 @@ class SalesCorrectiveInvoices(
         raw: Literal[True],
         **params: Unpack[SalesCorrectiveInvoicesListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[SalesCorrectiveInvoicesListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -5675,6 +6395,18 @@ class SalesCreditNotes(AccountingResource[_models.SalesCreditNote, _models.Sales
         raw: Literal[True],
         **params: Unpack[SalesCreditNotesListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[SalesCreditNotesListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -5771,6 +6503,18 @@ class SalesEstimates(AccountingResource[_models.SalesEstimate, _models.SalesEsti
         raw: Literal[True],
         **params: Unpack[SalesEstimatesListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[SalesEstimatesListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -5875,6 +6619,18 @@ class SalesInvoices(AccountingResource[_models.SalesInvoice, _models.SalesInvoic
         raw: Literal[True],
         **params: Unpack[SalesInvoicesListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[SalesInvoicesListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -5972,6 +6728,18 @@ class SalesQuickEntries(AccountingResource[_models.SalesQuickEntry, _models.Sale
         raw: Literal[True],
         **params: Unpack[SalesQuickEntriesListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[SalesQuickEntriesListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -6069,6 +6837,18 @@ class SalesQuotes(AccountingResource[_models.SalesQuote, _models.SalesQuoteWrite
         raw: Literal[True],
         **params: Unpack[SalesQuotesListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[SalesQuotesListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -6155,6 +6935,18 @@ class ServiceRateTypes(AccountingResource[_models.ServiceRateType, _models.Servi
         raw: Literal[True],
         **params: Unpack[ServiceRateTypesListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[ServiceRateTypesListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -6247,6 +7039,18 @@ class Services(AccountingResource[_models.Service, _models.ServiceWrite]):
         raw: Literal[True],
         **params: Unpack[ServicesListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[ServicesListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -6339,6 +7143,18 @@ class StockItems(AccountingResource[_models.StockItem, _models.StockItemWrite]):
         raw: Literal[True],
         **params: Unpack[StockItemsListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[StockItemsListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -6427,6 +7243,18 @@ class StockMovements(AccountingResource[_models.StockMovement, _models.StockMove
         raw: Literal[True],
         **params: Unpack[StockMovementsListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[StockMovementsListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -6527,6 +7355,18 @@ class TaxDeterminations(AccountingResource[_models.TaxRate, Never]):
         raw: Literal[True],
         **params: Unpack[TaxDeterminationsListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[TaxDeterminationsListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -6599,6 +7439,18 @@ class TaxOffices(AccountingResource[_models.TaxOffice, Never]):
         raw: Literal[True],
         **params: Unpack[TaxOfficesListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[TaxOfficesListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -6684,6 +7536,18 @@ class TaxProfiles(AccountingResource[_models.TaxProfile, _models.TaxProfileWrite
         raw: Literal[True],
         **params: Unpack[TaxProfilesListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[TaxProfilesListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -6776,6 +7640,18 @@ class TaxRates(AccountingResource[_models.TaxRate, _models.TaxRateWrite]):
         raw: Literal[True],
         **params: Unpack[TaxRatesListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[TaxRatesListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -6861,6 +7737,18 @@ class TaxReturnFrequencies(AccountingResource[_models.TaxReturnFrequency, Never]
         raw: Literal[True],
         **params: Unpack[TaxReturnFrequenciesListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[TaxReturnFrequenciesListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -6949,6 +7837,18 @@ class TaxSchemes(AccountingResource[_models.TaxScheme, Never]):
         raw: Literal[True],
         **params: Unpack[TaxSchemesListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[TaxSchemesListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -7033,6 +7933,18 @@ class TaxTypes(AccountingResource[_models.TaxType, Never]):
         raw: Literal[True],
         **params: Unpack[TaxTypesListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[TaxTypesListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -7118,6 +8030,18 @@ class TransactionTypes(AccountingResource[_models.TransactionType, Never]):
         raw: Literal[True],
         **params: Unpack[TransactionTypesListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[TransactionTypesListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -7214,6 +8138,18 @@ class Transactions(AccountingResource[_models.Transaction, Never]):
         raw: Literal[True],
         **params: Unpack[TransactionsListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[TransactionsListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
@@ -7300,6 +8236,18 @@ class UnallocatedArtefacts(AccountingResource[_models.UnallocatedArtefact, Never
         raw: Literal[True],
         **params: Unpack[UnallocatedArtefactsListParams],
     ) -> PageStream[dict[str, Any]]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal["bytes"],
+        **params: Unpack[UnallocatedArtefactsListParams],
+    ) -> PageStream[bytes]: ...
     @overload  # type: ignore[override]
     def iterate(
         self,
