@@ -8,6 +8,7 @@ The ``sage-async`` command line: bulk export, and Accounting OAuth helpers.
     sage-async export accounting stock_items --out DIR [--business ID] ...
     sage-async login url --redirect-uri URI
     sage-async login exchange --code CODE --redirect-uri URI --tokens FILE
+    sage-async fleet export FLEET_FILE --out DIR [--scheduler ADDRESS | --workers N]
 
 Exit status: 0 success; 1 partial failure (the manifest is written and the checkpoint kept,
 ``--resume`` continues); 2 bad usage (one line on stderr, nothing started); 130 interrupted.
@@ -18,6 +19,7 @@ Modules (all private)::
     _export.py    the export command: credentials, clients, the sandbox, the summary
     _progress.py  the progress display
     _login.py     login url / login exchange, token files (0600)
+    _fleet.py     fleet export: many tenants on Dask (sage_async.fleet)
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         print(f"sage-async {__version__}")
         return 0
-    if args.command is None or (args.command == "login" and args.step is None):
+    if args.command is None or (args.command in ("login", "fleet") and args.step is None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     env = environment()
@@ -65,6 +67,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.verbose:
                 logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
             return asyncio.run(run_export(args, env))
+        if args.command == "fleet":
+            from sage_async.cli._fleet import run_fleet
+
+            return run_fleet(args)
         if args.step == "url":
             return login_url(args, env)
         return asyncio.run(login_exchange(args, env))

@@ -67,7 +67,9 @@ def _apply_rate_limit(sandbox: Sandbox, text: str) -> None:
     if existing is not None:
         options = {"per_second": existing.per_second, "per_minute": existing.per_minute}
     options[key] = int(count)
-    sandbox.faults.rate_limit(api, **options)
+    sandbox.faults.rate_limit(
+        api, per_second=options["per_second"], per_minute=options["per_minute"]
+    )
 
 
 def _describe(sb: Sandbox) -> str:

@@ -1,0 +1,186 @@
+"""
+One tenant's whole export, as a Dask task: :func:`run_tenant` runs on a worker thread.
+
+The task builds the tenant's client (credentials read on the worker, from the environment
+variables and token store the fleet file names), with a fresh ``GovernorRegistry`` so nothing
+is shared with the other tenants of the process, and runs :func:`sage_async.export.export` in
+its own event loop (``asyncio.run``) with ``resume=True``: a re-run (a Dask retry, a worker that
+died, the next fleet run) continues from the tenant's checkpoint. An incomplete export raises
+:class:`TenantIncomplete` so that Dask retries it; a configuration error (a missing variable, an
+unreadable token store) is reported at once, since a retry cannot fix it.
+
+Strictly private.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import time
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sage_async import AccountingClient, GovernorRegistry, SalesClient
+from sage_async._client import BaseClient
+from sage_async._errors import UsageError
+from sage_async.export import Manifest, export
+from sage_async.export._fs import check_directory, write_json_atomic
+from sage_async.fleet._report import TenantReport
+from sage_async.fleet._spec import TenantSpec
+
+
+__all__ = ["TenantIncomplete", "run_tenant"]
+
+ATTEMPTS = "fleet-attempts.json"
+
+
+class TenantIncomplete(Exception):
+    """
+    Raised by a tenant task whose export did not complete, so that Dask retries it.
+
+    ``args[0]`` is the report (a dict, picklable): the retry resumes from the checkpoint and
+    the coordinator reports the last attempt's report when no retry is left.
+    """
+
+    def __init__(self, report: dict[str, Any]) -> None:
+        super().__init__(report)
+
+    @property
+    def report(self) -> dict[str, Any]:
+        """The tenant report of the failed attempt."""
+        return dict(self.args[0])
+
+    def __str__(self) -> str:
+        return str(self.args[0].get("error") or "export incomplete")
+
+
+def run_tenant(
+    tenant: TenantSpec, out: str, env: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """
+    Export one tenant to ``<out>/<label>/``, resuming its checkpoint (the Dask task).
+
+    Args:
+        tenant: the tenant.
+        out: the fleet's output directory (shared by every worker).
+        env: where credentials are looked up (default: the worker's environment).
+
+    Returns:
+        The tenant report (``TenantReport.to_json()``), status ``complete``, or ``failed``
+        for a configuration error.
+
+    Raises:
+        TenantIncomplete: the export did not complete (Dask retries the task).
+    """
+    directory = Path(out) / tenant.label
+    started = time.monotonic()
+    report = TenantReport(tenant.label, tenant.api)
+    try:
+        check_directory(directory)
+        with _tenant_lock(directory):
+            report.attempts = _count_attempt(directory)
+            manifest = asyncio.run(_export(tenant, directory, os.environ if env is None else env))
+    except UsageError as exc:
+        report.status = "failed"
+        report.error = str(exc).splitlines()[0]
+        report.duration = time.monotonic() - started
+        return report.to_json()
+    report.absorb(manifest)
+    report.duration = time.monotonic() - started
+    if not manifest.ok:
+        raise TenantIncomplete(report.to_json())
+    return report.to_json()
+
+
+@contextlib.contextmanager
+def _tenant_lock(directory: Path) -> Iterator[None]:
+    """
+    Hold the tenant directory's lock: should a task ever run twice at once (a worker presumed
+    dead but still running), the second waits, then resumes what the first left.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no lock
+        yield
+        return
+    with open(directory / ".fleet.lock", "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _count_attempt(directory: Path) -> int:
+    """Count this attempt in ``fleet-attempts.json`` (reset when the last attempt completed)."""
+    path = directory / ATTEMPTS
+    attempts = 0
+    with contextlib.suppress(OSError, ValueError):
+        from sage_async._json import loads
+
+        document = loads(path.read_bytes())
+        if isinstance(document, dict) and not document.get("complete"):
+            attempts = int(document.get("attempts", 0))
+    write_json_atomic(path, {"attempts": attempts + 1, "complete": False})
+    return attempts + 1
+
+
+async def _export(tenant: TenantSpec, directory: Path, env: Mapping[str, str]) -> Manifest:
+    client = _client(tenant, env)
+    since: datetime | str | None = tenant.since
+    if tenant.since is not None and tenant.since != "auto":
+        since = datetime.fromisoformat(tenant.since)
+    async with client:
+        manifest = await export(
+            client, list(tenant.resources), out_dir=directory, format=tenant.format,
+            since=since, resume=True, concurrency=tenant.concurrency,
+        )  # fmt: skip
+    if manifest.ok:
+        write_json_atomic(directory / ATTEMPTS, {"attempts": 0, "complete": True})
+    return manifest
+
+
+def _variable(tenant: TenantSpec, env: Mapping[str, str], key: str) -> str:
+    name = getattr(tenant, key)
+    value = env.get(name, "")
+    if not value:
+        raise UsageError(
+            f"tenant {tenant.label!r}: environment variable {name} ({key}) is not set on the worker"
+        )
+    return value
+
+
+def _client(tenant: TenantSpec, env: Mapping[str, str]) -> BaseClient:
+    extra: dict[str, Any] = {"registry": GovernorRegistry()}
+    if tenant.base_url:
+        extra["base_url"] = tenant.base_url
+    if tenant.api == "sales":
+        if tenant.rate:
+            extra["rate"] = tenant.rate / (tenant.per or 1.0)
+        return SalesClient(
+            public_key=_variable(tenant, env, "public_key_env"),
+            private_key=_variable(tenant, env, "private_key_env"), **extra,
+        )  # fmt: skip
+    from sage_async.cli._login import load_tokens, save_tokens
+
+    assert tenant.tokens is not None
+    store = Path(tenant.tokens)
+    if tenant.rate:
+        extra.update(rate=tenant.rate, per=tenant.per or 1.0)
+    if tenant.token_url:
+        extra["token_url"] = tenant.token_url
+
+    def persist(tokens: Any) -> None:
+        # Written (fsync, 0600) before the new access token is used: a retry, or a worker that
+        # dies right after, reads the rotated refresh token and never presents a spent one.
+        save_tokens(store, tokens)
+
+    return AccountingClient(
+        client_id=_variable(tenant, env, "client_id_env"),
+        client_secret=_variable(tenant, env, "client_secret_env"),
+        tokens=load_tokens(store), business_id=tenant.business,
+        on_token_refresh=persist, **extra,
+    )  # fmt: skip
