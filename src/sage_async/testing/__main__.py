@@ -108,6 +108,8 @@ def describe_json(sb: Sandbox) -> dict[str, Any]:
         ],
         "client_id": acc.client_id,
         "client_secret": acc.client_secret,
+        "redirect_uri": acc.redirect_uri,
+        "authorize_url": sb.authorize_url,
         "businesses": [
             {"id": business, "tokens": sb.accounting_tokens()} for business in sb.business_ids
         ],

@@ -17,6 +17,9 @@ import json
 import subprocess
 import sys
 import types
+import urllib.error
+import urllib.parse
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +100,37 @@ class SandboxProcess:
     ) -> None:
         self.stop()
 
+    def new_tokens(self) -> dict[str, Any]:
+        """
+        A fresh token pair from the child, through its OAuth flow (authorize, then exchange
+        the code): each fleet file gets refresh tokens no earlier run has spent.
+        """
+        info = self.info
+        query = urllib.parse.urlencode(
+            {"client_id": info["client_id"], "redirect_uri": info["redirect_uri"],
+             "response_type": "code"}
+        )  # fmt: skip
+
+        class _NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+                return None
+
+        opener = urllib.request.build_opener(_NoRedirect)
+        try:
+            opener.open(f"{info['authorize_url']}?{query}", timeout=10)
+            raise RuntimeError("the sandbox did not redirect with a code")
+        except urllib.error.HTTPError as redirect:
+            location = redirect.headers["Location"]
+            redirect.close()
+        code = urllib.parse.parse_qs(urllib.parse.urlsplit(location).query)["code"][0]
+        form = urllib.parse.urlencode(
+            {"grant_type": "authorization_code", "code": code, "client_id": info["client_id"],
+             "client_secret": info["client_secret"], "redirect_uri": info["redirect_uri"]}
+        ).encode()  # fmt: skip
+        with urllib.request.urlopen(info["token_url"], data=form, timeout=10) as answer:  # noqa: S310
+            body: dict[str, Any] = loads(answer.read())
+        return body
+
     def fleet_files(
         self,
         directory: Path,
@@ -137,7 +171,7 @@ class SandboxProcess:
             ]  # fmt: skip
         for i, business in enumerate(info["businesses"][:accounting]):
             store = directory / f"acc-{i}.tokens.json"
-            save_tokens(store, TokenSet.from_response(business["tokens"]))
+            save_tokens(store, TokenSet.from_response(self.new_tokens()))
             lines += [
                 "[[tenants]]", f'label = "acc-{i}"', 'api = "accounting"',
                 f"base_url = {json.dumps(info['accounting_url'])}",
