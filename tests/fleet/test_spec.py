@@ -113,3 +113,27 @@ def test_import_sage_async_does_not_import_dask() -> None:
     code = "import sys, sage_async, sage_async.fleet; print('distributed' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "False" == out.stdout.strip()
+
+
+def test_the_cli_refuses_a_bad_fleet_file_with_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`sage-async fleet export` with a missing fleet file: exit 2, one error line, no cluster."""
+    from sage_async.cli import main
+
+    status = main(["fleet", "export", str(tmp_path / "nope.toml"), "--out", str(tmp_path / "o")])
+    assert 2 == status
+    err = capsys.readouterr().err.strip().splitlines()
+    assert 1 == len(err)
+    assert err[0].startswith("sage-async: error: fleet file ")
+
+
+def test_the_cli_takes_a_scheduler_or_workers_not_both(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--scheduler and --workers exclude each other (a usage error, exit 2)."""
+    from sage_async.cli import main
+
+    argv = ["fleet", "export", "f.toml", "--out", "o", "--scheduler", "tcp://h:1", "--workers", "2"]
+    assert 2 == main(argv)
+    assert "not allowed with argument" in capsys.readouterr().err
