@@ -136,10 +136,17 @@ class Runner:
         work = tempfile.mkdtemp(prefix="sage-bench-")
         try:
             job = self._job(scenario, sandbox, token, api, variant, business, work)
+            counts0 = sandbox.status_counts()
             cpu0, wall0 = sandbox.cpu_seconds(), time.perf_counter()
             result = run_client(job)
             wall = time.perf_counter() - wall0
             server_cpu = sandbox.cpu_seconds() - cpu0
+            counts = sandbox.status_counts()
+            # 429s from the server's request log (the run is alone against this sandbox); what
+            # the client itself reported is kept beside it.
+            result["status_429_client"] = result.get("status_429", 0)
+            result["status_429"] = counts.get(f"{api} 429", 0) - counts0.get(f"{api} 429", 0)
+            result["server_requests"] = sum(counts.values()) - sum(counts0.values())
         finally:
             shutil.rmtree(work, ignore_errors=True)
         return Run(

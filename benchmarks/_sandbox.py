@@ -52,9 +52,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def server_command(options: ServerOptions, port: int) -> list[str]:
-    module = "sage_async.testing"
+def server_command(options: ServerOptions, port: int, stats_port: int) -> list[str]:
+    module = "benchmarks._serve"  # sage_async.testing, plus its request log's status counts
     command = [sys.executable, "-m", module, "--port", str(port), "--seed", str(options.seed)]
+    command += ["--stats-port", str(stats_port)]
     command += ["--sales-records", str(options.sales_records)]
     command += ["--accounting-records", str(options.accounting_records)]
     command += ["--businesses", str(options.businesses), "--access-ttl", "86400"]
@@ -72,7 +73,8 @@ class SandboxProcess:
     def __init__(self, options: ServerOptions) -> None:
         self.options = options
         self.port = free_port()
-        self.command = server_command(options, self.port)
+        self.stats_port = free_port()
+        self.command = server_command(options, self.port, self.stats_port)
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
         self.proc: subprocess.Popen[bytes] | None = None
         self.business_ids: list[str] = []
@@ -188,6 +190,19 @@ class SandboxProcess:
         )
         items = data.get("$items", data) if isinstance(data, dict) else data
         return [str(item["id"]) for item in items]
+
+    def status_counts(self) -> dict[str, int]:
+        """
+        Requests the server answered so far, by ``"<api> <status>"`` (``"sales 429"``), counted
+        from its own request log (``benchmarks/_serve.py``), not reported by the clients.
+        """
+        conn = http.client.HTTPConnection("127.0.0.1", self.stats_port, timeout=60)
+        try:
+            conn.request("GET", "/counts")
+            counts: dict[str, int] = json.loads(conn.getresponse().read())
+        finally:
+            conn.close()
+        return counts
 
     def cpu_seconds(self) -> float:
         """User + system CPU the server process has used so far."""

@@ -25,11 +25,15 @@ from benchmarks._sandbox import ServerOptions
 APIS: tuple[Api, ...] = ("sales", "accounting")
 LABELS = {
     "naive": "a naive sequential (requests, r.json())",
-    "ceiling": "b raw ceiling (aiohttp pool + orjson dicts)",
-    "peer": "c generated peer (openapi-python-client, sequential)",
+    "ceiling": "b raw ceiling, fair (aiohttp pool + orjson dicts, GC paused while parsing)",
+    "ceiling_plain": "b' raw ceiling, plain (GC running while parsing: the earlier ceiling)",
+    "ceiling_jsonl": "b'' fair raw ceiling + JSONL file (orjson.dumps per record): export bound",
+    "peer": "c generated peer (openapi-python-client; c>1: a thread pool)",
     "model": "d sage-async iterate() models",
     "raw": "d sage-async iterate(raw=True)",
     "export": "e sage-async export CLI -> JSONL",
+    "export_csv": "e' sage-async export CLI -> CSV (fetch + conversion)",
+    "export_parquet": "e' sage-async export CLI -> Parquet (fetch + conversion)",
 }
 Warmup = Literal["all", "shapes", "index", "none"]
 
@@ -100,6 +104,7 @@ class Settings:
 
 def scenarios(s: Settings, *, export: bool) -> list[Scenario]:
     exporting = (Variant("export", 16),) if export else ()
+    converting = (Variant("export_csv", 16), Variant("export_parquet", 16)) if export else ()
     cpu = Scenario(
         "cpu",
         "0 ms latency (CPU-bound)",
@@ -107,10 +112,14 @@ def scenarios(s: Settings, *, export: bool) -> list[Scenario]:
         (
             Variant("naive"),
             Variant("ceiling", 16),
+            Variant("ceiling_plain", 16),
+            *(Variant("ceiling_jsonl", 16) for _ in exporting),
             Variant("peer"),
+            Variant("peer", 16),
             Variant("model", 16),
             Variant("raw", 16),
             *exporting,
+            *converting,
         ),
         {"sales": s.records, "accounting": s.records},
         rounds=s.rounds,
@@ -167,7 +176,7 @@ def scenarios(s: Settings, *, export: bool) -> list[Scenario]:
                 "million",
                 f"{s.million:,} records streamed (memory)",
                 ServerOptions(s.million, s.million, page_cache_mb=0, seed=s.seed),
-                (Variant("model", 16), Variant("raw", 16)),
+                (Variant("model", 16), Variant("raw", 16), *exporting),
                 {"sales": s.million, "accounting": s.million},
                 warmup="index",
                 rounds=min(s.rounds, 3),

@@ -37,12 +37,27 @@ PROFILES: dict[str, str] = {
         "(about 5x the orjson cost per record for stock items, about 2.5x for Sales accounts)"
     ),
     "raw": (
-        "profile of raw Sales iterate (20,000 records, c16): orjson.loads 44% of client time, "
-        "the per-record RecordStream.__anext__ (one await per record) 22%, the per-record id "
-        "dedupe (record_id + set.add) 7%; the ceiling has neither, it counts page lists. The "
-        "Sales speculative window also requests up to C pages past the end. In the library's "
-        "power: hand out a page's records without an await per record (fast path in "
-        "__anext__ while the current page lasts) and cheaper dedupe"
+        "CPU profile (cProfile with a process-time clock) of raw iterate, 100,000 records, "
+        "c16, 2026-11-29 on the loaded shared machine: Sales 3.7 s profiled, of which the "
+        "per-record async generator RecordStream._iterate 21%, record_id 12% and the set/list "
+        "bookkeeping of the id dedupe about 10%, orjson.loads 15%, raise_for_response 6% "
+        "(where the deferred collection of a parsed page lands); Accounting: _iterate 19%, "
+        "record_id 8%, orjson.loads 18%. The fair ceiling counts page lists and hands out no "
+        "record, so the gap is the per-record async iteration and dedupe: one await per record "
+        "of the caller's async for, which a per-record API cannot drop (left for a page-level "
+        "API: pages(raw=True), which the export uses)"
+    ),
+    "export": (
+        "CPU profile of the CLI export to JSON Lines after this branch's changes (100,000 "
+        "records, c16, 2026-11-29): Sales 6.0 s profiled: Tracker.admit_all with the "
+        "timestamp parsing and dict lookups about 25% (2 cursor fields per record, kept for "
+        "the next run's tie-safe watermark), orjson.loads 10%, orjson.dumps (one per record) "
+        "8%, raise_for_response 7%; Accounting 9.4 s: orjson.loads 13%, orjson.dumps 10%, "
+        "tracker about 20%. The no-library bound of the same job (row b'': the fair ceiling "
+        "plus orjson.dumps per record and a JSON Lines file) is itself well below raw paging: "
+        "re-encoding and writing the bytes costs what the table shows between rows b and b''; "
+        "orjson gives no way to keep each record's original bytes, so the export cannot skip "
+        "the re-encoding"
     ),
 }
 
@@ -63,12 +78,16 @@ class Check:
         return {True: "pass", False: "**MISS**", None: "not run"}[self.passed]
 
 
-def cpu_story(model: Row | None, reference: Row | None) -> str:
+REFERENCE_NAMES = {"export": "iterate(raw=True)", "peer": "the generated peer"}
+
+
+def cpu_story(model: Row | None, reference: Row | None, name: str = "") -> str:
     if model is None or reference is None:
         return ""
     return (
-        f"client CPU {model.cpu_us:.1f} µs/record against {reference.cpu_us:.1f} for the "
-        f"ceiling, server {model.server_us:.1f} µs/record on the same 2 cores"
+        f"client CPU {model.cpu_us:.1f} µs/record against {reference.cpu_us:.1f} for "
+        f"{REFERENCE_NAMES.get(name, 'the ceiling')}, server {model.server_us:.1f} µs/record on "
+        "the same 2 cores"
     )
 
 
@@ -114,7 +133,7 @@ def ratio_check(
     if not passed and name.startswith("lat"):
         bound = latency_story(rows, key[0], key[1])
     elif not passed:
-        bound = "; ".join(filter(None, [cpu_story(row, ref), PROFILES.get(name, "")]))
+        bound = "; ".join(filter(None, [cpu_story(row, ref, name), PROFILES.get(name, "")]))
     return Check(target, source, measured, passed, bound)
 
 
@@ -163,8 +182,10 @@ def memory_checks(rows: dict[Key, Row], idle: Run | None) -> list[Check]:
     floor = idle.result.get("maxrss_kib", 0) / 1024 if idle is not None else None
     found = []
     for api in APIS:
-        for mode in ("model", "raw"):
+        for mode in ("model", "raw", "export"):
             row = rows.get(("million", api, mode, 16))
+            if mode == "export" and row is None:
+                continue  # measured only when the export CLI exists
             count = row.expected if row is not None and row.expected else 1_000_000
             target = f"{api} {mode}: peak RSS streaming {count:,} records ≤ 100 MiB"
             if row is None or not row.n:
@@ -195,15 +216,23 @@ def checks(rows: dict[Key, Row], decode: Run | None, idle: Run | None) -> list[C
         ceiling = ("cpu", api, "ceiling", 16)
         found.append(
             ratio_check(rows, "raw", ("cpu", api, "raw", 16), ceiling, 0.9,
-                        f"{api}: raw mode ≥ 0.90x raw ceiling (0 ms, c16)", "#8")
+                        f"{api}: raw mode ≥ 0.90x the fair raw ceiling (GC paused while "
+                        "parsing, as the library does; 0 ms, c16)", "#8 #16")
         )  # fmt: skip
         found.append(
             ratio_check(rows, "model", ("cpu", api, "model", 16), ceiling, 0.40,
                         f"{api}: model mode ≥ 0.40x raw ceiling (0 ms, c16)", "#8")
         )  # fmt: skip
         found.append(
-            ratio_check(rows, "peer", ("cpu", api, "model", 16), ("cpu", api, "peer", 1), 1.0,
-                        f"{api}: model mode faster than the generated peer (0 ms)", "#8")
+            ratio_check(rows, "peer", ("cpu", api, "model", 16), ("cpu", api, "peer", 16), 2.0,
+                        f"{api}: model mode ≥ 2x the generated peer at equal concurrency "
+                        "(0 ms, c16 both)", "#8 #16")
+        )  # fmt: skip
+    for api in APIS:
+        found.append(
+            ratio_check(rows, "export", ("cpu", api, "export", 16), ("cpu", api, "raw", 16),
+                        0.85, f"{api}: CLI export to JSONL ≥ 0.85x iterate(raw=True) (0 ms, "
+                        "c16, same run)", "#16")
         )  # fmt: skip
     for latency, source in ((300, "#8"), (50, "#6")):
         for api in APIS:

@@ -30,6 +30,11 @@ from typing import Any
 import yaml
 
 
+# split.py sits beside this script, which also runs loaded by path (tests): make it importable.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from split import index_module, reexport_module, split
+
+
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "codegen" / "templates"
 MODELS = ROOT / "src" / "sage_async" / "models"
@@ -189,10 +194,12 @@ def item_operation(spec: dict[str, Any], path: str) -> dict[str, Any] | None:
 def resource_table(spec: dict[str, Any], spec_name: str) -> str:
     """Render ``_resources.py`` from the ``x-sage-resource`` extensions of the spec's paths."""
     rows = []
+    names: list[str] = []
     for path, item in sorted(spec.get("paths", {}).items()):
         info = item.get("x-sage-resource")
         if not info:
             continue
+        names.append(info["name"])
         listed = query_params(spec, item.get("get")) if "list" in info["operations"] else []
         if info.get("singleton"):
             fetched, listed = query_params(spec, item.get("get")), []
@@ -209,18 +216,23 @@ def resource_table(spec: dict[str, Any], spec_name: str) -> str:
         )
         actions = "".join(
             f"            Action({a['name']!r}, {a['method']!r}, "
-            + (f"_models.{a['returns']}" if a["returns"] != "binary" else "None")
+            + (f"_m({a['returns']!r})" if a["returns"] != "binary" else "None")
             + "),\n"
             for a in info.get("actions", ())
+        )
+        related = "".join(
+            f"            Related({r['name']!r}, {r['path']!r}, _m({r['model']!r})),\n"
+            for r in info.get("related", ())
         )
         write = info.get("write_model")
         operations = ", ".join(repr(op) for op in sorted(info["operations"]))
         rows.append(
-            f"    {info['name']!r}: ResourceSpec(\n"
+            f"def _{info['name']}() -> ResourceSpec:\n"
+            "    return ResourceSpec(\n"
             f"        name={info['name']!r},\n"
             f"        path={path!r},\n"
-            f"        model=_models.{info['model']},\n"
-            f"        write_model={'_models.' + write if write else None},\n"
+            f"        model=_m({info['model']!r}),\n"
+            f"        write_model={'_m(' + repr(write) + ')' if write else None},\n"
             f"        wrap_key={info.get('wrap_key')!r},\n"
             f"        id_type={info['id_type']!r},\n"
             f"        operations=frozenset({{{operations}}}),\n"
@@ -231,18 +243,22 @@ def resource_table(spec: dict[str, Any], spec_name: str) -> str:
             + ("        void=True,\n" if info.get("void") else "")
             + (f"        actions=(\n{actions}        ),\n" if actions else "")
             + (f"        list_shape={info['list_shape']!r},\n" if "list_shape" in info else "")
-            + "    ),\n"
+            + (f"        related=(\n{related}        ),\n" if related else "")
+            + "    )\n\n\n"
         )
     return (
         HEADER.format(spec=spec_name)
         + '"""The resources of the API: paths, models, operations and parameters."""\n\n'
         + "from __future__ import annotations\n\n"
-        + "from sage_async._resource_spec import Action, Param, ResourceSpec\n\n"
-        + "from . import _models\n\n\n"
-        + '__all__ = ["RESOURCES"]\n\n'
-        + "RESOURCES: dict[str, ResourceSpec] = {\n"
+        + "from sage_async._resource_spec import (\n"
+        + "    Action, Param, Related, ResourceSpec, ResourceTable,\n)\n\n"
+        + "from ._index import model as _m\n\n\n"
+        + '__all__ = ["RESOURCES"]\n\n\n'
         + "".join(rows)
-        + "}\n"
+        + "# Each row is built (and its models imported) on first access.\n"
+        + "RESOURCES = ResourceTable({\n"
+        + "".join(f"    {name!r}: _{name},\n" for name in names)
+        + "})\n"
     )
 
 
@@ -397,18 +413,16 @@ def accessors(spec: dict[str, Any], spec_name: str, api: str) -> str:
     )
 
 
-def package_init(models_source: str, spec_name: str, api: str) -> str:
-    """Render the package ``__init__`` re-exporting every model class and the resource table."""
-    classes = sorted(re.findall(r"^class (\w+)\(Model\):", models_source, re.MULTILINE))
-    imports = "".join(f"    {name},\n" for name in classes)
-    exported = "".join(f'    "{name}",\n' for name in [*classes, "RESOURCES"])
-    return (
-        HEADER.format(spec=spec_name)
-        + f'"""Generated attrs models of the {api} API (from ``{spec_name}``)."""\n\n'
-        + f"from ._models import (\n{imports})\n"
-        + "from ._resources import RESOURCES\n\n\n"
-        + f"__all__ = [\n{exported}]\n"
+def package_init(module_of: dict[str, str], spec_name: str, api: str) -> str:
+    """Render the package ``__init__``: every model (loaded on first use) and ``RESOURCES``."""
+    text = reexport_module(
+        module_of,
+        HEADER.format(spec=spec_name),
+        f"Generated attrs models of the {api} API, loaded on first use.",
     )
+    resources = "from . import _index\nfrom ._resources import RESOURCES\n"
+    text = text.replace("from . import _index\n", resources)
+    return text.replace("__all__ = [\n", '__all__ = [\n    "RESOURCES",\n')
 
 
 def generate(out_root: Path) -> list[Path]:
@@ -421,11 +435,20 @@ def generate(out_root: Path) -> list[Path]:
         package.mkdir(parents=True, exist_ok=True)
         models = fix_module(run_datamodel_codegen(spec_path, spec, package), spec_name)
         models = mark_open(models, open_patterns(spec))
-        files = {
-            "_models.py": models,
+        header = HEADER.format(spec=spec_name)
+        infos = [item["x-sage-resource"] for _, item in sorted(spec.get("paths", {}).items())
+                 if "x-sage-resource" in item]  # fmt: skip
+        files, module_of = split(models, infos, header)
+        for old in package.glob("_g_*.py"):
+            old.unlink()
+        files |= {
+            "_index.py": index_module(module_of, header),
+            "_models.py": reexport_module(
+                module_of, header, "Every generated model of the API (each loads on first use)."
+            ),
             "_resources.py": resource_table(spec, spec_name),
             "_accessors.py": accessors(spec, spec_name, api),
-            "__init__.py": package_init(models, spec_name, api),
+            "__init__.py": package_init(module_of, spec_name, api),
         }
         if api == "accounting":
             files["_typed.pyi"] = typed_stubs(spec, spec_name)
@@ -445,7 +468,11 @@ def check() -> int:
     """Generate into a temporary folder and compare with the committed files."""
     with tempfile.TemporaryDirectory() as tmp:
         fresh = generate(Path(tmp))
-        stale = []
+        stale = [
+            path
+            for path in MODELS.glob("*/_g_*.py")
+            if not (Path(tmp) / path.relative_to(MODELS)).exists()
+        ]
         for path in fresh:
             committed = MODELS / path.relative_to(tmp)
             new = path.read_text()
@@ -473,7 +500,11 @@ def main() -> int:
     if args.check:
         return check()
     with tempfile.TemporaryDirectory() as tmp:
-        for path in generate(Path(tmp)):
+        fresh = generate(Path(tmp))
+        for old in MODELS.glob("*/_g_*.py"):
+            if not (Path(tmp) / old.relative_to(MODELS)).exists():
+                old.unlink()
+        for path in fresh:
             target = MODELS / path.relative_to(tmp)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, target)

@@ -229,6 +229,22 @@ aware = st.datetimes(
     min_value=datetime(1970, 1, 2), max_value=datetime(2200, 1, 1), timezones=st.just(UTC)
 ).map(lambda d: d.replace(microsecond=d.microsecond // 1000 * 1000))
 money = st.decimals(min_value=Decimal("-1e9"), max_value=Decimal("1e9"), places=2, allow_nan=False)
+# Money as the API may send it (unit prices, exchange rates): up to 40 digits, large and tiny
+# exponents. As JSON strings (Accounting's usual encoding) every digit must come back; as JSON
+# numbers, the 15 significant digits a double holds exactly (a float-based JSON parser keeps no
+# more: docs/contracts.md section 3).
+long_decimals = st.builds(
+    lambda digits, exponent: Decimal(f"{digits}E{exponent}"),
+    st.from_regex(r"-?[0-9]{1,40}", fullmatch=True),
+    st.integers(-30, 30),
+) | st.decimals(allow_nan=False, allow_infinity=False)
+number_decimals = st.builds(
+    lambda digits, exponent: Decimal(f"{digits}E{exponent}"),
+    st.from_regex(r"-?[1-9][0-9]{0,14}", fullmatch=True),
+    st.integers(-20, 20),
+)
+# Every finite double: subnormals, -0.0, the extremes, and shortest-repr edge cases.
+floats = st.floats(allow_nan=False, allow_infinity=False)
 links = st.builds(Link, id=text, displayed_as=text | st.just(UNSET), path=text | st.just(UNSET))
 items = st.builds(
     Item,
@@ -236,6 +252,7 @@ items = st.builds(
     item_code=text | st.just(UNSET),
     active=st.booleans() | st.just(UNSET),
     quantity=st.integers(-(10**12), 10**12) | st.just(UNSET),
+    weight=floats | st.just(UNSET),
     cost_price=money | st.just(UNSET),
     updated_at=aware | st.just(UNSET),
     deleted_at=aware | st.none() | st.just(UNSET),
@@ -249,11 +266,33 @@ items = st.builds(
 @settings(max_examples=200, deadline=None)
 @given(items)
 def test_property_round_trip(item: Item) -> None:
-    """Any model survives unstructure -> JSON -> structure unchanged, with no drift counted."""
+    """
+    Any model survives unstructure -> JSON -> structure unchanged, with no drift counted; floats
+    keep every bit (-0.0 and subnormals included).
+    """
     conv = Converter()
     again = conv.structure(loads(dumps(conv.unstructure(item))), Item)
     assert item == again
+    assert repr(item.weight) == repr(again.weight)  # == alone cannot tell -0.0 from 0.0
     assert 0 == conv.drift.total, str(conv.drift)
+
+
+@settings(max_examples=200, deadline=None)
+@given(long_decimals)
+def test_property_money_strings_keep_every_digit(value: Decimal) -> None:
+    """A Decimal sent as a JSON string (Accounting's encoding) decodes exactly, every digit."""
+    conv = Converter(strict=True)
+    wire = loads(dumps({"id": "x", "cost_price": str(value)}))
+    assert value == conv.structure(wire, Item).cost_price
+
+
+@settings(max_examples=200, deadline=None)
+@given(number_decimals)
+def test_property_money_numbers_keep_fifteen_digits(value: Decimal) -> None:
+    """A Decimal written as a JSON number and read back keeps its (up to 15) digits exactly."""
+    conv = Converter(strict=True)
+    again = conv.structure(loads(dumps(conv.unstructure(Item(id="x", cost_price=value)))), Item)
+    assert value == again.cost_price
 
 
 json_values = st.recursive(

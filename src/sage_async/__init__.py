@@ -22,9 +22,10 @@ from ._errors import __all__ as _errors_all
 from ._oauth import Pkce, TokenSet, authorization_url, make_pkce
 from ._page import Page
 from ._pagination import PageStream, RecordStream, RunStats
+from ._registry import GovernorRegistry
 from ._resource import Resource
 from ._retry import RetryEvent, RetryPolicy, set_testing
-from ._throttle import GovernorRegistry, RateGovernor, ThrottleEvent
+from ._throttle import RateGovernor, ThrottleEvent
 from ._transport import Timeouts
 from ._types import UNSET, Model, Unset
 from .filters import F, Where

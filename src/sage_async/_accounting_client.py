@@ -33,10 +33,11 @@ from ._oauth import (
     authorization_url,
     token_request_body,
 )
+from ._registry import GovernorRegistry
 from ._request import Request, accounting_headers, check_base_url
 from ._retry import RetryPolicy
 from ._sansio import raise_for_response
-from ._throttle import GovernorRegistry
+from ._throttle import tenant_label
 from ._transport import Response, Timeouts
 from .models.accounting import RESOURCES
 from .models.accounting._accessors import AccountingResources
@@ -78,7 +79,8 @@ class AccountingClient(AccountingResources, BaseClient):
         subscription_key: the legacy gateway's ``Ocp-Apim-Subscription-Key``.
         base_url: the API root (default: v3.1, or the legacy gateway of ``region``).
         refresh_margin: refresh this many seconds before the access token expires.
-        rate: requests per ``per`` seconds for the business (default 200 per 60 s).
+        rate: requests per ``per`` seconds for the business (default 200 per 60 s); every
+            client of one business sharing a registry must be given the same rate.
         per: the rate period in seconds.
         clock: wall clock used for token expiry (tests inject a fake one).
         session, timeouts, retry, max_concurrency, registry, strict, on_event, verify_ssl:
@@ -153,8 +155,18 @@ class AccountingClient(AccountingResources, BaseClient):
         """The current token set (its repr hides the tokens)."""
         return self._tokens
 
+    @property
+    def tenant(self) -> str:
+        """
+        A stable label of the data this client reads (``business_id``, else the lead business of
+        ``client_id``), that does not reveal either; exports key their watermarks by it.
+        """
+        return tenant_label(self.api, self.business_id or f"lead:{self._client_id or ''}")
+
     def _tenant(self) -> str:
-        return self.business_id or f"lead:{self._client_id or ''}"
+        # Throttling is per business served: the one asked for, else the one the first response
+        # named (the user's lead business); before any response, the lead of this application.
+        return self.business_id or self.served_business or f"lead:{self._client_id or ''}"
 
     # --- OAuth -------------------------------------------------------------------------------
 

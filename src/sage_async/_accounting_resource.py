@@ -284,7 +284,9 @@ class AccountingResource(Resource[M, W]):
     async def create(self, data: W | Mapping[str, Any], *, raw: bool = False) -> Any:
         """Create a record (wrapped in its singular key, e.g. ``{"stock_item": ...}``)."""
         self._require("create")
-        answer = await self._client.request("POST", self.spec.path, json=self._body(data))
+        answer = await self._client.request(
+            "POST", self.spec.path, json=self._body(data), expect="object"
+        )
         return self._decode(answer, self.spec.model, raw)
 
     @overload
@@ -304,7 +306,9 @@ class AccountingResource(Resource[M, W]):
         For singletons (``user``, ``financial_settings``, ...) pass ``None`` as the key.
         """
         self._require("update")
-        answer = await self._client.request("PUT", self._path(key), json=self._body(data))
+        answer = await self._client.request(
+            "PUT", self._path(key), json=self._body(data), expect="object"
+        )
         return self._decode(answer, self.spec.model, raw)
 
     async def delete(

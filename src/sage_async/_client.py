@@ -2,16 +2,19 @@
 The shared client: lifecycle, the request pipeline and the resource attributes.
 
 One request goes: open-state check → retry loop (``_retry.call_with_retries``) → for each attempt:
-auth headers (single-flight login or refresh) → rate governor slot (``_throttle``) → build
-(``_request``) → send (``_transport``) → decode or raise (``_sansio``); a 429 pauses the whole
-tenant; a 900 shrinks the tenant's adaptive concurrency.
+auth headers (single-flight login or refresh) → build (``_request``) → rate governor slot
+(``_throttle``) → send (``_transport``) → decode or raise (``_sansio``). A 429 pauses the whole
+tenant and slows its rate down (successes bring it back); a 900 shrinks the tenant's page-window
+ceiling.
 
 Logins and refreshes are single attempts inside the call's one retry loop (a failing login
 costs one attempt of the call, not a retry loop of its own). A 401 re-sends within the attempt:
 at once when another call renewed the token meanwhile, after a renewal when the refused token
 is still the current one, as often as that happens; a token refused although it was obtained
-for this very attempt (never accepted since) is renewed at most :data:`FRESH_TOKEN_REFUSALS`
-times, then the 401 is final, so credentials the API refuses fail fast instead of looping.
+by the client (never accepted by the API since, by any call) counts: after
+:data:`FRESH_TOKEN_REFUSALS` such tokens in a row the 401 is final, so credentials the API
+refuses fail fast, while tokens invalidated under a busy run (accepted in between) are renewed
+as often as that happens.
 """
 
 from __future__ import annotations
@@ -21,9 +24,10 @@ import contextlib
 import contextvars
 import difflib
 import enum
+import inspect
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from types import TracebackType
 from typing import Any, ClassVar, Final, Literal, Self, TypeVar
 
@@ -40,12 +44,13 @@ from ._errors import (
     UnknownFieldError,
     UsageError,
 )
+from ._registry import GovernorRegistry
 from ._request import Params, Request, build_request, check_base_url, safe_path
 from ._resource import Resource
 from ._resource_spec import ResourceSpec
 from ._retry import RetryEvent, RetryPolicy, call_with_retries
 from ._sansio import Shape, raise_for_response
-from ._throttle import GovernorRegistry, RateGovernor, ThrottleEvent
+from ._throttle import RateGovernor, ThrottleEvent
 from ._transport import Response, Timeouts, Transport
 
 
@@ -59,12 +64,36 @@ Event = RetryEvent | ThrottleEvent
 #: for that attempt: servers may invalidate tokens several times in a row (a burst of
 #: invalidations), while credentials the API never accepts must fail fast.
 FRESH_TOKEN_REFUSALS: Final = 2
-#: Clients of one process share governors, so two clients of a tenant share its rate limit.
+#: The same bound once the API has accepted one of the client's tokens: the credentials are
+#: good, and tokens invalidated before their first use are churn (a busy run, many calls).
+CHURN_REFUSALS: Final = 16
+#: Renewals one attempt may make after 401s on tokens the API had accepted (a server that
+#: alternates between accepting and refusing must not keep one call looping).
+MAX_RENEWALS: Final = 32
+#: Clients of one process share governors, so two clients of a tenant share its rate limit
+#: (across threads and event loops too: governors are thread-safe).
 DEFAULT_REGISTRY = GovernorRegistry()
 #: Per-task overrides set by :meth:`BaseClient.options`, keyed by client id.
 _OPTIONS: contextvars.ContextVar[dict[int, tuple[Timeouts | None, RetryPolicy | None]]] = (
     contextvars.ContextVar("sage_async_options", default={})  # noqa: B039 - never mutated
 )
+#: Per-task event listeners set by :func:`listening` (an export run's counters): (client id, fn).
+_LISTENERS: contextvars.ContextVar[tuple[tuple[int, Callable[[Event], object]], ...]] = (
+    contextvars.ContextVar("sage_async_listeners", default=())
+)
+
+
+@contextlib.contextmanager
+def listening(client: BaseClient, listener: Callable[[Event], object]) -> Iterator[None]:
+    """
+    Strictly private: call ``listener`` with the events of ``client`` emitted by this task and
+    the tasks it starts meanwhile (not other tasks' calls), besides the client's ``on_event``.
+    """
+    token = _LISTENERS.set((*_LISTENERS.get(), (id(client), listener)))
+    try:
+        yield
+    finally:
+        _LISTENERS.reset(token)
 
 
 class ClientState(enum.Enum):
@@ -88,6 +117,12 @@ class BaseClient:
     _auth_generation: int = 0
     #: The newest token generation the API accepted (answered 2xx).
     _auth_proven: int = 0
+    #: Consecutive tokens refused before the API accepted any request with them.
+    _auth_refused: int = 0
+    #: The newest generation counted in ``_auth_refused`` (each token counts once).
+    _auth_counted: int = -1
+    #: Set when the one request trying a new (not yet accepted) token has its answer.
+    _probe: asyncio.Event | None = None
     #: The event loop the client was opened in (its session and locks belong to it).
     _loop: asyncio.AbstractEventLoop | None = None
 
@@ -111,7 +146,9 @@ class BaseClient:
         self.retry = retry or RetryPolicy()
         self.on_event = on_event
         self._transport = Transport(session, timeouts=timeouts, verify_ssl=verify_ssl)
-        self._registry = registry or DEFAULT_REGISTRY
+        # An empty registry is falsy (it has a length): test for None, not truth.
+        self._registry = registry if registry is not None else DEFAULT_REGISTRY
+        self._governor: tuple[str, RateGovernor] | None = None
         self._rate, self._per = rate, per
         #: The most pages in flight per pagination run (the tenant's adaptive limit may lower it).
         self.max_concurrency = max_concurrency
@@ -256,19 +293,39 @@ class BaseClient:
 
     # --- tenant ------------------------------------------------------------------------------
 
+    @property
+    def tenant(self) -> str:
+        """A stable label of the tenant whose data this client reads (reveals no key)."""
+        raise NotImplementedError
+
     def _tenant(self) -> str:
+        """The key the tenant's governor is shared under (never shown)."""
         raise NotImplementedError
 
     @property
     def governor(self) -> RateGovernor:
-        """The rate governor of this client's tenant (shared with its other clients)."""
-        return self._registry.get(
-            self.api,
-            self._tenant(),
-            rate=self._rate,
-            per=self._per,
-            max_concurrency=self.max_concurrency,
-        )
+        """
+        The rate governor of this client's tenant (shared with its other clients).
+
+        Resolved once per tenant: again only when the tenant changes (an Accounting client
+        without ``business_id`` learns its business from the first response). The governor
+        serves every event loop, so the client needs no other per-loop state for throttling.
+
+        Raises:
+            UsageError: another client of the same tenant was given a different rate.
+        """
+        tenant = self._tenant()
+        resolved = self._governor
+        if resolved is None or resolved[0] != tenant:
+            governor = self._registry.get(
+                self.api,
+                tenant,
+                rate=self._rate,
+                per=self._per,
+                max_concurrency=self.max_concurrency,
+            )
+            resolved = self._governor = (tenant, governor)
+        return resolved[1]
 
     # --- auth hooks (per API) ----------------------------------------------------------------
 
@@ -365,32 +422,54 @@ class BaseClient:
         binary: bool = False,
     ) -> Any:
         governor = self.governor
-        # Tokens issued after this point are "fresh" for this attempt until the API accepts one.
-        issued_before = self._auth_generation
-        fresh_refusals = 0
+        renewals = 0
         while True:
             # Credentials first (a login may have to happen), then the rate slot: a slot is
             # followed by its send at once, so the server sees requests paced as they were let
             # through (a slot taken before a login would go out in a burst after it).
             auth = await self._authenticate(self._auth_headers())
             generation = self._auth_generation  # read with no await since the headers were
-            request = build_request(
-                method, self.base_url, path, headers={**auth, **(headers or {})},
-                params=params, json=json,
-            )  # fmt: skip
-            await governor.acquire()
-            response = await self._transmit(request, timeouts, governor)
-            if response.status == 401:
-                if generation != self._auth_generation:
-                    continue  # renewed by another call meanwhile: re-send with the new token
-                if generation > max(issued_before, self._auth_proven):
-                    fresh_refusals += 1  # refused although obtained for this very attempt
-                if fresh_refusals <= FRESH_TOKEN_REFUSALS and await self._authenticate(
-                    self._reauthenticate(auth)
-                ):
-                    continue
-            elif 200 <= response.status < 300:
-                self._auth_proven = max(self._auth_proven, generation)
+            probe = self._probe
+            if self._auth_proven < generation and probe is not None and not probe.is_set():
+                # A new token is being tried by one request: wait for its answer rather than
+                # send a window of requests that an invalidation could all spend at once.
+                await probe.wait()
+                continue
+            probing = self._auth_proven < generation
+            if probing:
+                self._probe = asyncio.Event()
+            try:
+                request = build_request(
+                    method, self.base_url, path, headers={**auth, **(headers or {})},
+                    params=params, json=json,
+                )  # fmt: skip
+                await governor.acquire(self._emit)
+                response = await self._transmit(request, timeouts, governor)
+                if response.status == 401:
+                    if generation != self._auth_generation:
+                        continue  # renewed by another call meanwhile: re-send with the new token
+                    if self._auth_proven < generation and self._auth_counted < generation:
+                        # The current token was refused before the API ever accepted it:
+                        # counted once per token, across every call, reset by any success.
+                        self._auth_counted = generation
+                        self._auth_refused += 1
+                    renewals += 1
+                    # Before the API ever accepted a token of this client, a few refused tokens
+                    # in a row mean the credentials are refused; after, tokens are being
+                    # invalidated under a busy run (churn) and more renewals are allowed.
+                    bound = CHURN_REFUSALS if self._auth_proven > 0 else FRESH_TOKEN_REFUSALS
+                    if (
+                        self._auth_refused <= bound
+                        and renewals <= MAX_RENEWALS
+                        and await self._authenticate(self._reauthenticate(auth))
+                    ):
+                        continue
+                elif 200 <= response.status < 300:
+                    self._auth_proven = max(self._auth_proven, generation)
+                    self._auth_refused = 0
+            finally:
+                if probing and self._probe is not None:
+                    self._probe.set()
             try:
                 if binary and 200 <= response.status < 300:
                     data: Any = response.body
@@ -401,13 +480,13 @@ class BaseClient:
                         expect=expect,
                     )  # fmt: skip
             except RateLimitError as exc:
-                governor.penalize(exc.retry_after)
+                await self._notify(governor.penalize(exc.retry_after))
                 raise
             except DatabaseConnectionError:
                 governor.concurrency.on_throttle()
                 raise
             self._check_response(response, request.path)
-            governor.concurrency.on_success()  # success grows the tenant's window back (AIMD)
+            await self._notify(governor.on_success())  # the tenant's rate grows back (AIMD)
             return data
 
     async def _authenticate(self, step: Awaitable[_T]) -> _T:
@@ -467,7 +546,7 @@ class BaseClient:
             request = build_request(
                 method, self.base_url, path, headers={**auth, **(headers or {})}, params=params
             )
-            await governor.acquire()
+            await governor.acquire(self._emit)
             async with self._transport.stream(request) as response:
                 if response.status == 401 and attempt == 1 and await self._reauthenticate(auth):
                     continue
@@ -481,9 +560,19 @@ class BaseClient:
                 return
 
     def _emit(self, event: Event) -> Awaitable[object] | object:
+        for owner, listener in _LISTENERS.get():
+            if owner == id(self):
+                listener(event)
         if self.on_event is not None:
             return self.on_event(event)
         return None
+
+    async def _notify(self, events: Iterable[ThrottleEvent]) -> None:
+        """Pass throttle events this client's request caused to ``on_event`` (awaited if async)."""
+        for event in events:
+            result = self._emit(event)
+            if inspect.isawaitable(result):
+                await result
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.base_url} {self._state.value}>"

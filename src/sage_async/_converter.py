@@ -66,9 +66,33 @@ class _FieldInfo:
     aliases: tuple[str, ...] = ()  # other wire spellings read into this field
 
 
+class _ModuleNamespace(Mapping[str, Any]):
+    """
+    A module's names for evaluating annotations, including those its ``__getattr__`` provides.
+
+    Generated models are split per resource group and name models of other groups in their
+    annotations; those resolve through the module's ``__getattr__`` (loaded on first use).
+    """
+
+    def __init__(self, module: types.ModuleType) -> None:
+        self._module = module
+
+    def __getitem__(self, name: str) -> Any:
+        try:
+            return getattr(self._module, name)
+        except AttributeError:
+            raise KeyError(name) from None
+
+    def __iter__(self) -> typing.Iterator[str]:
+        return iter(vars(self._module))
+
+    def __len__(self) -> int:
+        return len(vars(self._module))
+
+
 def _field_infos(cls: type) -> list[_FieldInfo]:
     module = sys.modules[cls.__module__]
-    hints = typing.get_type_hints(cls, localns=vars(module))
+    hints = typing.get_type_hints(cls, localns=_ModuleNamespace(module))
     infos = []
     for field in attrs.fields(cls):
         if field.metadata.get("extras"):
@@ -202,6 +226,7 @@ class Converter:
             "_d": date.fromisoformat,
             "_D": Decimal,
             "_IO": InvalidOperation,
+            "_num": _NUMERIC.fullmatch,
             "_r": float.__repr__,
             "_known": known,
             "_required": required,
@@ -341,16 +366,12 @@ class Converter:
             return Decimal(repr(value))
         if isinstance(value, int) and not isinstance(value, bool):
             return Decimal(value)
-        if isinstance(value, str):
+        if isinstance(value, str) and _NUMERIC.fullmatch(value) is not None:
             # Accounting sends money and quantities as JSON strings ("10.0") as often as
-            # numbers: both are the API's normal encoding, not drift.
-            try:
-                parsed = Decimal(value)
-            except InvalidOperation:
-                pass
-            else:
-                if parsed.is_finite():
-                    return parsed
+            # numbers: both are the API's normal encoding, not drift. Only the JSON number
+            # syntax counts: Python's Decimal() also reads "1_000", " 10 " and other scripts'
+            # digits, which no API sends.
+            return Decimal(value)
         self._deviate(model, name, "wrong_type", value)
         return value
 
@@ -471,12 +492,7 @@ def _field_code(n: int, info: _FieldInfo) -> list[str]:
             "if v.__class__ is float:",
             "    v = _D(_r(v))",
             "elif v.__class__ is str:",
-            "    try:",
-            "        d = _D(v)",
-            "    except _IO:",
-            f"        v = {slow}",
-            "    else:",
-            f"        v = d if d.is_finite() else {slow}",
+            f"    v = _D(v) if _num(v) is not None else {slow}",
             "elif v.__class__ is int:",
             "    v = _D(v)",
             f"elif v is not _U{null}:",
@@ -523,6 +539,9 @@ def _open_matcher(cls: type) -> Callable[[str], object] | None:
     return re.compile("|".join(f"(?:{p})" for p in patterns)).match if patterns else None
 
 
+#: A number as JSON writes one (ASCII digits, optional sign, fraction and exponent), also as
+#: text; ``.5`` and ``10.`` are accepted as well.
+_NUMERIC = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
 #: Models with more fields than this take the sparse path for dicts under a quarter of their size.
 _SPARSE_MIN_FIELDS = 8
 _FAST = {"str": "_str", "int": "_int", "float": "_float", "bool": "_bool"}

@@ -85,10 +85,12 @@ class SageError(Exception):
 
     ``sent`` is False when the call's own request provably never left the client (a
     :class:`TransportError` before connecting, or a login or token refresh that failed before
-    it): the retry policy may then repeat even a POST.
+    it): the retry policy may then repeat even a POST. ``attempt`` is the number of the attempt
+    that raised it (1 unless the call was retried).
     """
 
     sent: bool = True
+    attempt: int = 1
 
 
 # --- misuse -------------------------------------------------------------------------------------

@@ -4,8 +4,10 @@ Concurrent pagination: whole collections at the rate limit, in page order, in fl
 :class:`PageStream` fetches pages of one list query through a window of concurrent tasks and
 delivers them in page order (or as they complete, ``ordered=False``). New pages are scheduled only
 as the consumer takes pages, so a slow consumer pauses fetching and at most ``window`` pages are
-held at once. Breaking out of ``async for``, :meth:`PageStream.aclose`, cancellation of the
-consuming task or an error cancels every page still in flight.
+held at once. Breaking out of ``async for`` (even while the stream is still referenced: each
+``async for`` runs a generator of its own that closes the run when the loop stops),
+:meth:`PageStream.aclose`, cancellation of the consuming task or an error cancels every page
+still in flight; a closed stream yields nothing more.
 
 How the end is found:
 
@@ -20,8 +22,9 @@ How the end is found:
   caps pages at that size (one extra request, on small collections only).
 
 Concurrency: the window is sized from the tenant's rate and the observed latency (Little's law:
-``rate x latency`` requests in flight keep the rate busy) and capped by the tenant's adaptive limit,
-which a 429 or a burst of 900s shrinks for every page of that tenant.
+``rate x latency`` requests in flight keep the rate busy; the window is ``ceil(1.25 x rate x
+latency) + 1``) and capped by the tenant's adaptive limit, which a 429 or a burst of 900s shrinks
+for every run of that tenant.
 """
 
 from __future__ import annotations
@@ -29,17 +32,18 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections import deque
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
 import attrs
 
-from ._errors import PageError, SageError
+from ._errors import ClientClosedError, PageError, SageError
 from ._page import Page
+from ._records import RecordStream, record_id
 
 
+# RecordStream and record_id live in _records; importable from here as before.
 __all__ = ["LatencyWindow", "PageStream", "RecordStream", "RunStats", "record_id"]
 
 T = TypeVar("T")
@@ -141,8 +145,26 @@ class PageStream(Generic[T]):
         self._closed = False
         self.stats = RunStats()
 
-    def __aiter__(self) -> Self:
-        return self
+    def __aiter__(self) -> AsyncIterator[Page[T]]:
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncGenerator[Page[T], None]:
+        """
+        The pages for one ``async for``; when the loop stops, the stream is closed.
+
+        A fresh generator rather than ``self``: after a ``break`` nothing else holds it, so the
+        event loop's async-generator finalizer runs its ``finally`` at once and the pages in
+        flight are cancelled even while the caller still holds the stream (to read ``stats``).
+        """
+        try:
+            while True:
+                try:
+                    page = await self.__anext__()
+                except StopAsyncIteration:
+                    return
+                yield page
+        finally:
+            await self.aclose()
 
     # --- scheduling ------------------------------------------------------------------------
 
@@ -201,6 +223,9 @@ class PageStream(Generic[T]):
         task = self._tasks.pop(number)
         try:
             return number, await task
+        except ClientClosedError:
+            await self.aclose()
+            raise  # the client was closed under the run: say that, not "a page failed"
         except SageError as exc:
             await self.aclose()
             raise PageError(self._name, number, exc) from exc
@@ -283,8 +308,8 @@ class PageStream(Generic[T]):
         await self.aclose()
 
     def __del__(self) -> None:
-        # Breaking out of ``async for`` drops the last reference: cancel what is still in flight
-        # so that no task outlives the iteration (the loop processes the cancellations).
+        # A stream dropped without being closed (``__anext__`` called by hand, never exhausted):
+        # cancel what is still in flight so that no task outlives it.
         for task in [*self._tasks.values(), *self._dropped]:
             _discard(task)
 
@@ -297,114 +322,12 @@ def _discard(task: asyncio.Task[Any]) -> None:
         task.exception()  # no "Task exception was never retrieved" for a dropped page
 
 
-class RecordStream(Generic[T]):
-    """
-    An async iterator of records over a :class:`PageStream`, deduplicated by id within the run.
-
-    Deduplication remembers the ids of the last ``remember`` pages: when the collection changes
-    during the run, records shift by a few positions, so a duplicate shows up within the next
-    pages, and memory stays flat however long the run (a set of every id of a million-record run
-    would not).
-    """
-
-    def __init__(
-        self,
-        pages: PageStream[T],
-        *,
-        key: Callable[[T], Hashable | None],
-        max_items: int | None = None,
-        remember: int = 32,
-    ) -> None:
-        self._pages = pages
-        self._key = key
-        self._max_items = max_items
-        self._remember = max(2, remember)
-        self._buffer: list[T] = []
-        self._position = 0
-        self._seen: set[Hashable] = set()
-        self._window: deque[list[Hashable]] = deque()
-        self._current: list[Hashable] = []
-        self._delivered = 0
-        self._done = False
-
-    @property
-    def stats(self) -> RunStats:
-        """The run's statistics (pages, records, duplicates, total drift, ...)."""
-        return self._pages.stats
-
-    def __aiter__(self) -> Self:
-        return self
-
-    async def __anext__(self) -> T:
-        # Fast path: the next record of the current page (most calls end here).
-        position = self._position
-        if position < len(self._buffer) and self._max_items is None:
-            record = self._buffer[position]
-            ident = self._key(record)
-            if ident is not None and ident not in self._seen:
-                self._position = position + 1
-                self._seen.add(ident)
-                self._current.append(ident)
-                self._delivered += 1
-                return record
-        while not self._done:
-            if self._max_items is not None and self._delivered >= self._max_items:
-                await self.aclose()
-                break
-            while self._position < len(self._buffer):
-                record = self._buffer[self._position]
-                self._position += 1
-                ident = self._key(record)
-                if ident is not None:
-                    if ident in self._seen:
-                        self._pages.stats.duplicates += 1
-                        continue
-                    self._seen.add(ident)
-                    self._current.append(ident)
-                self._delivered += 1
-                return record
-            self._next_page()
-            try:
-                page = await self._pages.__anext__()
-            except StopAsyncIteration:
-                self._done = True
-                break
-            self._buffer, self._position = page.items, 0
-        raise StopAsyncIteration
-
-    def _next_page(self) -> None:
-        self._window.append(self._current)
-        self._current = []
-        if len(self._window) > self._remember:
-            self._seen.difference_update(self._window.popleft())
-
-    async def aclose(self) -> None:
-        """Stop the run: cancel every page in flight."""
-        self._done = True
-        self._buffer = []
-        await self._pages.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-
-def record_id(record: Any) -> Hashable | None:
-    """The id of a model or a raw dict (``None`` when it has none)."""
-    ident = record.get("id") if isinstance(record, dict) else getattr(record, "id", None)
-    return ident if isinstance(ident, int | str) else None
-
-
 class LatencyWindow:
     """
-    The concurrency window of one run: ``rate x latency`` (Little's law) plus one, capped.
+    The concurrency window of one run: ``ceil(1.25 x rate x latency) + 1``, capped.
+
+    ``rate x latency`` requests in flight keep the rate busy (Little's law); the 25% slack and
+    the extra page absorb latency jitter.
 
     The latency is the tenant's (send to response, time queued for a rate slot excluded, so that
     waiting does not inflate the window). Until one is known the window is ``initial`` (a slow

@@ -210,11 +210,15 @@ def item_path(collection: str, key: str | int) -> str:
         InvalidParameterError: the key is empty, ``.`` or ``..`` (which would name the
             collection or its parent, not an item), or holds a control character.
     """
+    if isinstance(key, int) and key.bit_length() > 256:
+        raise InvalidParameterError(f"record key is an integer of {key.bit_length()} bits: no id")
     text = str(key)
     if text in ("", ".", ".."):
         raise InvalidParameterError(f"{text!r} is not a record key: it would not name one item")
-    if any(unicodedata.category(c) == "Cc" for c in text):
-        raise InvalidParameterError(f"record key {text!r} holds a control character")
+    if any(unicodedata.category(c) in ("Cc", "Cs") for c in text):
+        raise InvalidParameterError(
+            f"record key {text!r} holds a control character or a lone surrogate"
+        )
     return f"/{collection.strip('/')}/{quote(text, safe='')}"
 
 

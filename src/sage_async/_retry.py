@@ -332,6 +332,8 @@ async def call_with_retries(
             decision = 0.0 if run.attempt < cap else None
         if isinstance(exc, APIError):
             exc.retryable = decision is not None
+        if isinstance(exc, SageError):
+            exc.attempt = run.attempt
         run.wait = decision or 0.0
         return decision is None
 

@@ -14,20 +14,26 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, Final, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, overload
 
 import aiohttp
 
 from ._client import BaseClient, Event
 from ._errors import AuthenticationError, InvalidParameterError, RateLimitError
+from ._registry import GovernorRegistry
 from ._request import build_request, sales_headers
 from ._retry import RetryPolicy
+from ._sales_meta import ValueLists
 from ._sales_resource import SalesResource
 from ._sansio import raise_for_response
-from ._throttle import GovernorRegistry, tenant_label
+from ._throttle import tenant_label
 from ._transport import Timeouts
 from .models.sales import RESOURCES
 from .models.sales._accessors import SalesResources
+
+
+if TYPE_CHECKING:
+    from .models.sales import ResourceIndexEntry
 
 
 __all__ = ["SALES_URL", "SalesClient"]
@@ -52,11 +58,13 @@ class SalesClient(SalesResources, BaseClient):
         session: an aiohttp session to use (left open on close); by default the client owns one.
         timeouts: default connect/read/total timeouts, overridable per call.
         retry: the retry policy (900, 429, 5xx, timeouts and connection errors retry).
-        rate: requests per second of the credential's plan: 4 (default) or 13.
+        rate: requests per second of the credential's plan: 4 (default) or 13; every client of
+            one credential sharing a registry must be given the same rate.
         max_concurrency: ceiling of the adaptive concurrency of concurrent page fetching.
         registry: where rate governors are shared (default: one per process).
         strict: raise :class:`~sage_async.DriftError` when a payload deviates from the models.
-        on_event: called with every retry and throttle event (may return an awaitable).
+        on_event: called with every retry and throttle event of this client's calls (may return
+            an awaitable, which is awaited).
         verify_ssl: verify TLS certificates (default on).
     """
 
@@ -93,6 +101,30 @@ class SalesClient(SalesResources, BaseClient):
         self._login_lock = asyncio.Lock()
         #: How many logins this client performed (tests and metrics).
         self.login_count = 0
+        #: The tenant's custom value lists (``GET/POST /list``, rows, schemas).
+        self.value_lists = ValueLists(self)
+
+    @overload
+    async def resource_index(self, *, raw: Literal[False] = False) -> list[ResourceIndexEntry]: ...
+    @overload
+    async def resource_index(self, *, raw: Literal[True]) -> list[dict[str, Any]]: ...
+    async def resource_index(self, *, raw: bool = False) -> list[Any]:
+        """
+        Fetch the API's own index of its resources (``GET /resources``).
+
+        Args:
+            raw: return dicts instead of models.
+
+        Returns:
+            One :class:`~sage_async.models.sales.ResourceIndexEntry` per resource: its
+            ``end_point``, its ``schema`` path and the ``operations`` allowed.
+        """
+        data = await self.request("GET", "/resources", expect="array")
+        if raw:
+            return list(data)
+        from .models.sales import ResourceIndexEntry
+
+        return self.converter.structure_list(data, ResourceIndexEntry)
 
     def _tenant(self) -> str:
         return self._public_key
@@ -129,7 +161,7 @@ class SalesClient(SalesResources, BaseClient):
 
     async def _login_once(self) -> Any:
         governor = self.governor
-        await governor.acquire()
+        await governor.acquire(self._emit)
         self._ensure_open()  # closed while this login waited for its rate slot
         request = build_request(
             "POST", self.base_url, "/login", headers=sales_headers(),
@@ -142,7 +174,8 @@ class SalesClient(SalesResources, BaseClient):
                 method="POST", path=request.path, expect="object",
             )  # fmt: skip
         except RateLimitError as exc:
-            governor.penalize(exc.retry_after)  # the login counts against the credential's rate
+            # The login counts against the credential's rate: pause it like any 429.
+            await self._notify(governor.penalize(exc.retry_after))
             raise
 
     def __repr__(self) -> str:

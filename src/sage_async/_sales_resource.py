@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import builtins
 import difflib
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, TypedDict, Unpack, overload
 
-from ._errors import InvalidParameterError
+from ._errors import InvalidParameterError, ResourceNotFoundError
 from ._page import Page
 from ._pagination import PageStream, RecordStream, record_id
 from ._resource import SALES_MAX_PAGE_SIZE, M, Resource, W, check_page_size
-from .filters import Order, Where, sales_params
+from ._sales_meta import find_related, related_path
+from .filters import Fields, Order, Where, sales_params
 from .filters._sales import Language
 
 
@@ -88,7 +90,13 @@ class SalesResource(Resource[M, W]):
         params = self._params("list", page, filters)
         return await self.fetch_page(params, page_size=page_size, raw=raw)
 
-    def _params(self, method: str, page: int, filters: SalesListParams) -> dict[str, str]:
+    def _params(
+        self,
+        method: str,
+        page: int | None,
+        filters: SalesListParams,
+        fields: Fields | None = None,
+    ) -> dict[str, str]:
         unknown = [name for name in filters if name not in _FILTERS]
         if unknown:
             close = difflib.get_close_matches(unknown[0], _FILTERS, n=1)
@@ -98,7 +106,8 @@ class SalesResource(Resource[M, W]):
             )
         given = dict(filters)
         extra = given.pop("extra_field_descriptions", False)
-        fields = None if self._open else self.fields
+        if fields is None and not self._open:
+            fields = self.fields
         params = sales_params(page=page, fields=fields, **given)  # type: ignore[arg-type]
         if _extra(bool(extra) if extra is not None else False):
             params["ExtraFieldDescription"] = "1"  # moved to a header by fetch_page
@@ -171,8 +180,10 @@ class SalesResource(Resource[M, W]):
         """
         Stream every page of the collection, fetched concurrently, in page order.
 
-        Pages are sorted by ``id`` unless ``order`` is given, so they stay stable while the
-        collection changes. ``skip`` lists page numbers an interrupted run already completed.
+        Pages are sorted by ``id`` unless ``order`` is given, so a change to the collection
+        during the run only shifts the records after it by a place: an insert makes one of them
+        reappear on the next page (the record stream drops such repeats), a delete can make one
+        slip past unseen. ``skip`` lists page numbers an interrupted run already completed.
         See :meth:`iterate` for the other arguments.
         """
         self._require("list")
@@ -286,10 +297,69 @@ class SalesResource(Resource[M, W]):
         )  # fmt: skip
         return self._decode(data, self.spec.model, raw)
 
+    async def related(
+        self,
+        name: str,
+        key: int | str | None = None,
+        *,
+        raw: bool = False,
+        **filters: Unpack[SalesListParams],
+    ) -> builtins.list[Any]:
+        """
+        Fetch a sub-resource of the collection: ``users.related("roles", 7)`` is
+        ``GET /users/7/roles``, ``users.related("scores")`` is ``GET /users/scores``.
+
+        Names (``spec.related``): users ``roles``, ``hierarchy``, ``scores``; roles ``users``;
+        calls ``by_phone`` (key: a phone number); documents ``folders``; accounts ``documents``.
+
+        Args:
+            name: the sub-resource.
+            key: the parent record's id (or the phone number), for paths that take one.
+            raw: return dicts instead of models.
+            filters: ``where``, ``order`` and ``lang`` as for :meth:`list`, checked against
+                the sub-resource's own model.
+
+        Returns:
+            Every row of the answer (a bare JSON array; the sources show no paging).
+
+        Raises:
+            UsageError: the collection has no sub-resource ``name`` (the message lists them).
+            InvalidParameterError: a key missing, superfluous or malformed.
+        """
+        entry = find_related(self.spec, name)
+        item = self._path(key) if key is not None and "{id}" in entry.path else ""
+        path = related_path(self.spec, entry, key, item)
+        params = self._params(f"related({name!r})", None, filters, Fields(entry.model))
+        headers = _extra(params.pop("ExtraFieldDescription", None) is not None)
+        data = await self._client.request(
+            "GET", path, params=params or None, headers=headers,
+            where=params.get("where"), order=params.get("order"), expect="array",
+        )  # fmt: skip
+        if raw or self._open:
+            return list(data)
+        return self._client.converter.structure_list(data, entry.model)
+
+    async def schema(self) -> dict[str, Any]:
+        """
+        Fetch the API's field description of the collection (``GET /{resource}/schema``).
+
+        Returns:
+            The JSON-schema-like document as a dict (``properties`` with ``type``,
+            ``readOnly``, ``maxLength``, ``table`` for lookups; the shape varies per resource).
+        """
+        data = await self._client.request("GET", f"{self.spec.path}/schema", expect="object")
+        return dict(data)
+
     async def delete(self, key: int | str) -> None:
         """Delete one record (the API soft-deletes: lists show it with ``deleted: true``)."""
         self._require("delete")
-        await self._client.request("DELETE", self._path(key))
+        try:
+            await self._client.request("DELETE", self._path(key))
+        except ResourceNotFoundError as exc:
+            if exc.attempt == 1:
+                raise
+            # An earlier attempt reached the server (its answer was lost) and deleted the
+            # record: the retry meets 910, and the record is gone as asked.
 
     @overload
     async def create(
@@ -308,7 +378,9 @@ class SalesResource(Resource[M, W]):
             raw: return the decoded JSON instead of a model.
         """
         self._require("create")
-        answer = await self._client.request("POST", self.spec.path, json=self._body(data))
+        answer = await self._client.request(
+            "POST", self.spec.path, json=self._body(data), expect="object"
+        )
         from .models.sales import CreatedResponse
 
         return self._decode(answer, CreatedResponse, raw)
@@ -326,7 +398,9 @@ class SalesResource(Resource[M, W]):
     ) -> Any:
         """Partially update a record: only the fields set on ``data`` are sent."""
         self._require("update")
-        answer = await self._client.request("PUT", self._path(key), json=self._body(data))
+        answer = await self._client.request(
+            "PUT", self._path(key), json=self._body(data), expect="object"
+        )
         from .models.sales import MessageResponse
 
         return self._decode(answer, MessageResponse, raw)

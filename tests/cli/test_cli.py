@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from sage_async.cli import main
+from sage_async.cli._parser import listable
 from sage_async.cli._progress import ProgressDisplay, describe
 from sage_async.export import Progress
 from sage_async.testing import Sandbox
@@ -124,9 +125,24 @@ def test_sandbox_export_works_with_no_account(
     manifest = json.loads((out / "manifest.json").read_text())
     assert "complete" == manifest["status"]
     assert 701 == len((out / "accounts.csv").read_text().splitlines())
-    assert {"accounts.csv", "contacts.csv", "manifest.json", "watermarks.json"} == {
-        p.name for p in out.iterdir()
-    }
+    assert {
+        "accounts.csv", "contacts.csv", "manifest.json", "watermarks.json", ".sage-async.lock",
+    } == {p.name for p in out.iterdir()}  # fmt: skip
+
+
+def test_sandbox_exports_every_listable_sales_collection(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Every Sales collection with a list (activity_points, calendar, news...) exports."""
+    from sage_async.cli._parser import listable
+
+    names = listable("sales")
+    assert {"activity_points", "calendar", "campaign_statuses", "news"} <= set(names)
+    code = main(["export", "sales", *names, "--sandbox", "--records", "15",
+                 "--out", str(tmp_path), "--quiet"])  # fmt: skip
+    assert 0 == code, capsys.readouterr().err
+    for name in names:
+        assert 15 == len((tmp_path / f"{name}.jsonl").read_text().splitlines()), name
 
 
 def test_accounting_sandbox_export(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -136,6 +152,29 @@ def test_accounting_sandbox_export(capsys: pytest.CaptureFixture[str], tmp_path:
     assert 0 == code
     assert 450 == len((tmp_path / "stock_items.jsonl").read_text().splitlines())
     assert "stock_items: 450 records" in capsys.readouterr().err
+
+
+def test_export_all_writes_every_listable_accounting_collection(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """`export accounting all --sandbox` writes one file per listable collection, all complete."""
+    code = main(["export", "accounting", "all", "--sandbox", "--records", "5",
+                 "--out", str(tmp_path), "--quiet"])  # fmt: skip
+    assert 0 == code
+    names = listable("accounting")
+    assert 75 <= len(names)
+    assert {"ledger_entries", "tax_determinations", "bank_transfers"} <= set(names)
+    written = {p.stem for p in tmp_path.glob("*.jsonl")}
+    assert set(names) == written
+    for name in names:
+        lines = (tmp_path / f"{name}.jsonl").read_text().splitlines()
+        assert lines, name
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert "complete" == manifest["status"]
+    assert {(n, "complete") for n in names} == {
+        (r["name"], r["status"]) for r in manifest["resources"]
+    }
+    capsys.readouterr()
 
 
 async def test_invalid_credentials_fail_with_one_clear_line(
@@ -162,6 +201,71 @@ async def test_invalid_credentials_fail_with_one_clear_line(
     for text in (captured.out, captured.err, manifest_text):
         assert secret not in text
     assert not (tmp_path / "accounts.jsonl").exists()
+    # What to fix, not a --resume that cannot help.
+    assert "--resume" not in captured.err
+    assert "check SAGE_SALES_PUBLIC_KEY and SAGE_SALES_PRIVATE_KEY" in captured.err
+    assert "AuthenticationError" == json.loads(manifest_text)["resources"][0]["error_kind"]
+
+
+async def test_refused_accounting_token_says_to_log_in_again(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """invalid_grant: the message says how to get new tokens, and never suggests --resume."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    async with Sandbox(seed=1, accounting_records=20) as sb:
+        creds = sb.accounting_credentials
+        monkeypatch.setenv("SAGE_ACCOUNTING_CLIENT_ID", creds.client_id)
+        monkeypatch.setenv("SAGE_ACCOUNTING_CLIENT_SECRET", creds.client_secret)
+        monkeypatch.setenv("SAGE_ACCOUNTING_REFRESH_TOKEN", "not-a-refresh-token")
+        code = await asyncio.to_thread(
+            main, ["export", "accounting", "stock_items", "--out", str(tmp_path / "out"),
+                   "--base-url", sb.accounting_url, "--token-url", sb.token_url, "--quiet"],
+        )  # fmt: skip
+    assert 1 == code
+    err = capsys.readouterr().err
+    assert "--resume" not in err
+    assert "sage-async login url" in err
+    assert "not-a-refresh-token" not in err
+
+
+def test_resume_with_nothing_to_resume_says_so(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """--resume without a checkpoint tells the user a new export starts."""
+    code = main(["export", "sales", "accounts", "--sandbox", "--records", "30", "--resume",
+                 "--out", str(tmp_path), "--quiet"])  # fmt: skip
+    assert 0 == code
+    assert "nothing to resume" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("api", "name", "expected"),
+    [
+        ("sales", "stock_items", "stock_items is an Accounting resource: sage-async export "
+         "accounting stock_items"),
+        ("accounting", "accounts", "accounts is a Sales Management resource"),
+    ],
+)  # fmt: skip
+def test_a_resource_of_the_other_api_is_named_as_such(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, api: str, name: str, expected: str
+) -> None:
+    """Naming the other API's resource says which API it belongs to (exit 2)."""
+    assert 2 == main(["export", api, name, "--sandbox", "--out", str(tmp_path)])
+    assert expected in capsys.readouterr().err
+
+
+def test_help_shows_defaults_and_promises_no_hidden_flags(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """--help shows the defaults of --concurrency and --rate; secrets come from the environment."""
+    with pytest.raises(SystemExit):
+        main(["export", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "default: sized from the rate and the latency, at most 16" in out
+    assert "default: the plan's, Sales 4, Accounting 200 per minute" in out
+    assert "flags of the same name" not in out
+    assert "secrets are never taken as flags" in out
+    assert 2 == main(["export", "sales", "accounts", "--out", "x", "--private-key", "k"])
 
 
 def test_progress_line_shows_totals_and_eta_when_the_total_is_known() -> None:
@@ -230,7 +334,9 @@ async def test_login_url_and_exchange_save_private_tokens(
         argv = ["login", "url", "--redirect-uri", creds.redirect_uri,
                 "--authorize-url", sb.authorize_url, "--state-file", str(state_file)]  # fmt: skip
         assert 0 == main(argv)
-        url = capsys.readouterr().out.strip()
+        printed = capsys.readouterr()
+        url = printed.out.strip()
+        assert f"--state-file {state_file} " in printed.err  # the hint runs as printed
         assert url.startswith(sb.authorize_url)
         assert "code_challenge=" in url
         assert 0o600 == stat.S_IMODE(state_file.stat().st_mode)
@@ -239,7 +345,7 @@ async def test_login_url_and_exchange_save_private_tokens(
         tokens_file = tmp_path / "tokens.json"
         result = await asyncio.to_thread(
             main, ["login", "exchange", "--code", code, "--redirect-uri", creds.redirect_uri,
-                   "--state-file", str(state_file), "--state", saved["state"],
+                   "--state-file", str(state_file), f"--state={saved['state']}",
                    "--tokens", str(tokens_file), "--token-url", sb.token_url],
         )  # fmt: skip
         assert 0 == result

@@ -80,3 +80,7 @@ def test_sigkill_mid_export_then_resume_equals_an_uninterrupted_run(tmp_path: Pa
     assert "complete" == manifest["status"]
     assert not part.exists()
     assert not (killed / "checkpoint.json").exists()
+
+
+# Real processes or a whole database sync: seconds each (still part of the default run).
+pytestmark = pytest.mark.slow

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 import typing
 from collections.abc import Callable
 from decimal import Decimal
@@ -19,7 +20,7 @@ from sage_async import (
     SalesClient,
     Unset,
 )
-from sage_async._converter import _classify
+from sage_async._converter import _classify, _ModuleNamespace
 from sage_async.models import accounting, sales
 from sage_async.testing import Sandbox
 
@@ -59,7 +60,9 @@ def sample(kind: str, target: Any) -> Any:
 
 def build(model: type[Any], sb: Sandbox | None = None, api: str = "accounting") -> Any:
     """An instance of a write model with every required field set (references to real ids)."""
-    hints = typing.get_type_hints(model, vars(__import__(model.__module__, fromlist=["_"])))
+    # The generated modules name models of other groups lazily: evaluate with the module's
+    # attributes (what the converter does), not just its globals.
+    hints = typing.get_type_hints(model, localns=_ModuleNamespace(sys.modules[model.__module__]))
     values = {}
     for field in attrs.fields(model):
         if field.metadata.get("required"):

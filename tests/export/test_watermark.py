@@ -53,13 +53,13 @@ def test_records_sharing_the_boundary_timestamp_are_exported_exactly_once() -> N
     assert [1, 2, 3] == written1
     assert mark1 is not None
     assert T == mark1.value
-    assert {("2", cursor_text(T)), ("3", cursor_text(T))} == mark1.seen
+    assert {("2", cursor_text(T)), ("3", cursor_text(T))} == {(i, c) for i, c, _ in mark1.seen}
 
     data.append(rec(4, T))  # committed at T but visible only now
     written2, mark2 = run(the_api(data, mark1.window(MARGIN)), mark1)
     assert [4] == written2
     assert mark2 is not None
-    assert {"2", "3", "4"} == {i for i, _ in mark2.seen}
+    assert {"2", "3", "4"} == {i for i, *_ in mark2.seen}
 
     written3, mark3 = run(the_api(data, mark2.window(MARGIN)), mark2)
     assert [] == written3
@@ -91,7 +91,7 @@ def test_the_watermark_is_capped_by_the_run_start_and_never_moves_back() -> None
     _, mark = run([rec(1, T + timedelta(seconds=20))], None, started=started)
     assert mark is not None
     assert started - MARGIN == mark.value  # min(highest seen, start - margin)
-    assert {"1"} == {i for i, _ in mark.seen}  # inside value - margin: remembered
+    assert {"1"} == {i for i, *_ in mark.seen}  # inside value - margin: remembered
     later = Watermark(T + timedelta(days=1))
     _, kept = run([rec(2, T + timedelta(days=1, seconds=-59))], later)
     assert kept is not None
@@ -100,7 +100,7 @@ def test_the_watermark_is_capped_by_the_run_start_and_never_moves_back() -> None
 
 def test_a_run_that_sees_nothing_keeps_the_previous_watermark() -> None:
     """No record means no evidence of the API's time: the previous watermark stays."""
-    mark = Watermark(T, frozenset({("1", "x")}))
+    mark = Watermark(T, frozenset({("1", "x", "d")}))
     assert ([], mark) == run([], mark)
     assert ([], None) == run([], None)
 
@@ -138,10 +138,10 @@ def test_watermark_store_merges_and_writes_atomically(tmp_path: Path) -> None:
     """put() keeps other keys; the file reads back equal; no temporary file is left."""
     store = WatermarkStore(tmp_path / "watermarks.json")
     assert {} == store.load()
-    store.put({"a": Watermark(T, frozenset({("1", "t")}))})
+    store.put({"a": Watermark(T, frozenset({("1", "t", "d")}))})
     store.put({"b": Watermark(T + timedelta(seconds=1))})
     expected = {
-        "a": Watermark(T, frozenset({("1", "t")})),
+        "a": Watermark(T, frozenset({("1", "t", "d")})),
         "b": Watermark(T + timedelta(seconds=1)),
     }
     assert expected == store.load()

@@ -22,6 +22,7 @@ from sage_async.filters import (
     and_,
     escape_like,
     or_,
+    parse,
 )
 
 
@@ -174,6 +175,11 @@ def test_datetime_is_normalised_to_its_literal() -> None:
         ("ends with \\", "backslash"),
         ("\\' OR 1=1 --", "backslash"),
         ("line\\\nbreak", "backslash"),
+        pytest.param(10**5000, "at most 1000 characters", id="10**5000"),
+        (-(10**999), "at most 1000 characters"),
+        (Decimal("1E+100000000"), "longer than 1000 characters"),
+        (Decimal("1E-1000"), "longer than 1000 characters"),
+        (Decimal("1" * 1001), "longer than 1000 characters"),
     ],
 )
 def test_unrenderable_values_raise_naming_the_field(value: object, needle: str) -> None:
@@ -310,6 +316,41 @@ def test_nodes_validate_their_shape() -> None:
     assert "'it''s'" == str(Literal("string", "it's"))
     assert "NOT (a = 1)" == Not(a).render()
     assert "a IS NULL" == NullCheck("a").render()
+
+
+def nested(levels: int, *, negate: bool = False) -> Where:
+    """A builder tree ``levels`` deep: AND and OR groups (or NOT and AND) inside one another."""
+    expr: Where = F.a == 0
+    for i in range(1, levels):
+        if negate:
+            expr = ~expr if isinstance(expr, And) else (F.b == i) & expr
+        else:
+            expr = (F.b == i) & expr if i % 2 else (F.b == i) | expr
+    return expr
+
+
+@pytest.mark.parametrize("negate", [False, True])
+@pytest.mark.parametrize("levels", [101, 150, 349, 350, 1000])
+def test_builder_refuses_trees_deeper_than_100_levels(levels: int, negate: bool) -> None:
+    """Nesting past 100 levels raises FilterValueError when built, never a RecursionError."""
+    at_limit = nested(100, negate=negate)
+    assert 100 == at_limit.depth
+    assert at_limit == parse(at_limit.render())
+    with pytest.raises(FilterValueError, match="nested deeper than 100 levels"):
+        nested(levels, negate=negate)
+
+
+def test_depth_counts_and_or_not_levels() -> None:
+    """A comparison is one level; each And/Or/Not around it adds one; flattening adds none."""
+    a, b, c = F.a == 1, F.b == 2, F.c.is_null()
+    assert (1, 1) == (a.depth, c.depth)
+    assert 2 == (a & b & c).depth
+    assert 3 == (a & (b | c)).depth
+    assert 5 == (a | ~(b & (a | c))).depth
+    assert 1 == (~a).depth  # a negated comparison flips its operator
+    assert 2 == Not(a).depth
+    assert (a & b) == And((a, b))  # depth stays out of equality and hashing
+    assert hash(a & b) == hash(And((a, b)))
 
 
 def test_field_names_lists_every_field() -> None:

@@ -138,6 +138,7 @@ def test_sales_params(kwargs: dict[str, Any], expected: dict[str, str]) -> None:
         ({"page": False}, InvalidParameterError, "page must be an int"),
         ({"where": 5}, InvalidParameterError, "where must be a Where or a str"),
         ({"where": "a = "}, InvalidFilterError, "position 4"),
+        ({"where": 'model = "Aviator"'}, InvalidFilterError, "single quotes, as 'Aviator'"),
         ({"order": 5}, InvalidParameterError, "order must be"),
         ({"order": "a b"}, InvalidFilterError, "ASC or DESC"),
         ({"lang": "nl"}, InvalidParameterError, "lang must be one of"),

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -23,6 +24,7 @@ from sage_async.filters import (
     compile_predicate,
     parse,
 )
+from sage_async.filters._ast import MAX_DEPTH
 
 
 FAST = settings(max_examples=200, deadline=None)
@@ -80,8 +82,14 @@ aware_datetimes = st.datetimes(
 values = st.one_of(
     strings,
     st.integers(min_value=-(10**30), max_value=10**30),
+    st.integers(min_value=10**990, max_value=10**1010).map(lambda n: n * (-1) ** (n % 2)),
     st.floats(allow_nan=False, allow_infinity=False),
     st.decimals(allow_nan=False, allow_infinity=False),
+    st.builds(  # long digit strings and huge exponents, up to 10**100000000
+        lambda digits, exponent: Decimal(f"{digits}E{exponent}"),
+        st.from_regex(r"-?[1-9][0-9]{0,1100}", fullmatch=True),
+        st.one_of(st.integers(-1200, 1200), st.integers(-(10**8), 10**8)),
+    ),
     st.booleans(),
     st.dates(),
     aware_datetimes,
@@ -113,7 +121,7 @@ def leaves(draw: st.DrawFn) -> Where:
         op = draw(st.sampled_from(["__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__"]))
         built = _safe(getattr(field, op), draw(values))
     if built is None:
-        return field == draw(st.integers())
+        return field == draw(st.integers(-(10**30), 10**30))
     return built
 
 
@@ -250,3 +258,113 @@ def test_evaluation_follows_three_valued_logic(
     assert evaluate(Not(left | right)) == evaluate(~left & ~right)
     assert not (evaluate(left) and evaluate(Not(left)))
     assert evaluate(left) == evaluate(parse(left.render()))
+
+
+def _depth(expr: Where) -> int:
+    """The depth of a tree, counted independently of ``Where.depth``."""
+    if isinstance(expr, And | Or):
+        return 1 + max(_depth(o) for o in expr.operands)
+    if isinstance(expr, Not):
+        return 1 + _depth(expr.operand)
+    return 1
+
+
+def _wrapped_depth(expr: Where, how: str) -> int:
+    """The depth ``expr`` would have after one more step ``how`` (flattening adds no level)."""
+    if how in ("and", "or"):
+        return expr.depth if isinstance(expr, And if how == "and" else Or) else expr.depth + 1
+    if how == "invert":  # ~: NOT NOT cancels, a comparison flips its operator
+        if isinstance(expr, Not):
+            return expr.operand.depth
+        return expr.depth + 1 if isinstance(expr, And | Or) else 1
+    return expr.depth + 1  # Not(...) by hand
+
+
+def _wrap(expr: Where, how: str, step: int) -> Where:
+    leaf = Field(f"f{step % 5}") == step
+    if how == "and":
+        return leaf & expr
+    if how == "or":
+        return leaf | expr
+    if how == "invert":
+        return ~expr
+    return Not(expr)
+
+
+@FAST
+@given(st.lists(st.sampled_from(["and", "or", "invert", "not"]), min_size=1, max_size=400))
+def test_builder_and_parser_share_one_depth_limit(steps: list[str]) -> None:
+    """
+    Nesting with & | ~ Not: the builder refuses exactly the trees deeper than MAX_DEPTH (a
+    FilterValueError), every tree it accepts parses back, and text one level deeper than an
+    accepted tree is refused by the parser (an InvalidFilterError); never a RecursionError.
+    """
+    expr: Where = F.a == 0
+    for step, how in enumerate(steps):
+        expected = _wrapped_depth(expr, how)
+        if expected > MAX_DEPTH:
+            with pytest.raises(FilterValueError, match="nested deeper than 100 levels"):
+                _wrap(expr, how, step)
+            with pytest.raises(InvalidFilterError, match="nested deeper than 100 levels"):
+                parse(f"z = 1 AND ({expr.render()} OR z = 2)")  # MAX_DEPTH + 1 or more
+            return
+        expr = _wrap(expr, how, step)
+        assert expected == expr.depth == _depth(expr)
+    parsed = parse(expr.render())
+    assert parsed.depth <= expr.depth
+    assert parsed == parse(parsed.render())
+
+
+_GROUPS = [
+    ("(", ")"),
+    ("NOT ", ""),
+    ("NOT (", ")"),
+    ("a = 1 AND (", ")"),
+    ("a = 1 OR (", ")"),
+    ("(a = 1 OR ", ")"),
+    ("(a = 1 AND ", " AND b = 2)"),
+]
+
+
+@FAST
+@given(st.lists(st.sampled_from(range(len(_GROUPS))), max_size=500))
+def test_parser_nesting_is_bounded_without_recursion_errors(groups: list[int]) -> None:
+    """
+    Text nested any number of levels parses to a tree within MAX_DEPTH that round-trips, or is
+    refused with InvalidFilterError: never RecursionError or any other exception.
+    """
+    opening = "".join(_GROUPS[g][0] for g in groups)
+    closing = "".join(_GROUPS[g][1] for g in reversed(groups))
+    error: InvalidFilterError | None = None
+    try:
+        expr = parse(f"{opening}c = 3{closing}")
+    except InvalidFilterError as exc:
+        error = exc
+    if error is not None:
+        assert "nested deeper than" in str(error)
+        return
+    assert expr.depth <= MAX_DEPTH
+    assert expr == parse(expr.render())
+
+
+@FAST
+@given(field_names, strings, st.sampled_from(["'", '"']))
+def test_only_single_quoted_text_is_a_string(name: str, value: str, quote: str) -> None:
+    """
+    A value in single quotes parses as that string; in double quotes (a column name to SQL) it
+    is refused where it starts, with the single-quoted literal to write instead.
+    """
+    text = f"{name} = {quote}{value.replace(quote, quote * 2)}{quote}"
+    try:
+        expected = Field(name) == value
+    except FilterValueError:
+        return  # a refused value (NUL, lone surrogate, backslash before a quote)
+    if quote == "'":
+        assert expected == parse(text)
+        return
+    with pytest.raises(InvalidFilterError, match="write the value in single quotes") as info:
+        parse(text)
+    assert len(name) + 3 == info.value.position
+    literal = expected.value.render()
+    if len(literal) <= 60:
+        assert f"as {literal} at position" in str(info.value)

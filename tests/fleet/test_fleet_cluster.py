@@ -140,5 +140,8 @@ def test_incremental_tenants_export_only_changes_on_the_next_run(
     assert created == mirrored["id"]
     second = export_fleet(fleet, tmp_path / "out", client=dask_client)
     assert second.ok
-    assert [created] == exported_ids(tmp_path / "out" / "sales-0" / "accounts.jsonl")
+    tenant_dir = tmp_path / "out" / "sales-0"
+    (delta,) = tenant_dir.glob("accounts.delta-*.jsonl")  # an incremental run's own file
+    assert [created] == exported_ids(delta)
+    assert created not in exported_ids(tenant_dir / "accounts.jsonl")
     assert {"sales-0": 1} == {t.label: t.records for t in second.tenants if t.records}

@@ -6,6 +6,7 @@ import asyncio
 import gc
 import time
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -15,7 +16,14 @@ from sage_async.testing import Sandbox
 
 
 RECORDS = 20_000
-LATENCY = 0.05
+# Speed runs: 200 pages of 100 at 300 ms, where latency dominates the per-page CPU (the in-process
+# sandbox renders, the client decodes): a window of 16 gives 12-13x on a loaded 2-core machine
+# (the benchmarks hold the 10x target), a window stuck at 8 or less cannot reach SPEEDUP.
+LATENCY = 0.3
+PAGE = 100
+WINDOW = 16
+SPEEDUP = 8
+SETTLE = timedelta(seconds=0.05)  # a page whose rate slot came as the loop broke may still go
 FAST = RetryPolicy(base_backoff=0.001, max_backoff=0.01, retry_after_spread=0.0)
 
 
@@ -51,6 +59,20 @@ def accounting(sb: Sandbox, **kw: Any) -> AccountingClient:
     )
 
 
+def peak_in_flight(sandbox: Sandbox, path: str) -> int:
+    """The most requests to ``path`` the sandbox was answering at the same time."""
+    edges: list[tuple[float, int]] = []
+    for entry in sandbox.log:
+        if entry.path == path:
+            start = entry.time.timestamp()
+            edges += [(start, 1), (start + entry.duration, -1)]
+    peak = current = 0
+    for _, step in sorted(edges):  # at equal times an end (-1) sorts before a start
+        current += step
+        peak = max(peak, current)
+    return peak
+
+
 async def timed_sequential_pages(stream: Any, pages: int) -> float:
     """Seconds per page when fetching one page at a time (concurrency=1)."""
     started = time.monotonic()
@@ -64,38 +86,54 @@ async def timed_sequential_pages(stream: Any, pages: int) -> float:
 
 
 @pytest.mark.slow
-async def test_sales_20000_records_once_in_order_and_10x_faster(sandbox: Sandbox) -> None:
-    """Sales: 20,000 records, each once, in id order, far faster than sequential at 50 ms."""
+async def test_sales_20000_records_once_in_order_16_in_flight_and_8x_faster(
+    sandbox: Sandbox,
+) -> None:
+    """
+    Sales: 20,000 records, each once, in id order, 16 pages in flight at the server, and at
+    least 8x faster than one page at a time at 300 ms latency.
+    """
     sandbox.faults.latency(LATENCY, api="sales", path="/accounts")
     expected = sorted(sandbox.ids("sales", "accounts"), reverse=True)  # order=id: descending
     async with sales(sandbox) as client:
-        per_page = await timed_sequential_pages(client.accounts.pages(concurrency=1), 5)
+        one_at_a_time = client.accounts.pages(concurrency=1, raw=True, page_size=PAGE)
+        per_page = await timed_sequential_pages(one_at_a_time, 3)
         started = time.monotonic()
-        records = client.accounts.iterate(concurrency=16, raw=True)
+        records = client.accounts.iterate(concurrency=WINDOW, raw=True, page_size=PAGE)
         ids = [r["id"] async for r in records]
         elapsed = time.monotonic() - started
     assert expected == ids
-    sequential = per_page * records.stats.pages
-    assert sequential / elapsed >= 3, f"{sequential / elapsed:.1f}x (bench reports the figure)"
     assert 0 == records.stats.duplicates
+    assert WINDOW == records.stats.window
+    assert WINDOW <= peak_in_flight(sandbox, "/accounts")
+    speedup = per_page * records.stats.pages / elapsed
+    assert speedup >= SPEEDUP, f"{speedup:.1f}x with a window of {records.stats.window}"
 
 
 @pytest.mark.slow
-async def test_accounting_20000_records_once_in_order_and_10x_faster(sandbox: Sandbox) -> None:
-    """Accounting: 20,000 records, each once, in listing order, far faster than sequential."""
+async def test_accounting_20000_records_once_in_order_16_in_flight_and_8x_faster(
+    sandbox: Sandbox,
+) -> None:
+    """
+    Accounting: 20,000 records, each once, in listing order, 16 pages in flight at the server,
+    and at least 8x faster than one page at a time at 300 ms latency.
+    """
     sandbox.faults.latency(LATENCY, api="accounting", path="/stock_items")
     expected = sandbox.ids("accounting", "stock_items")
     async with accounting(sandbox) as client:
-        per_page = await timed_sequential_pages(client.stock_items.pages(concurrency=1), 5)
+        one_at_a_time = client.stock_items.pages(concurrency=1, items_per_page=PAGE)
+        per_page = await timed_sequential_pages(one_at_a_time, 3)
         started = time.monotonic()
-        records = client.stock_items.iterate(concurrency=16)
+        records = client.stock_items.iterate(concurrency=WINDOW, items_per_page=PAGE)
         ids = [r.id async for r in records]
         elapsed = time.monotonic() - started
     assert expected == ids
-    assert 100 == records.stats.pages
+    assert RECORDS // PAGE == records.stats.pages
     assert not records.stats.total_changed
-    sequential = per_page * records.stats.pages
-    assert sequential / elapsed >= 3, f"{sequential / elapsed:.1f}x (bench reports the figure)"
+    assert WINDOW == records.stats.window
+    assert WINDOW <= peak_in_flight(sandbox, "/stock_items")
+    speedup = per_page * records.stats.pages / elapsed
+    assert speedup >= SPEEDUP, f"{speedup:.1f}x with a window of {records.stats.window}"
 
 
 def client_tasks(before: set[asyncio.Task[Any]]) -> set[asyncio.Task[Any]]:
@@ -131,6 +169,26 @@ async def test_break_after_3_records_with_16_pages_in_flight(sandbox: Sandbox) -
         assert set() == client_tasks(before)
     accounts_requests = [e for e in sandbox.log if e.path == "/accounts"]
     assert len(accounts_requests) <= 16 + 1
+
+
+async def test_break_while_holding_the_stream_stops_its_pages_at_once(sandbox: Sandbox) -> None:
+    """
+    A break while the caller still holds the stream (to read its stats) cancels the pages in
+    flight at once and sends none of the pages still queued for a rate slot.
+    """
+    sandbox.faults.latency(0.5, api="sales", path="/accounts")
+    async with sales(sandbox, rate=10.0) as client:
+        records = client.accounts.iterate(concurrency=16, page_size=50, raw=True)
+        async for _ in records:
+            break  # page 0 answered; pages 1-9 sent or queued at 10/s, 0.5 s from their answers
+        broke = sandbox.clock.now()
+        await asyncio.sleep(0.1)  # far less than the latency: only a cancellation frees them
+        assert 0 == open_connections(client)
+        assert records.stats.cancelled > 0
+        assert records.stats.finished is not None
+        await asyncio.sleep(0.5)  # queued pages would have had their rate slots by now
+    late = [e for e in sandbox.log if e.path == "/accounts" and e.time > broke + SETTLE]
+    assert [] == [e.query.get("page") for e in late]
 
 
 async def test_aclose_and_task_cancellation_release_everything(sandbox: Sandbox) -> None:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
+import time
 
 import pytest
 
-from sage_async import DatabaseConnectionError, InvalidParameterError, RateLimitError
+from sage_async import InvalidParameterError, UsageError
+from sage_async._registry import GovernorRegistry
 from sage_async._throttle import (
     AdaptiveLimit,
-    GovernorRegistry,
     RateGovernor,
     ThrottleEvent,
     tenant_label,
@@ -74,7 +76,7 @@ async def test_penalize_pauses_every_request_of_the_tenant(clock: FakeClock) -> 
     assert min(times) >= 2.0
     assert 1 == governor.stats.pauses
     assert 2.0 == governor.paused_until
-    assert ["pause", "shrink"] == [e.kind for e in events if e.kind != "wait"]
+    assert ["slow", "pause", "shrink"] == [e.kind for e in events if e.kind != "wait"]
 
 
 async def test_pause_extended_while_waiting(manual_clock: FakeClock) -> None:
@@ -112,7 +114,7 @@ async def test_cancelled_waiter_takes_no_slot(manual_clock: FakeClock) -> None:
     assert ["A@1", "C@2"] == granted
     assert tasks["B"].cancelled()
     assert 3 == governor.stats.requests
-    assert not governor._queue
+    assert not any(governor._queues.values())  # no ticket left in any loop's queue
 
 
 async def test_cancelled_head_passes_its_turn(manual_clock: FakeClock) -> None:
@@ -155,11 +157,24 @@ def test_registry_shares_governors_per_tenant_and_hides_keys() -> None:
     assert SECRET not in repr(sales)
     assert SECRET not in tenant_label("sales", SECRET)
     assert sales.name == tenant_label("sales", SECRET)
-    assert registry.get("sales", SECRET, rate=13) is sales
-    assert 13.0 == sales.rate
+    assert registry.get("sales", SECRET, rate=4) is sales
     assert 13 == registry.get("sales", "plan-13", rate=13).concurrency.limit
     registry.clear()
     assert 0 == len(registry)
+
+
+def test_registry_refuses_a_second_rate_for_one_tenant() -> None:
+    """A tenant has one plan: asking for 13/s where 4/s governs it raises, naming both rates."""
+    registry = GovernorRegistry()
+    governor = registry.get("accounting", "business", rate=200, per=60)
+    assert governor is registry.get("accounting", "business", rate=10, per=3)  # the same rate
+    with pytest.raises(UsageError, match=r"200 per 60 s.*asks for 13 per 1 s"):
+        registry.get("accounting", "business", rate=13, per=1)
+    registry.get("sales", SECRET, rate=4)
+    with pytest.raises(UsageError) as caught:
+        registry.get("sales", SECRET, rate=13)
+    assert SECRET not in str(caught.value)
+    assert (200.0, 60.0) == (governor.rate, governor.per)  # nothing was reconfigured
 
 
 async def test_registry_governors_use_injected_clock(clock: FakeClock) -> None:
@@ -221,72 +236,6 @@ def test_aimd_rejects_bad_bounds() -> None:
         AdaptiveLimit(4, min_limit=5, max_limit=4)
 
 
-async def test_slots_bound_concurrency_fifo() -> None:
-    """Five tasks through a limit of 2: never more than 2 inside, served in arrival order."""
-    limit = AdaptiveLimit(2, max_limit=2)
-    inside = peak = 0
-    order: list[int] = []
-    gate = asyncio.Event()
-
-    async def work(i: int) -> None:
-        nonlocal inside, peak
-        async with limit.slot():
-            order.append(i)
-            inside += 1
-            peak = max(peak, inside)
-            await gate.wait()
-            inside -= 1
-
-    tasks = [asyncio.create_task(work(i)) for i in range(5)]
-    await settle()
-    assert 2 == limit.in_flight
-    gate.set()
-    await asyncio.gather(*tasks)
-    assert 2 == peak
-    assert [0, 1, 2, 3, 4] == order
-    assert 0 == limit.in_flight
-
-
-async def test_slot_cancellation_gives_back_only_what_it_held() -> None:
-    """A waiter cancelled before its grant takes nothing; one cancelled after gives it back."""
-    limit = AdaptiveLimit(1, max_limit=1)
-    await limit.acquire()
-    before = asyncio.create_task(limit.acquire())
-    await settle()
-    before.cancel()
-    await settle()
-    assert 1 == limit.in_flight
-    after = asyncio.create_task(limit.acquire())
-    await settle()
-    limit.release()  # grants `after` ...
-    after.cancel()  # ... which is cancelled before it runs
-    await settle()
-    assert after.cancelled()
-    assert 0 == limit.in_flight
-    assert 0 == await limit.acquire()
-
-
-async def test_slot_exit_signals_success_and_throttle() -> None:
-    """Leaving a slot cleanly grows the limit; with a 429 or 900 it shrinks once per epoch."""
-    limit = AdaptiveLimit(4, max_limit=8)
-    for _ in range(4):
-        async with limit.slot():
-            pass
-    assert 5 == limit.limit  # a full window of successes adds one
-    slots = [limit.slot() for _ in range(2)]
-    for slot in slots:
-        await slot.__aenter__()
-    error = RateLimitError("slow down", status=429)
-    for slot in slots:
-        await slot.__aexit__(RateLimitError, error, None)
-    assert 2 == limit.limit  # 5 -> 2.5: the second slot's epoch is stale
-    with pytest.raises(DatabaseConnectionError):
-        async with limit.slot():
-            raise DatabaseConnectionError("Connection Error", status=500, codes=["900"])
-    assert 1 == limit.limit
-    assert 0 == limit.in_flight
-
-
 async def test_penalize_shrinks_shared_concurrency_once(clock: FakeClock) -> None:
     """Ten 429s of one burst halve the tenant's concurrency once."""
     governor = RateGovernor(13, 1.0, clock=clock, sleep=clock.sleep, max_concurrency=16)
@@ -301,3 +250,86 @@ def test_registry_paces_a_little_under_the_plan_rate() -> None:
     """Clients' governors leave a 2% margin so sliding-window limiters never see an extra one."""
     governor = GovernorRegistry().get("sales", "credential", rate=13.0)
     assert 1 / 13.0 < governor.interval < 1 / 12.0
+
+
+# --- AIMD on the rate ---------------------------------------------------------------------------
+
+
+async def test_429_halves_the_rate_once_per_pause_and_successes_bring_it_back(
+    clock: FakeClock,
+) -> None:
+    """
+    A 429 halves the paced rate; the 429s of the same pause do not cut it again; each run of
+    ``ceil(rate)`` successes adds back 10% of the plan rate, up to the plan rate.
+    """
+    events: list[ThrottleEvent] = []
+    governor = RateGovernor(10, 1.0, clock=clock, sleep=clock.sleep, on_event=events.append)
+    assert 0.1 == pytest.approx(governor.interval)
+    returned = governor.penalize(1.0)
+    governor.penalize(1.0)  # in flight when the first one arrived: same pause
+    assert 0.5 == governor.share
+    assert 5.0 == pytest.approx(governor.current_rate)
+    assert ["slow", "pause", "shrink"] == [e.kind for e in returned]
+    assert 1 == governor.stats.slowdowns
+    times = [t for _, t in await _grant_times(governor, clock, 3)]
+    assert [1.0, 1.2, 1.4] == pytest.approx(times)  # after the pause, at half the rate
+    governor.penalize(1.0)  # a new burst after the pause: halves again
+    assert 0.25 == governor.share
+    recovered = [e for _ in range(10) for e in governor.on_success()]
+    assert [0.35] == pytest.approx([governor.share])
+    assert ["recover"] == [e.kind for e in recovered]
+    for _ in range(100):
+        governor.on_success()
+    assert 1.0 == governor.share
+    assert {"slow", "pause", "shrink", "recover", "wait"} == {e.kind for e in events}
+
+
+def test_rate_never_falls_below_its_floor(clock: FakeClock) -> None:
+    """However many bursts of 429s, the paced rate stays at or above 1/16 of the plan rate."""
+    governor = RateGovernor(16, 1.0, clock=clock, sleep=clock.sleep)
+    for _ in range(10):
+        governor.penalize(1.0)
+        clock.now += 2.0
+    assert 1.0 == pytest.approx(governor.current_rate)
+    assert 4 == governor.stats.slowdowns
+
+
+def test_a_storm_of_429s_without_pause_cuts_the_rate_once_per_period(clock: FakeClock) -> None:
+    """Ten 429s with Retry-After 0 within one second halve the rate once, not ten times."""
+    governor = RateGovernor(4, 1.0, clock=clock, sleep=clock.sleep)
+    for _ in range(10):
+        governor.penalize(0.0)
+        clock.now += 0.05
+    assert 0.5 == governor.share
+    clock.now += 1.0
+    governor.penalize(0.0)
+    assert 0.25 == governor.share
+
+
+def test_governors_on_several_loops_share_one_rate() -> None:
+    """
+    Waiters on two event loops (two threads) take slots of one shared virtual time: the 40
+    grants span 39 intervals and neither loop touches the other's futures (debug mode).
+    """
+    governor = RateGovernor(200, 1.0)
+    granted: list[float] = []
+
+    async def take(n: int) -> None:
+        async def one() -> None:
+            await governor.acquire()
+            granted.append(time.monotonic())
+
+        await asyncio.gather(*(one() for _ in range(n)))
+
+    threads = [
+        threading.Thread(target=asyncio.run, args=(take(20),), kwargs={"debug": True})
+        for _ in range(2)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    granted.sort()
+    assert 40 == len(granted)
+    assert 40 == governor.stats.requests
+    assert granted[-1] - granted[0] >= 39 * 0.005 - 0.002

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
@@ -121,12 +122,14 @@ async def test_search_active_stock_filters(sb: Sandbox, http: aiohttp.ClientSess
     code = records[7]["item_code"]  # type: ignore[index]
     assert await ids(search=code.lower()) == {records[7]["id"]}  # type: ignore[index]
     assert await ids(active="true") == {r["id"] for r in records if r["active"]}  # type: ignore[index]
-    out = {r["id"] for r in records if r["quantity_in_stock"] <= 0}  # type: ignore[index]
+    # money and quantities are JSON strings ("10.0") or numbers, as the live API sends them
+    stock = {r["id"]: Decimal(str(r["quantity_in_stock"])) for r in records}  # type: ignore[index]
+    out = {key for key, quantity in stock.items() if quantity <= 0}
     assert await ids(out_of_stock="true") == out
     below = {
         r["id"]  # type: ignore[index]
         for r in records
-        if r["quantity_in_stock"] < r["reorder_level"]  # type: ignore[index]
+        if stock[r["id"]] < Decimal(str(r["reorder_level"]))  # type: ignore[index]
     }
     assert await ids(below_reorder_level="true") == below
     status, _, _ = await get_json(http, url, headers=bearer(sb), params={"active": "maybe"})
@@ -148,6 +151,18 @@ async def test_sort_and_contact_id(sb: Sandbox, http: aiohttp.ClientSession) -> 
     status, body, _ = await get_json(http, url, headers=bearer(sb), params={"sort": "nope"})
     assert status == 422
     assert body[0]["$source"] == "sort"
+
+
+async def test_sort_by_money_orders_by_amount(sb: Sandbox, http: aiohttp.ClientSession) -> None:
+    """sort=total_amount orders by the amount, although amounts are JSON strings ("999.5")."""
+    url = f"{sb.accounting_url}/sales_invoices"
+    params = {"items_per_page": "200", "attributes": "total_amount", "sort": "total_amount:desc"}
+    status, body, _ = await get_json(http, url, headers=bearer(sb), params=params)
+    assert status == 200
+    values = [item["total_amount"] for item in body["$items"]]
+    amounts = [Decimal(str(value)) for value in values if value is not None]
+    assert any(isinstance(value, str) for value in values)
+    assert amounts == sorted(amounts, reverse=True)
 
 
 async def test_get_missing_is_record_not_found(sb: Sandbox, http: aiohttp.ClientSession) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 import sage_async
 from sage_async import (
@@ -36,7 +37,15 @@ from sage_async import (
 )
 from sage_async.filters import order_by, parse
 from sage_async.models.accounting import StockItem, StockItemWrite
-from sage_async.models.sales import Account, AccountWrite, CreatedResponse
+from sage_async.models.sales import (
+    Account,
+    AccountWrite,
+    CalendarItem,
+    CreatedResponse,
+    ResourceIndexEntry,
+    ValueList,
+    ValueListWrite,
+)
 
 
 def errors(exc: SageError) -> str:
@@ -96,7 +105,7 @@ async def exporter() -> None:
         on_token_refresh=lambda tokens: None,
     ) as client:
         item: StockItem = await client.stock_items.get("abc")
-        price: Decimal | Unset = item.cost_price
+        price: Decimal | Unset | None = item.cost_price  # null on real records too
         records: RecordStream[StockItem] = client.stock_items.iterate(
             updated_or_created_since=datetime(2025, 1, 1, tzinfo=UTC),
             attributes="all",
@@ -139,7 +148,21 @@ async def typed_parameters(acc: AccountingClient) -> None:
         search="x", updated_or_created_since="2025-01-31T00:00:00Z", attributes="all"
     )
     raw: Page[dict[str, object]] = await acc.stock_items.list(raw=True, out_of_stock=True)
-    codes: list[str | Unset] = [i.item_code async for i in acc.stock_items.iterate(active=True)]
+    codes: list[str | Unset | None] = [
+        i.item_code async for i in acc.stock_items.iterate(active=True)
+    ]
     await acc.currencies.list(out_of_stock=True)  # type: ignore[call-overload]
     item = await acc.stock_items.get("key", attributes=["item_code"])
     print(page, raw, item, codes)
+
+
+async def sales_meta(sales: SalesClient) -> None:
+    roles: list[Any] = await sales.users.related("roles", 7, where="id > 1", lang="es")
+    fields: dict[str, Any] = await sales.accounts.schema()
+    index: list[ResourceIndexEntry] = await sales.resource_index()
+    raw_index: list[dict[str, Any]] = await sales.resource_index(raw=True)
+    lists: list[ValueList] = await sales.value_lists.list()
+    rows: list[dict[str, Any]] = await sales.value_lists.rows("Z_tblSources", page=1)
+    made: CreatedResponse = await sales.value_lists.create(ValueListWrite(database_name="Z_x"))
+    event: CalendarItem = await sales.calendar.get(1)
+    print(roles, fields, index, raw_index, lists, rows, made, event)

@@ -6,6 +6,8 @@ The ``sage-async`` command line: bulk export, and Accounting OAuth helpers.
     sage-async export sales accounts contacts --out DIR [--format jsonl|csv|parquet]
         [--where FILTER] [--since ISO|auto] [--resume] [--concurrency N] [--sandbox]
     sage-async export accounting stock_items --out DIR [--business ID] ...
+    sage-async sync sales accounts contacts [--destination duckdb|postgres|...] [--dataset NAME]
+        [--keep-deleted] [--sandbox]                (needs the dlt extra)
     sage-async login url --redirect-uri URI
     sage-async login exchange --code CODE --redirect-uri URI --tokens FILE
     sage-async fleet export FLEET_FILE --out DIR [--scheduler ADDRESS | --workers N]
@@ -20,6 +22,7 @@ Modules (all private)::
     _progress.py  the progress display
     _login.py     login url / login exchange, token files (0600)
     _fleet.py     fleet export: many tenants on Dask (sage_async.fleet)
+    _sync.py      the sync command (dlt): parser, pipeline, per-table summary
 """
 
 from __future__ import annotations
@@ -71,6 +74,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from sage_async.cli._fleet import run_fleet
 
             return run_fleet(args)
+        if args.command == "sync":
+            from sage_async.cli._sync import run_sync
+
+            return asyncio.run(run_sync(args, env))
         if args.step == "url":
             return login_url(args, env)
         return asyncio.run(login_exchange(args, env))
@@ -80,6 +87,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SageError as exc:
         stderr_line(str(exc).splitlines()[0])
         return EXIT_PARTIAL
+    except OSError as exc:  # a file the export does not own (a full disk, a vanished mount)
+        reason = exc.strerror or type(exc).__name__
+        stderr_line(f"{exc.filename}: {reason}" if exc.filename else reason)
+        return EXIT_PARTIAL
     except KeyboardInterrupt:
-        stderr_line("interrupted; the checkpoint is kept: run again with --resume to continue")
+        if args.command == "export":
+            stderr_line("interrupted; the checkpoint is kept: run again with --resume to continue")
+        else:
+            stderr_line("interrupted; run the same command again to continue")
         return EXIT_INTERRUPTED

@@ -2,7 +2,9 @@
 ``sage-async export``: build a client (or start the sandbox), run the export, report.
 
 Credentials come from environment variables or flags and are handed to the client only: they
-are never printed, logged or written anywhere but an Accounting token file the user named.
+are never printed or logged. Rotated Accounting tokens are written to the token file the user
+named (``SAGE_ACCOUNTING_TOKENS``) or, for a refresh token from the environment, to the default
+token store (``_token_store``, 0600).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from sage_async._errors import UnknownFieldError, UsageError
 from sage_async.cli._login import load_tokens, save_tokens
 from sage_async.cli._parser import EXIT_OK, EXIT_PARTIAL, listable
 from sage_async.cli._progress import ProgressDisplay
+from sage_async.cli._token_store import env_tokens
 from sage_async.export import Manifest, export
 
 
@@ -52,6 +55,15 @@ def parse_since(text: str | None) -> datetime | str | None:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
+def expand_all(api: str, names: list[str]) -> list[str]:
+    """Replace the name ``all`` with every listable resource of ``api`` (in table order)."""
+    if "all" not in names:
+        return names
+    return list(
+        dict.fromkeys(n for name in names for n in (listable(api) if name == "all" else [name]))
+    )
+
+
 def check_names(api: str, names: list[str]) -> None:
     """
     Refuse unknown resource names before anything starts, suggesting close ones.
@@ -60,8 +72,14 @@ def check_names(api: str, names: list[str]) -> None:
         UnknownFieldError: a name the API's table does not list.
     """
     known = listable(api)
+    other = "accounting" if api == "sales" else "sales"
     for name in names:
         if name not in known:
+            if name in listable(other):
+                title = {"sales": "a Sales Management", "accounting": "an Accounting"}[other]
+                raise UnknownFieldError(
+                    f"{name} is {title} resource: sage-async export {other} {name} ..."
+                )
             close = difflib.get_close_matches(name, known, n=3)
             hint = f"; did you mean {' or '.join(close)}?" if close else ""
             raise UnknownFieldError(
@@ -100,6 +118,8 @@ def _accounting_client(args: argparse.Namespace, env: Mapping[str, str]) -> Acco
         tokens = load_tokens(Path(token_file))
         path = Path(token_file)
         extra["on_token_refresh"] = lambda new: save_tokens(path, new)
+    elif refresh and client_id:
+        tokens, extra["on_token_refresh"] = env_tokens(env, client_id, refresh, access)
     elif refresh or access:
         tokens = TokenSet(access_token=access, refresh_token=refresh or None)
     if tokens is None:
@@ -147,11 +167,17 @@ async def run_export(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     """
     Run ``sage-async export``; return the exit status (usage errors raise ``UsageError``).
     """
-    names = list(dict.fromkeys(args.resources))
+    names = expand_all(args.api, list(dict.fromkeys(args.resources)))
     check_names(args.api, names)
     since = parse_since(args.since)
     if args.where and args.api != "sales":
         raise UsageError("--where applies to Sales only (Accounting lists take no filter text)")
+    checkpoint = Path(args.checkpoint) if args.checkpoint else Path(args.out) / "checkpoint.json"
+    if args.resume and not checkpoint.exists():
+        print(
+            f"sage-async: nothing to resume ({checkpoint} does not exist): starting a new export",
+            file=sys.stderr,
+        )
     async with contextlib.AsyncExitStack() as stack:
         if args.sandbox:
             from sage_async.testing import Sandbox
@@ -178,11 +204,22 @@ async def run_export(args: argparse.Namespace, env: Mapping[str, str]) -> int:
                 checkpoint=args.checkpoint, since=since, resume=args.resume,
                 concurrency=args.concurrency, where=args.where,
                 progress=None if args.quiet else display, validate=args.validate,
+                lock_timeout=args.wait,
             )  # fmt: skip
         finally:
             display.close()
     _summary(manifest)
     return EXIT_OK if manifest.ok else EXIT_PARTIAL
+
+
+#: What to fix when the API refused the credentials, by API (never "--resume": it cannot help).
+_FIX_CREDENTIALS = {
+    "sales": "check SAGE_SALES_PUBLIC_KEY and SAGE_SALES_PRIVATE_KEY (Settings > Integrations > "
+    "API key management), then run the command again",
+    "accounting": "the refresh or access token was refused (expired, revoked or used): run "
+    "`sage-async login url` and `sage-async login exchange` for new tokens, or check "
+    "SAGE_ACCOUNTING_CLIENT_ID/SECRET, then run the command again",
+}
 
 
 def _summary(manifest: Manifest) -> None:
@@ -195,8 +232,18 @@ def _summary(manifest: Manifest) -> None:
             print(f"sage-async: error: {report.name} failed: {report.error}", file=sys.stderr)
         else:
             print(f"{report.name}: not reached", file=sys.stderr)
+    if manifest.replaced:
+        print(f"replaced the earlier {', '.join(manifest.replaced)}", file=sys.stderr)
     print(f"manifest: {out / 'manifest.json'} ({manifest.status})", file=sys.stderr)
-    if manifest.checkpoint:
+    refused = [r for r in manifest.resources if r.status == "failed" and not r.resumable]
+    if refused:
+        kind = refused[0].error_kind
+        if kind == "PermissionDeniedError":
+            fix = "the user's role has no access to that area: ask an administrator, then run again"
+        else:
+            fix = _FIX_CREDENTIALS.get(manifest.api, "check the credentials, then run again")
+        print(f"sage-async: {fix}", file=sys.stderr)
+    elif manifest.checkpoint:
         print("run the same command with --resume to continue", file=sys.stderr)
 
 

@@ -23,7 +23,7 @@ from sage_async import AccountingClient, TokenSet, authorization_url, make_pkce
 from sage_async._errors import UsageError
 from sage_async._json import dumps, loads
 from sage_async._oauth import AUTHORIZE_URL
-from sage_async.cli._parser import EXIT_OK
+from sage_async.cli._parser import DEFAULT_STATE_FILE, EXIT_OK
 from sage_async.export._fs import fsync_directory
 
 
@@ -98,9 +98,10 @@ def login_url(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         {"verifier": pkce.verifier, "state": state, "redirect_uri": args.redirect_uri},
     )
     print(url)
+    state_flag = "" if args.state_file == DEFAULT_STATE_FILE else f" --state-file {args.state_file}"
     print(
         f"open the URL, authorize, then run: sage-async login exchange --code CODE "
-        f"--redirect-uri {args.redirect_uri} --tokens tokens.json  (PKCE kept in "
+        f"--redirect-uri {args.redirect_uri}{state_flag} --tokens tokens.json  (PKCE kept in "
         f"{args.state_file})",
         file=sys.stderr,
     )
@@ -112,7 +113,7 @@ async def login_exchange(args: argparse.Namespace, env: Mapping[str, str]) -> in
     saved = _read(Path(args.state_file), "login state")
     if args.state is not None and args.state != saved.get("state"):
         raise UsageError("the state from the redirect does not match: start again with login url")
-    secret = args.client_secret or env.get("SAGE_ACCOUNTING_CLIENT_SECRET", "")
+    secret = env.get("SAGE_ACCOUNTING_CLIENT_SECRET", "")
     if not secret:
         raise UsageError("missing client secret: set SAGE_ACCOUNTING_CLIENT_SECRET")
     extra = {"token_url": args.token_url} if args.token_url else {}

@@ -24,6 +24,7 @@ EXIT_OK = 0
 EXIT_PARTIAL = 1
 EXIT_USAGE = 2
 DEFAULT_SANDBOX_RECORDS = 100_000
+DEFAULT_STATE_FILE = ".sage-async-login.json"
 
 
 class UsageExit(Exception):
@@ -57,13 +58,16 @@ def _epilog() -> str:
             ),
             textwrap.dedent(
                 """\
-                Credentials (environment variables, or the flags of the same name):
+                Credentials (environment variables; secrets are never taken as flags):
                   Sales:      SAGE_SALES_PUBLIC_KEY, SAGE_SALES_PRIVATE_KEY
                   Accounting: SAGE_ACCOUNTING_CLIENT_ID, SAGE_ACCOUNTING_CLIENT_SECRET,
                               SAGE_ACCOUNTING_REFRESH_TOKEN or SAGE_ACCOUNTING_ACCESS_TOKEN
                               (or SAGE_ACCOUNTING_TOKENS, a file written by `sage-async login`,
                               kept up to date as the refresh token rotates),
                               SAGE_ACCOUNTING_BUSINESS_ID
+                  A refresh token from the environment rotates on first use: the new one is
+                  kept in ~/.config/sage-async/tokens-*.json (0600; $XDG_CONFIG_HOME, or
+                  %APPDATA% on Windows) and preferred by later runs.
                   --sandbox needs none: it runs a local fake of both APIs with seeded data.
 
                 Exit status: 0 every resource exported; 1 some failed (manifest.json is
@@ -87,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     _export_parser(commands)
     _login_parser(commands)
+    from sage_async.cli._sync import add_sync_parser  # here: _sync imports this module
+
+    add_sync_parser(commands)
     _fleet_parser(commands)
     return parser
 
@@ -103,7 +110,12 @@ def _export_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
         epilog=_epilog(),
     )
     export.add_argument("api", choices=("sales", "accounting"), help="which API")
-    export.add_argument("resources", nargs="+", metavar="RESOURCE", help="resources to export")
+    export.add_argument(
+        "resources",
+        nargs="+",
+        metavar="RESOURCE",
+        help="resources to export, or `all` for every listable resource of the API",
+    )
     export.add_argument("--out", required=True, metavar="DIR", help="output directory")
     export.add_argument("--format", choices=FORMATS, default="jsonl", help="default: jsonl")
     export.add_argument("--where", metavar="FILTER", help="Sales filter, e.g. \"name LIKE 'A%%'\"")
@@ -113,8 +125,16 @@ def _export_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
         "last run's watermark (auto)",
     )  # fmt: skip
     export.add_argument("--resume", action="store_true", help="continue an interrupted run")
-    export.add_argument("--concurrency", type=_positive_int, metavar="N", help="pages in flight")
+    export.add_argument(
+        "--concurrency", type=_positive_int, metavar="N",
+        help="most pages in flight (default: sized from the rate and the latency, at most 16)",
+    )  # fmt: skip
     export.add_argument("--checkpoint", metavar="FILE", help="default: DIR/checkpoint.json")
+    export.add_argument(
+        "--wait", type=_non_negative_float, metavar="SECONDS",
+        help="when another export is writing to DIR, wait up to this long for it to finish "
+        "(default: refuse at once)",
+    )  # fmt: skip
     export.add_argument("--validate", action="store_true", help="count drift from the models")
     export.add_argument("--quiet", action="store_true", help="no progress display")
     export.add_argument("--verbose", action="store_true", help="log retries and throttling")
@@ -128,18 +148,19 @@ def _export_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
     connection = export.add_argument_group("connection")
     connection.add_argument("--base-url", metavar="URL", help="API root (default: Sage's)")
     connection.add_argument("--token-url", metavar="URL", help="Accounting OAuth token endpoint")
-    connection.add_argument("--rate", type=_positive_float, metavar="R", help="requests/second")
+    connection.add_argument(
+        "--rate", type=_positive_float, metavar="R",
+        help="requests per second (default: the plan's, Sales 4, Accounting 200 per minute; "
+        "1000 with --sandbox)",
+    )  # fmt: skip
     _credential_flags(export)
 
 
 def _credential_flags(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("credentials (prefer the environment variables)")
-    group.add_argument("--public-key", help=argparse.SUPPRESS)
-    group.add_argument("--private-key", help=argparse.SUPPRESS)
+    # Secrets (keys, client secret, tokens) come from the environment only: a flag would show
+    # them in the process list and the shell history.
+    group = parser.add_argument_group("credentials (secrets: environment variables only)")
     group.add_argument("--client-id", metavar="ID", help="Accounting OAuth client id")
-    group.add_argument("--client-secret", help=argparse.SUPPRESS)
-    group.add_argument("--refresh-token", help=argparse.SUPPRESS)
-    group.add_argument("--access-token", help=argparse.SUPPRESS)
     group.add_argument("--tokens", metavar="FILE", help="Accounting token file (kept updated)")
     group.add_argument("--business", metavar="ID", help="Accounting business id (X-Business)")
 
@@ -161,19 +182,18 @@ def _login_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
     url.add_argument("--country", help="preselect a country (gb, ie, us, ca, de, es, fr)")
     url.add_argument("--authorize-url", metavar="URL", help="authorization endpoint")
     url.add_argument(
-        "--state-file", default=".sage-async-login.json", metavar="FILE",
+        "--state-file", default=DEFAULT_STATE_FILE, metavar="FILE",
         help="where the PKCE verifier and state are kept until the exchange",
     )  # fmt: skip
     url.add_argument("--client-id", metavar="ID", help="default: SAGE_ACCOUNTING_CLIENT_ID")
     exchange = steps.add_parser("exchange", help="exchange the code for tokens")
     exchange.add_argument("--code", required=True, help="the code from the redirect")
     exchange.add_argument("--redirect-uri", required=True, metavar="URI")
-    exchange.add_argument("--state-file", default=".sage-async-login.json", metavar="FILE")
+    exchange.add_argument("--state-file", default=DEFAULT_STATE_FILE, metavar="FILE")
     exchange.add_argument("--state", help="the state from the redirect, checked if given")
     exchange.add_argument("--tokens", required=True, metavar="FILE", help="where to save")
     exchange.add_argument("--token-url", metavar="URL", help="token endpoint")
     exchange.add_argument("--client-id", metavar="ID", help="default: SAGE_ACCOUNTING_CLIENT_ID")
-    exchange.add_argument("--client-secret", help=argparse.SUPPRESS)
 
 
 def _fleet_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
@@ -218,6 +238,16 @@ def _positive_float(text: str) -> float:
         value = 0.0
     if not value > 0:
         raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}")
     return value
 
 

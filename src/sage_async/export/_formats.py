@@ -19,13 +19,18 @@ resuming by byte offset possible for every format. When the stream completes:
   every digit.
 
 Memory is one record (CSV) or one batch (Parquet) at a time, plus the set of column names.
+
+A conversion runs in a worker thread; it checks a ``stop`` event every :data:`CHECK_ROWS` rows
+and, once it is set (Ctrl-C), raises :class:`ConversionStopped` and removes its temporary file.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
+import threading
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -41,6 +46,8 @@ from sage_async.export._fs import fsync_directory
 
 __all__ = [
     "BATCH_ROWS",
+    "CHECK_ROWS",
+    "ConversionStopped",
     "FORMATS",
     "Format",
     "Layout",
@@ -55,6 +62,7 @@ __all__ = [
 Format = Literal["jsonl", "csv", "parquet"]
 FORMATS: Final[tuple[Format, ...]] = ("jsonl", "csv", "parquet")
 BATCH_ROWS: Final = 10_000
+CHECK_ROWS: Final = 256  # rows between two looks at the stop event (a few ms of work)
 NESTING: Final = 2  # nested models expanded this many levels; deeper ones are one JSON cell
 Layout = dict[str, Any]  # wire name -> leaf kind (str) or a nested Layout
 
@@ -167,10 +175,18 @@ def _fits(kind: str, value: Any) -> bool:
     return True
 
 
-def _records(path: Path, *, exact: bool) -> Iterator[dict[str, Any]]:
+class ConversionStopped(Exception):
+    """Strictly private: a conversion gave up because its stop event was set."""
+
+
+def _records(
+    path: Path, *, exact: bool, stop: threading.Event | None = None
+) -> Iterator[dict[str, Any]]:
     """Stream the records of a ``.part`` file (numbers as Decimal when ``exact``)."""
     with open(path, "rb") as handle:
-        for line in handle:
+        for number, line in enumerate(handle):
+            if stop is not None and number % CHECK_ROWS == 0 and stop.is_set():
+                raise ConversionStopped(path.name)
             if not line.strip():
                 continue
             if exact:
@@ -180,12 +196,12 @@ def _records(path: Path, *, exact: bool) -> Iterator[dict[str, Any]]:
 
 
 def _scan(
-    path: Path, model_columns: Mapping[str, str], layout: Layout
+    path: Path, model_columns: Mapping[str, str], layout: Layout, stop: threading.Event | None
 ) -> tuple[list[str], set[str]]:
     """First pass: the extra column names (sorted) and the typed columns that do not fit."""
     extras: set[str] = set()
     misfits: set[str] = set()
-    for record in _records(path, exact=False):
+    for record in _records(path, exact=False, stop=stop):
         for name, value in flatten(record, layout).items():
             kind = model_columns.get(name)
             if kind is None:
@@ -198,13 +214,18 @@ def _scan(
 # --- finalizers -------------------------------------------------------------------------------
 
 
-def finalize(fmt: Format, part: Path, output: Path, model: type) -> None:
+def finalize(
+    fmt: Format, part: Path, output: Path, model: type, *, stop: threading.Event | None = None
+) -> None:
     """
     Turn a complete ``.part`` file into the output file, atomically.
 
     JSON Lines renames the ``.part`` file; CSV and Parquet write a temporary file beside the
     output and rename it, leaving the ``.part`` file for the caller to delete once the
     checkpoint records completion.
+
+    Raises:
+        ConversionStopped: ``stop`` was set before the conversion ended (no file is left).
     """
     if fmt == "jsonl":
         with open(part, "rb+") as handle:
@@ -215,21 +236,28 @@ def finalize(fmt: Format, part: Path, output: Path, model: type) -> None:
     temporary = output.with_name(f".{output.name}.tmp")
     layout = layout_for(model)
     model_columns = columns(layout)
-    extras, misfits = _scan(part, model_columns, layout)
+    extras, misfits = _scan(part, model_columns, layout, stop)
     header = [*model_columns, *extras]
-    if fmt == "csv":
-        _write_csv(temporary, part, header, layout)
-    else:
-        _write_parquet(temporary, part, header, model_columns, misfits, layout)
-    os.replace(temporary, output)
+    try:
+        if fmt == "csv":
+            _write_csv(temporary, part, header, layout, stop)
+        else:
+            _write_parquet(temporary, part, header, model_columns, misfits, layout, stop)
+        os.replace(temporary, output)
+    except BaseException:  # a full disk, or an interruption: no half-written file stays
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
+        raise
     fsync_directory(output.parent)
 
 
-def _write_csv(target: Path, part: Path, header: list[str], layout: Layout) -> None:
+def _write_csv(
+    target: Path, part: Path, header: list[str], layout: Layout, stop: threading.Event | None
+) -> None:
     with open(target, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
-        for record in _records(part, exact=True):
+        for record in _records(part, exact=True, stop=stop):
             flat = flatten(record, layout)
             writer.writerow([cell(flat.get(name)) for name in header])
         handle.flush()
@@ -243,6 +271,7 @@ def _write_parquet(
     model_columns: Mapping[str, str],
     misfits: set[str],
     layout: Layout,
+    stop: threading.Event | None,
 ) -> None:
     pa = _pyarrow()
     import pyarrow.parquet as pq
@@ -271,7 +300,7 @@ def _write_parquet(
     with pq.ParquetWriter(str(target), schema) as writer:
         batch: dict[str, list[Any]] = {name: [] for name in header}
         rows = written = 0
-        for record in _records(part, exact=True):
+        for record in _records(part, exact=True, stop=stop):
             flat = flatten(record, layout)
             for name in header:
                 batch[name].append(convert(kinds[name], flat.get(name)))

@@ -18,7 +18,9 @@ from sage_async._errors import UsageError
 from sage_async._json import dumps, loads
 
 
-__all__ = ["check_directory", "fsync_directory", "read_json", "write_json_atomic"]
+__all__ = [
+    "check_directory", "disk_error", "fsync_directory", "read_json", "write_json_atomic",
+]  # fmt: skip
 
 
 def fsync_directory(path: Path) -> None:
@@ -35,14 +37,31 @@ def fsync_directory(path: Path) -> None:
 
 
 def write_json_atomic(path: Path, document: Any) -> None:
-    """Write ``document`` as JSON to ``path``: temporary file, fsync, :func:`os.replace`."""
+    """
+    Write ``document`` as JSON to ``path``: temporary file, fsync, :func:`os.replace`.
+
+    On any failure (a full disk: ``OSError`` ENOSPC) the temporary file is removed and the
+    target keeps its previous content.
+    """
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(temporary, "wb") as handle:
-        handle.write(dumps(document, newline=True))
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
+    try:
+        with open(temporary, "wb") as handle:
+            handle.write(dumps(document, newline=True))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
+        raise
     fsync_directory(path.parent)
+
+
+def disk_error(exc: OSError, where: Path) -> str:
+    """One line for a failed file operation (``No space left on device``, ...)."""
+    reason = exc.strerror or type(exc).__name__
+    name = exc.filename if isinstance(exc.filename, str) else str(where)
+    return f"cannot write {name}: {reason}"
 
 
 def read_json(path: Path) -> Any | None:

@@ -42,9 +42,12 @@ class StreamReport:
         duplicates: records dropped because a neighbouring page already had their id.
         skipped: records dropped because the previous run exported them (incremental runs).
         deleted: Sales: soft-deleted rows in the stream (``deleted: true``).
+        recovered: full Accounting exports whose ``$total`` changed during the run: records
+            the id-only pass found missing and fetched one by one (see ``total_last``).
         total_first: Accounting ``$total`` on the first page of the last session.
         total_last: Accounting ``$total`` on the latest page (differs when records were added
-            or removed during the run: page-number pagination may then miss shifted records).
+            or removed during the run: page-number pagination may then miss shifted records,
+            which a full export recovers, see ``recovered``).
         since: the start of the window asked for (incremental runs), ISO-8601 UTC.
         watermark: the watermark reached (stored only when the resource completes).
         duration: seconds spent, across resumed sessions.
@@ -63,6 +66,7 @@ class StreamReport:
     duplicates: int = 0
     skipped: int = 0
     deleted: int = 0
+    recovered: int = 0
     total_first: int | None = None
     total_last: int | None = None
     since: str | None = None
@@ -86,6 +90,9 @@ class ResourceReport:
         streams: the resource's streams (one, or two for Accounting incremental runs).
         error: what stopped the resource (an exception message: no secrets).
         drift: deviations from the models counted while validating (``validate=True``).
+        error_kind: the class of the error (``AuthenticationError``, ``TransportError``, ...).
+        resumable: whether running again with ``resume`` can help (not after the API refused
+            the credentials or the user's permissions: those need fixing first).
     """
 
     name: str
@@ -93,6 +100,8 @@ class ResourceReport:
     streams: list[StreamReport] = attrs.field(factory=list)
     error: str | None = None
     drift: int = 0
+    error_kind: str | None = None
+    resumable: bool = True
 
     def _sum(self, field: str) -> int:
         return sum(int(getattr(s, field)) for s in self.streams)
@@ -108,13 +117,15 @@ class ResourceReport:
             key: self._sum(key)
             for key in (
                 "records", "pages", "requests", "retries", "throttled", "cancelled",
-                "duplicates", "skipped", "deleted",
+                "duplicates", "skipped", "deleted", "recovered",
             )
         }  # fmt: skip
         return {
             "name": self.name,
             "status": self.status,
             "error": self.error,
+            "error_kind": self.error_kind,
+            "resumable": self.resumable,
             **totals,
             "total_changed": any(s.total_changed for s in self.streams),
             "drift": self.drift,
@@ -146,6 +157,12 @@ class Manifest:
         drift: the converter's drift report (``{model: {field: {kind: n}}}``) when the run
             validated records against the models.
         checkpoint: the checkpoint file, while one is kept (partial runs).
+        replaced: completed output files of an earlier run this run wrote over (a new full
+            export of a resource replaces the previous full export of it).
+        runs: every completed run into this directory, oldest first: when it started, whether
+            it exported everything (``full``) or only changes (``delta``), and its files. Apply
+            a resource's files in this order (the last ``full`` one, then the later deltas)
+            to rebuild its current state.
     """
 
     api: str
@@ -159,6 +176,8 @@ class Manifest:
     resources: list[ResourceReport] = attrs.field(factory=list)
     drift: dict[str, Any] = attrs.field(factory=dict)
     checkpoint: str | None = None
+    replaced: list[str] = attrs.field(factory=list)
+    runs: list[dict[str, Any]] = attrs.field(factory=list)
 
     @property
     def ok(self) -> bool:
@@ -199,6 +218,8 @@ class Manifest:
             "checkpoint": self.checkpoint,
             "resources": [r.to_json() for r in self.resources],
             "drift": self.drift,
+            "replaced": self.replaced,
+            "runs": self.runs,
         }
 
     def write(self, path: Path) -> None:

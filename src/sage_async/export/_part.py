@@ -16,8 +16,10 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
+import orjson
+
 from sage_async._errors import ExportError
-from sage_async._json import dumps
+from sage_async._json import _default
 
 
 __all__ = ["PartFile"]
@@ -58,7 +60,10 @@ class PartFile:
 
     def write(self, records: Iterable[Mapping[str, Any]]) -> int:
         """Append records, one JSON object per line; return the bytes written."""
-        data = b"".join(dumps(record, newline=True) for record in records)
+        # orjson directly (no wrapper call per record): raw pages hold only JSON types, and
+        # ``_default`` still writes a Decimal as an exact number.
+        dumps, option = orjson.dumps, orjson.OPT_APPEND_NEWLINE
+        data = b"".join([dumps(record, default=_default, option=option) for record in records])
         self._file.write(data)
         return len(data)
 

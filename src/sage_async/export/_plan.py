@@ -50,6 +50,8 @@ class StreamPlan:
         key: the watermark key of the stream.
         previous: the watermark an incremental run starts from.
         window: records with a cursor before this are not written.
+        stamp: incremental runs: the run's stamp (``delta-20250131T120000Z``), so that each
+            run's changes land in a file of their own beside the earlier ones.
     """
 
     name: str
@@ -62,9 +64,12 @@ class StreamPlan:
     key: str
     previous: Watermark | None = None
     window: datetime | None = None
+    stamp: str | None = None
 
     def output(self, extension: str) -> str:
-        """The output file name."""
+        """The output file name: ``accounts.jsonl``, or ``accounts.delta-<stamp>.jsonl``."""
+        if self.stamp is not None:
+            return f"{self.name}.{self.stamp}.{extension}"
         return f"{self.name}.{extension}"
 
     @property
@@ -137,9 +142,13 @@ def plan_resource(
     marks: Mapping[str, Watermark],
     margin: timedelta,
     where: Where | None,
+    stamp: str | None = None,
 ) -> list[StreamPlan]:
     """
     Decide the streams of one resource.
+
+    A stream that exports only changes (it has a ``window``) writes to a file named with
+    ``stamp``, so that successive incremental runs accumulate beside the full export.
 
     ``since=None`` exports everything; a datetime exports what changed at or after it;
     ``"auto"`` continues from the stored watermark (everything when there is none).
@@ -165,7 +174,7 @@ def plan_resource(
         plans.append(
             _plan(spec.name, resource, "upserts", filters, 0, cursor, key, upserts, window)
         )
-        return plans
+        return _stamped(plans, stamp)
     params = set(spec.list_params)
     base: dict[str, Any] = {"items_per_page": ACCOUNTING_MAX_PAGE_SIZE}
     if "attributes" in params:
@@ -188,6 +197,14 @@ def plan_resource(
             _plan(f"{spec.name}.deleted", resource, "deleted", filters, 1, ACCOUNTING_DELETED,
                   deleted_key, deletes, start)
         )  # fmt: skip
+    return _stamped(plans, stamp)
+
+
+def _stamped(plans: list[StreamPlan], stamp: str | None) -> list[StreamPlan]:
+    """Name the outputs of the streams that export only changes after the run."""
+    for plan in plans:
+        if plan.window is not None:
+            plan.stamp = stamp
     return plans
 
 

@@ -17,12 +17,14 @@ from sage_async._accounting_resource import AccountingResource
 from sage_async._client import BaseClient, ClientState
 from sage_async._errors import (
     ClientClosedError,
+    ExportError,
     UsageError,
 )
 from sage_async._sales_resource import SalesResource
 from sage_async.export._checkpoint import Checkpoint, CheckpointStore, PageSet, StreamState
 from sage_async.export._formats import require_format
-from sage_async.export._fs import check_directory
+from sage_async.export._fs import check_directory, disk_error
+from sage_async.export._lock import export_lock
 from sage_async.export._manifest import Manifest
 from sage_async.export._plan import (
     StreamPlan,
@@ -57,6 +59,7 @@ async def export(
     margin: timedelta = DEFAULT_MARGIN,
     flush_pages: int = 20,
     flush_seconds: float = 5.0,
+    lock_timeout: float | None = None,
 ) -> Manifest:
     """
     Export whole collections (or what changed since the last run) to files, exactly once.
@@ -92,6 +95,9 @@ async def export(
         margin: the incremental overlap window and clock-skew margin.
         flush_pages: pages between durable flushes (and checkpoints).
         flush_seconds: seconds between durable flushes.
+        lock_timeout: one run at a time writes into a directory (``.sage-async.lock``, held
+            for the whole run, on ``out_dir`` and the checkpoint's directory): ``None``
+            refuses at once when another run holds it; a number of seconds waits that long.
 
     Returns:
         The :class:`Manifest`, also written to ``<out_dir>/manifest.json``. Its ``status`` is
@@ -101,8 +107,11 @@ async def export(
     Raises:
         UsageError: before any request: an unknown resource (``UnknownFieldError``), a bad
             ``where`` (``InvalidFilterError``), an unwritable directory, a bad ``since``,
-            a resume of a checkpoint written for another query.
+            a resume of a checkpoint written for another query, another export writing
+            into the same directory (after ``lock_timeout``).
         ClientClosedError: the client is not open.
+        ExportError: nothing could be written (a full disk: one line naming the file); a
+            disk error once the run started fails the resource instead (see the manifest).
     """
     fmt = require_format(format)
     names = _names(resources)
@@ -116,33 +125,42 @@ async def export(
     out = check_directory(Path(out_dir))
     store = CheckpointStore(Path(checkpoint) if checkpoint is not None else out / "checkpoint.json")
     check_directory(store.path.parent)
-    marks = WatermarkStore(store.path.parent / "watermarks.json")
-    tenant = client.governor.name
-    previous = store.load() if resume else None
-    if previous is not None:
-        _check_same_run(previous, client.api, tenant, fmt, names)
-    started = datetime.fromisoformat(previous.started) if previous else datetime.now(UTC)
-    stored = marks.load()
-    plans = {
-        name: plan_resource(
-            resource, api=client.api, tenant=tenant, since=since_value, marks=stored,
-            margin=margin, where=where_expr,
-        )
-        for name, resource in zip(names, chosen)
-    }  # fmt: skip
-    if previous is not None:
-        plans = {name: _as_checkpointed(streams, previous) for name, streams in plans.items()}
-    state = Checkpoint(client.api, tenant, fmt, started.isoformat(), list(names))
-    for streams in plans.values():
-        for plan in streams:
-            state.streams[plan.name] = _stream_state(plan, previous, fmt)
-    runner = Runner(
-        client, state, store, marks, out, fmt, started=started, margin=margin,
-        progress=progress, validate=validate,
-        concurrency=concurrency, flush_pages=flush_pages, flush_seconds=flush_seconds,
-    )  # fmt: skip
-    store.save(state)
-    return await runner.run(plans)
+    async with export_lock([out, store.path.parent], wait=lock_timeout):
+        marks = WatermarkStore(store.path.parent / "watermarks.json")
+        tenant = client.tenant  # stable: the governor may move to the business served
+        previous = store.load() if resume else None
+        if previous is not None:
+            _check_same_run(previous, client.api, tenant, fmt, names)
+        started = datetime.fromisoformat(previous.started) if previous else datetime.now(UTC)
+        stored = marks.load()
+        plans = {
+            name: plan_resource(
+                resource, api=client.api, tenant=tenant, since=since_value, marks=stored,
+                margin=margin, where=where_expr, stamp=delta_stamp(started),
+            )
+            for name, resource in zip(names, chosen)
+        }  # fmt: skip
+        if previous is not None:
+            plans = {name: _as_checkpointed(streams, previous) for name, streams in plans.items()}
+        state = Checkpoint(client.api, tenant, fmt, started.isoformat(), list(names))
+        for streams in plans.values():
+            for plan in streams:
+                state.streams[plan.name] = _stream_state(plan, previous, fmt)
+        runner = Runner(
+            client, state, store, marks, out, fmt, started=started, margin=margin,
+            progress=progress, validate=validate,
+            concurrency=concurrency, flush_pages=flush_pages, flush_seconds=flush_seconds,
+        )  # fmt: skip
+        try:
+            store.save(state)
+        except OSError as exc:
+            raise ExportError(disk_error(exc, store.path)) from None
+        return await runner.run(plans)
+
+
+def delta_stamp(started: datetime) -> str:
+    """The stamp in an incremental run's file names: ``delta-20250131T120000123456Z``."""
+    return "delta-" + started.astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
 
 
 def _names(resources: str | Sequence[str]) -> list[str]:

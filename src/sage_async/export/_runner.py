@@ -9,33 +9,41 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
+import sys
+import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
-from sage_async._client import BaseClient, Event
+from sage_async._accounting_resource import AccountingResource
+from sage_async._client import BaseClient, Event, listening
 from sage_async._errors import (
+    AuthenticationError,
     BadRequestError,
     ExportError,
     NotFoundError,
     PageError,
     PermissionDeniedError,
     SageError,
+    UsageError,
 )
-from sage_async._pagination import record_id
 from sage_async._retry import RetryEvent
 from sage_async.export._checkpoint import Checkpoint, CheckpointStore, StreamState
 from sage_async.export._formats import finalize
+from sage_async.export._fs import disk_error, read_json
 from sage_async.export._manifest import Manifest, ResourceReport, StreamReport
+from sage_async.export._neighbours import Neighbours, keep_page
 from sage_async.export._part import PartFile
 from sage_async.export._plan import (
     StreamPlan,
     deletes_tracked,
 )
+from sage_async.export._progress import Progress, ProgressCallback
+from sage_async.export._repair import recover
 from sage_async.export._watermark import (
     Tracker,
     Watermark,
@@ -47,67 +55,31 @@ from sage_async.export._watermark import (
 
 __all__ = ["COUNTERS", "Progress", "ProgressCallback", "Runner", "fatal"]
 
-COUNTERS = ("requests", "retries", "throttled", "cancelled", "duplicates", "skipped", "deleted")
-NEIGHBOURS = 8  # pages on either side whose ids are remembered for in-run deduplication
+T = TypeVar("T")
+COUNTERS = (
+    "requests", "retries", "throttled", "cancelled", "duplicates", "skipped", "deleted",
+    "recovered",
+)  # fmt: skip
 
 
-@attrs.frozen
-class Progress:
+async def _off_loop(function: Callable[[], T]) -> T:
     """
-    Where one stream is, passed to the ``progress`` callback after each page.
-
-    Attributes:
-        resource: the resource name.
-        stream: the stream name (``accounts``, ``stock_items.deleted``).
-        records: records written so far (resumed sessions included).
-        pages: pages completed so far.
-        pages_total: how many pages the stream has, once known (Accounting ``$total``).
-        records_total: how many records the API announced (Accounting ``$total``).
-        elapsed: seconds since this session started the stream.
-        session_pages: pages completed in this session (for a rate).
-        done: the stream completed.
-        phase: ``fetch`` while pages are fetched, ``convert`` while the staged records become
-            CSV or Parquet.
+    Run ``function`` in a worker thread; cancelled meanwhile, wait for it to finish before the
+    cancellation goes on (so that nothing else touches the file while it runs).
     """
-
-    resource: str
-    stream: str
-    records: int
-    pages: int
-    pages_total: int | None
-    records_total: int | None
-    elapsed: float
-    session_pages: int = 0
-    done: bool = False
-    phase: str = "fetch"
-
-
-ProgressCallback = Callable[[Progress], object]
+    job = asyncio.ensure_future(asyncio.to_thread(function))
+    try:
+        return await asyncio.shield(job)
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):
+            await job
+        raise
 
 
 def fatal(exc: SageError) -> bool:
     """Whether an error stops the whole run (it would stop every other resource too)."""
     cause = exc.__cause__ if isinstance(exc, PageError) else exc
     return not isinstance(cause, NotFoundError | PermissionDeniedError | BadRequestError)
-
-
-class _Neighbours:
-    """Ids of recently completed pages, to drop a record a neighbouring page already had."""
-
-    def __init__(self, reach: int = NEIGHBOURS) -> None:
-        self.reach = reach
-        self._pages: dict[int, set[Any]] = {}
-
-    def seen(self, number: int, ident: Any) -> bool:
-        pages = self._pages
-        return any(
-            ident in pages.get(n, ()) for n in range(number - self.reach, number + self.reach + 1)
-        )
-
-    def add(self, number: int, ids: set[Any], prefix: int) -> None:
-        self._pages[number] = ids
-        for old in [n for n in self._pages if n < prefix - self.reach]:
-            del self._pages[old]
 
 
 class Runner:
@@ -154,21 +126,36 @@ class Runner:
             started=datetime.now(UTC).isoformat(),
         )  # fmt: skip
         manifest.resources = [ResourceReport(name) for name in plans]
+        manifest.runs = self._earlier_runs()
+        manifest.replaced = [
+            state.output
+            for state in self.state.streams.values()
+            if not state.complete and (self.out / state.output).exists()
+        ]
         try:
-            with self._counting():
+            with listening(self.client, self._count):
                 for report, (name, streams) in zip(manifest.resources, plans.items()):
                     drift = self.client.converter.drift.total
                     try:
                         report.streams = [await self._stream(plan) for plan in streams]
                         self._advance(name, streams)
                         report.status = "complete"
-                    except SageError as exc:
+                    except (SageError, OSError) as exc:
                         report.status = "failed"
-                        report.error = str(exc).splitlines()[0]
+                        report.error = (
+                            disk_error(exc, self.out)
+                            if isinstance(exc, OSError)
+                            else str(exc).splitlines()[0]
+                        )
+                        cause = exc.__cause__ if isinstance(exc, PageError) else exc
+                        report.error_kind = type(cause).__name__
+                        report.resumable = not isinstance(
+                            cause, AuthenticationError | PermissionDeniedError
+                        )
                         report.streams = [
                             self._report(p, self.state.streams[p.name]) for p in streams
                         ]
-                        if fatal(exc):
+                        if isinstance(exc, OSError) or fatal(exc):
                             break
                     finally:
                         report.drift = self.client.converter.drift.total - drift
@@ -186,28 +173,56 @@ class Runner:
                 manifest.drift = self.client.converter.drift.as_dict()
             if done:
                 self.store.remove()
+                manifest.runs.append(self._this_run(manifest, plans))
             else:
                 manifest.checkpoint = str(self.store.path)
-            manifest.write(self.out / "manifest.json")
+            self._write_manifest(manifest, failing=sys.exc_info()[1] is not None)
         return manifest
 
-    @contextlib.contextmanager
-    def _counting(self) -> Iterator[None]:
-        """Count retries and 429s through the client's ``on_event`` hook, wrapping the user's."""
-        original = self.client.on_event
-
-        def hook(event: Event) -> object:
-            if isinstance(event, RetryEvent):
-                self.live["retries"] += 1
-                if event.status == 429:
-                    self.live["throttled"] += 1
-            return original(event) if original is not None else None
-
-        self.client.on_event = hook
+    def _earlier_runs(self) -> list[dict[str, Any]]:
+        """The completed runs the directory's previous manifest lists (same API and tenant)."""
         try:
-            yield
-        finally:
-            self.client.on_event = original
+            previous = read_json(self.out / "manifest.json")
+        except (UsageError, OSError):
+            return []  # unreadable: start a new history rather than fail the export
+        if not isinstance(previous, dict) or (previous.get("api"), previous.get("tenant")) != (
+            self.client.api,
+            self.state.tenant,
+        ):
+            return []
+        runs = previous.get("runs")
+        return [r for r in runs if isinstance(r, dict)] if isinstance(runs, list) else []
+
+    def _this_run(
+        self, manifest: Manifest, plans: Mapping[str, list[StreamPlan]]
+    ) -> dict[str, Any]:
+        delta = any(plan.stamp for streams in plans.values() for plan in streams)
+        return {
+            "started": self.state.started,
+            "finished": manifest.finished,
+            "kind": "delta" if delta else "full",
+            "files": {r.name: [s.output for s in r.streams] for r in manifest.resources},
+        }
+
+    def _write_manifest(self, manifest: Manifest, *, failing: bool) -> None:
+        """Write the manifest; a disk error is one line (and silent while another one is raised)."""
+        path = self.out / "manifest.json"
+        try:
+            manifest.write(path)
+        except OSError as exc:
+            if failing:
+                return
+            failed = [f"{r.name}: {r.error}" for r in manifest.resources if r.error]
+            raise ExportError(
+                "; ".join([*failed, f"the manifest was not written ({disk_error(exc, path)})"])
+            ) from None
+
+    def _count(self, event: Event) -> None:
+        """Count the run's retries and 429s (a per-run listener: other tasks' calls are not)."""
+        if isinstance(event, RetryEvent):
+            self.live["retries"] += 1
+            if event.status == 429:
+                self.live["throttled"] += 1
 
     def _tracker(self, plan: StreamPlan, saved: StreamState) -> Tracker | None:
         if not plan.cursor:
@@ -231,8 +246,13 @@ class Runner:
         full = plans[0].window is None
         if full and self.client.api == "accounting" and deletes_tracked(resource):
             # A full export holds no deleted record; deletes from its start on come next time.
+            # "Its start" in the server's clock: the upserts' watermark (the latest change the
+            # server stamped, capped by this machine's start) when there is one, so that a
+            # clock running ahead of the server's loses no delete stamped in between.
             key = watermark_key(self.client.api, self.state.tenant, name, "deleted")
-            updates.setdefault(key, Watermark(self.started - self.margin))
+            upserts = updates.get(plans[0].key)
+            start = upserts.value if upserts is not None else self.started - self.margin
+            updates.setdefault(key, Watermark(start))
         if updates:
             self.marks.put(updates)
 
@@ -250,9 +270,51 @@ class Runner:
             if self.fmt == "jsonl":
                 finalize(self.fmt, part, output, plan.resource.spec.model)
             else:
-                await asyncio.to_thread(finalize, self.fmt, part, output, plan.resource.spec.model)
+                await self._convert(plan, saved, part, output)
         elif not output.exists():
             raise ExportError(f"cannot finish {plan.name}: {part.name} is missing; run again")
+        return self._complete(plan, saved, part)
+
+    async def _convert(
+        self, plan: StreamPlan, saved: StreamState, part: Path, output: Path
+    ) -> None:
+        """
+        Convert in a worker thread. Cancelled (Ctrl-C), tell the thread to stop and wait for
+        it: it removes its temporary file, or, if it had finished, the stream is recorded as
+        complete so that a resume does not convert it again.
+        """
+        stop = threading.Event()
+        begun = time.monotonic()
+        self._converting(plan, saved, begun, done=False)
+        job = asyncio.ensure_future(asyncio.to_thread(
+            finalize, self.fmt, part, output, plan.resource.spec.model, stop=stop,
+        ))  # fmt: skip
+        try:
+            await asyncio.shield(job)
+            self._converting(plan, saved, begun, done=True)
+        except asyncio.CancelledError:
+            stop.set()
+            # ConversionStopped, or a failure: the interruption is what the caller hears about.
+            with contextlib.suppress(Exception):
+                await asyncio.shield(job)
+                self._complete(plan, saved, part)  # it finished before it saw the stop
+            raise
+
+    def _converting(
+        self, plan: StreamPlan, saved: StreamState, begun: float, *, done: bool
+    ) -> None:
+        """Tell the progress callback that the stream is (or was) being converted."""
+        if self.progress is not None:
+            self.progress(
+                Progress(
+                    resource=plan.resource.name, stream=plan.name, records=saved.records,
+                    pages=len(saved.pages), pages_total=None, records_total=None,
+                    elapsed=time.monotonic() - begun, done=done, phase="convert",
+                )
+            )  # fmt: skip
+
+    def _complete(self, plan: StreamPlan, saved: StreamState, part: Path) -> StreamReport:
+        """Record a stream whose output is in place as complete; drop its staging file."""
         saved.complete = True
         report = self._report(plan, saved)
         saved.report = attrs.asdict(report)
@@ -267,7 +329,7 @@ class Runner:
         tracker = self._tracker(plan, saved)
         base = dict(saved.counters)
         self.live = dict.fromkeys(COUNTERS, 0)
-        neighbours = _Neighbours()
+        neighbours = Neighbours()
         model = plan.resource.spec.model
         converter = self.client.converter
         sales = self.client.api == "sales"
@@ -279,8 +341,9 @@ class Runner:
             **plan.filters,
         )  # fmt: skip
 
-        def checkpoint() -> None:
-            saved.offset = part.sync()
+        def checkpoint(offset: int | None = None) -> None:
+            """Record a durable point: ``offset`` from a sync just done, else sync now."""
+            saved.offset = part.sync() if offset is None else offset
             saved.tracker = tracker.to_json() if tracker else None
             stats = stream.stats
             self.live["requests"], self.live["cancelled"] = stats.requests, stats.cancelled
@@ -292,24 +355,13 @@ class Runner:
             saved.counters["total_last"] = stats.total_last or base.get("total_last", 0)
             self.store.save(self.state)
 
+        failed = True
         try:
             async for page in stream:
                 consistent = False
-                kept: list[dict[str, Any]] = []
-                ids: set[Any] = set()
-                for record in page.items:
-                    if tracker is not None and not tracker.admit(record):
-                        self.live["skipped"] += 1
-                        continue
-                    ident = record_id(record)
-                    if ident is not None:
-                        if ident in ids or neighbours.seen(page.number, ident):
-                            self.live["duplicates"] += 1
-                            continue
-                        ids.add(ident)
-                    if sales and record.get("deleted") in (True, 1):
-                        self.live["deleted"] += 1
-                    kept.append(record)
+                kept, ids = keep_page(
+                    page.items, page.number, tracker, neighbours, sales, self.live
+                )
                 part.write(kept)
                 saved.records += len(kept)
                 saved.pages.add(page.number)
@@ -321,18 +373,67 @@ class Runner:
                 since_flush += 1
                 now = time.monotonic()
                 if since_flush >= self.flush_pages or now - last_flush >= self.flush_seconds:
-                    checkpoint()
+                    # The fsync of megabytes waits on the disk: in a thread, so that the pages
+                    # in flight keep arriving meanwhile (nothing writes to the file until then).
+                    checkpoint(await _off_loop(part.sync))
                     since_flush, last_flush = 0, now
                 self._notify(plan, saved, stream.stats, begun, session_pages, done=False)
+            if await self._shifted(plan, stream.stats, base):
+                checkpoint()  # the main pass is durable before the repair begins
+
+                def write(records: list[dict[str, Any]]) -> int:
+                    nonlocal consistent
+                    kept = [r for r in records if tracker is None or tracker.admit(r)]
+                    consistent = False
+                    part.write(kept)
+                    consistent = True
+                    saved.records += len(kept)
+                    return len(kept)
+
+                assert isinstance(plan.resource, AccountingResource)
+                self.live["recovered"] += await recover(
+                    plan.resource, plan.filters, part, write, concurrency=self.concurrency
+                )
             saved.finished = True
+            failed = False
         finally:
             try:
-                if consistent and not part.closed:
-                    checkpoint()  # what is written is durable and named, even on cancellation
+                # What is written is made durable and named, even on cancellation; after a
+                # disk error that attempt may fail too, and must not hide the first error.
+                with contextlib.suppress(*((OSError,) if failed else ())):
+                    try:
+                        if consistent and not part.closed:
+                            checkpoint()
+                    finally:
+                        part.close()
             finally:
-                part.close()
                 await stream.aclose()
         self._notify(plan, saved, stream.stats, begun, session_pages, done=True)
+
+    async def _shifted(self, plan: StreamPlan, stats: Any, base: Mapping[str, int]) -> bool:
+        """
+        Whether a full Accounting export may have missed records (see ``_repair``): offset
+        pages shift when records are deleted during the run, which ``$total`` shows unless as
+        many were inserted. So: ``$total`` changed (this session or since an earlier one), or
+        the collection spans several pages and records were deleted since the run started
+        (one ``deleted_since`` request), or it cannot tell deletes (no ``deleted_since``).
+        """
+        if self.client.api != "accounting" or plan.kind != "upserts" or plan.window is not None:
+            return False
+        totals = {base.get("total_first"), base.get("total_last"), stats.total_first,
+                  stats.total_last} - {None, 0}  # fmt: skip
+        if len(totals) > 1:
+            return True
+        size = plan.filters.get("items_per_page") or 1
+        if max(totals, default=0) <= size:
+            return False  # one page: nothing could shift past a page boundary
+        resource = plan.resource
+        assert isinstance(resource, AccountingResource)
+        if "deleted_since" not in resource.spec.list_params:
+            return True
+        since = self.started - self.margin - timedelta(seconds=1)  # exclusive parameter
+        probe = await resource.list(raw=True, items_per_page=1, deleted_since=since)
+        return bool(probe.total or probe.items)
 
     def _notify(
         self, plan: StreamPlan, saved: StreamState, stats: Any, begun: float, session: int,

@@ -11,6 +11,10 @@ Strictly private; the public names are re-exported from :mod:`sage_async.filters
     └── Not                  NOT (operand), only around And/Or (leaves negate exactly)
     Literal                  (kind, text): "string" holds the decoded text, "number" the digits
 
+Trees nest at most :data:`MAX_DEPTH` levels (``a = 1`` is one level, ``NOT (a = 1 AND b = 2)``
+three); a deeper And/Or/Not is refused when built, and :func:`~sage_async.filters.parse` refuses
+text that would build one, so every tree renders, parses and compares without deep recursion.
+
 Values are normalised when a node is built (a datetime becomes the string literal
 ``'2025-01-01T00:00:00Z'``, ``True`` the number ``1``), so ``parse(expr.render()) == expr`` holds
 exactly for every tree the builder or the parser can produce.
@@ -25,6 +29,7 @@ import attrs
 
 from sage_async._errors import FilterValueError
 from sage_async.filters._values import (
+    MAX_NUMBER_LENGTH,
     NUMBER,
     LiteralKind,
     check_field_name,
@@ -32,6 +37,9 @@ from sage_async.filters._values import (
     quote,
 )
 
+
+MAX_DEPTH: Final = 100
+"""The most levels a filter tree may nest (a comparison alone is one level)."""
 
 COMPARISON_OPERATORS: Final = ("=", "<>", "<", "<=", ">", ">=", "LIKE", "NOT LIKE")
 # Negating a comparison gives the opposite operator; exact under SQL's three-valued logic (a
@@ -73,6 +81,11 @@ class Where:
 
     def _render(self) -> str:
         raise NotImplementedError
+
+    @property
+    def depth(self) -> int:
+        """How many levels this tree nests: 1 for a comparison, 1 more per And/Or/Not."""
+        return 1
 
     def field_names(self) -> frozenset[str]:
         """Return the wire names of every field this expression mentions."""
@@ -129,6 +142,31 @@ def _as_tuple(operands: Iterable[Where]) -> tuple[Where, ...]:
     return tuple(operands)
 
 
+def _depth_of(node: And | Or | Not) -> int:
+    # Runs before the validators: a bad operand counts 0 here and is refused by its validator.
+    children: tuple[object, ...] = node.operands if isinstance(node, And | Or) else (node.operand,)
+    return 1 + max((c.depth for c in children if isinstance(c, Where)), default=0)
+
+
+def _check_depth(instance: And | Or | Not, attribute: attrs.Attribute[Any], value: int) -> None:
+    if value > MAX_DEPTH:
+        raise FilterValueError(
+            f"filter nested deeper than {MAX_DEPTH} levels (And/Or/Not inside one another); "
+            "join long lists with and_()/or_() or F.x.in_(), which stay flat"
+        )
+
+
+def _depth_field() -> Any:
+    # Derived from the operands (set first), left out of equality, hashing and repr.
+    return attrs.field(
+        init=False,
+        default=attrs.Factory(_depth_of, takes_self=True),
+        validator=_check_depth,
+        eq=False,
+        repr=False,
+    )
+
+
 def _flatten(kind: type[And | Or], operands: Iterable[Where]) -> tuple[Where, ...]:
     flat: list[Where] = []
     for operand in operands:
@@ -143,6 +181,10 @@ def _check_literal(instance: Literal, attribute: attrs.Attribute[Any], value: st
     if instance.kind == "string":
         check_string(value)
     elif instance.kind == "number":
+        if len(value) > MAX_NUMBER_LENGTH:
+            raise FilterValueError(
+                f"a number literal is at most {MAX_NUMBER_LENGTH} characters, not {len(value)}"
+            )
         if NUMBER.fullmatch(value) is None:
             raise FilterValueError(f"{value!r} is not a number literal (digits, optional - and .)")
     else:
@@ -221,6 +263,12 @@ class And(Where):
     """Every operand holds (``a AND b AND c``); build it with ``&`` or :func:`and_`."""
 
     operands: tuple[Where, ...] = attrs.field(converter=_as_tuple, validator=_check_operands)
+    _depth: int = _depth_field()
+
+    @property
+    def depth(self) -> int:
+        """How many levels this tree nests: 1 for a comparison, 1 more per And/Or/Not."""
+        return self._depth
 
     def _render(self) -> str:
         # AND binds tighter than OR, so only an OR operand needs parentheses.
@@ -238,6 +286,12 @@ class Or(Where):
     """At least one operand holds (``a OR b``); build it with ``|``, :func:`or_` or ``.in_()``."""
 
     operands: tuple[Where, ...] = attrs.field(converter=_as_tuple, validator=_check_operands)
+    _depth: int = _depth_field()
+
+    @property
+    def depth(self) -> int:
+        """How many levels this tree nests: 1 for a comparison, 1 more per And/Or/Not."""
+        return self._depth
 
     def _render(self) -> str:
         return " OR ".join(o._render() for o in self.operands)
@@ -258,6 +312,12 @@ class Not(Where):
     """
 
     operand: Where = attrs.field(validator=attrs.validators.instance_of(Where))
+    _depth: int = _depth_field()
+
+    @property
+    def depth(self) -> int:
+        """How many levels this tree nests: 1 for a comparison, 1 more per And/Or/Not."""
+        return self._depth
 
     def _render(self) -> str:
         return f"NOT ({self.operand._render()})"
@@ -298,7 +358,6 @@ def _combine(
     for operand in operands:
         if not isinstance(operand, Where):
             raise FilterValueError(f"{kind.__name__.lower()}_() takes Where, not {operand!r}")
-    result = operands[0]
-    for operand in operands[1:]:
-        result = join(result, operand)
-    return result
+    if len(operands) == 1:
+        return operands[0]
+    return kind(_flatten(kind, operands))  # one pass: thousands of operands stay linear

@@ -6,7 +6,9 @@ Strictly private; :data:`F` and :class:`Field` are re-exported from :mod:`sage_a
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import TYPE_CHECKING, Final, overload
 
 import attrs
@@ -43,6 +45,9 @@ class Field:
     """
 
     name: str = attrs.field(validator=lambda _i, _a, v: check_field_name(v))
+    #: The type the model declares for the field (``str``, ``int``, ``datetime``, ...), when the
+    #: field comes from a resource's checked ``fields``: values of another type are refused.
+    kind: str | None = attrs.field(default=None, kw_only=True)
 
     def _compare(self, op: str, value: object) -> Comparison:
         if isinstance(value, Field | Where):
@@ -50,6 +55,8 @@ class Field:
                 f"cannot compare field {self.name!r} with {value!r}: the right-hand side must be "
                 "a value (field-to-field comparisons are not part of the grammar)"
             )
+        if self.kind is not None:
+            check_kind(self.name, self.kind, value)
         kind, text = render_value(value, field=self.name)
         return Comparison(self.name, op, Literal(kind, text))
 
@@ -165,6 +172,54 @@ class Field:
 
     def __repr__(self) -> str:
         return f"Field<{self.name}>"
+
+
+#: The Python values a field of each model type is compared with.
+_ACCEPTED: Final[dict[str, tuple[type, ...]]] = {
+    "str": (str,),
+    "int": (int,),
+    "float": (int, float, Decimal),
+    "decimal": (int, float, Decimal),
+    "bool": (bool, int),
+    "datetime": (dt.datetime, dt.date, str),
+    "date": (dt.date, str),
+}
+_KIND_NAMES: Final = {
+    "str": "text", "int": "an integer", "float": "a number", "decimal": "a number",
+    "bool": "a boolean", "datetime": "a date-time", "date": "a date",
+}  # fmt: skip
+
+
+def check_kind(field: str, kind: str, value: object) -> None:
+    """
+    Refuse a value that cannot be what the model declares for ``field`` (before any request).
+
+    Date and date-time fields take a ``datetime``/``date`` or ISO-8601 text; booleans take
+    ``True``/``False`` or 0/1; other model kinds (lookups, lists) are not checked.
+
+    Raises:
+        FilterValueError: naming the field, its type and the value given.
+    """
+    accepted = _ACCEPTED.get(kind)
+    if accepted is None:
+        return
+    ok = isinstance(value, accepted)
+    if ok and isinstance(value, bool) and kind != "bool":
+        ok = False  # True is an int to Python, not to the API
+    if ok and kind == "bool" and not isinstance(value, bool):
+        ok = value in (0, 1)
+    if ok and isinstance(value, str) and kind in ("datetime", "date"):
+        try:
+            parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            ok = False
+        else:
+            ok = kind == "date" or len(value) == 10 or parsed.tzinfo is not None
+    if not ok:
+        raise FilterValueError(
+            f"field {field!r} is {_KIND_NAMES[kind]}: {value!r} ({type(value).__name__}) "
+            "cannot be compared with it"
+        )
 
 
 class _FieldFactory:

@@ -26,7 +26,9 @@ class Fields:
     ``fields.date_updated`` and ``fields.dateUpdated`` (or ``fields["dateUpdated"]``) both give
     ``Field<dateUpdated>``; a name the model does not have raises
     :class:`~sage_async.UnknownFieldError` at once, with close names as a hint. Names that start
-    with ``Z_`` (Sales custom fields, which live in no model) are let through.
+    with ``Z_`` (Sales custom fields, which live in no model) are let through. The field knows
+    the type the model declares, so ``fields.name == 5`` or ``fields.date_updated >=
+    "yesterday"`` raise :class:`~sage_async.FilterValueError` before anything is sent.
 
     Args:
         model: an attrs class generated from the OpenAPI spec; each attrs field carries its wire
@@ -37,7 +39,7 @@ class Fields:
         InvalidParameterError: ``model`` is not an attrs class.
     """
 
-    __slots__ = ("_by_name", "_model", "_python_names")
+    __slots__ = ("_by_name", "_kinds", "_model", "_python_names")
 
     def __init__(self, model: type[Any]) -> None:
         if not attrs.has(model):
@@ -54,6 +56,17 @@ class Fields:
         self._model = model
         self._by_name: Mapping[str, str] = by_name
         self._python_names = tuple(python_names)
+        self._kinds: dict[str, str] | None = None  # wire name -> declared kind, on first use
+
+    def _kind(self, wire: str) -> str | None:
+        if self._kinds is None:
+            from sage_async._converter import _field_infos
+
+            try:
+                self._kinds = {info.wire: info.kind for info in _field_infos(self._model)}
+            except (NameError, TypeError):  # a hand-made model whose hints do not resolve
+                self._kinds = {}
+        return self._kinds.get(wire)
 
     @property
     def model(self) -> type[Any]:
@@ -72,7 +85,7 @@ class Fields:
         wire = self._by_name.get(name)
         if wire is None:
             raise self._unknown(name)
-        return Field(wire)
+        return Field(wire, kind=self._kind(wire))
 
     def check(self, item: Where | Order | Field | str) -> None:
         """

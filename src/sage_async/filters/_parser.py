@@ -11,22 +11,29 @@ Strictly private; :func:`parse` is re-exported from :mod:`sage_async.filters`. G
     predicate  := IDENT ( cmp value | ["NOT"] "LIKE" value | "IS" ["NOT"] "NULL" )
     cmp        := "=" | "<>" | "!=" | "<" | "<=" | ">" | ">="
     value      := STRING | NUMBER
-    STRING     := "'" ( [^'] | "''" )* "'"  |  '"' ( [^"] | '""' )* '"'
-    NUMBER     := "-"? DIGIT+ ("." DIGIT+)?
+    STRING     := "'" ( [^'] | "''" )* "'"
+    NUMBER     := "-"? DIGIT+ ("." DIGIT+)?            (at most 1000 characters)
     IDENT      := [A-Za-z_][A-Za-z0-9_]*   (not a keyword)
+
+A double-quoted ``"text"`` is refused: in SQL it names a column (an identifier), not a string.
+The tree a text builds nests at most :data:`~sage_async.filters._ast.MAX_DEPTH` levels, like a
+built one; parentheses and NOTs, which may leave no node, nest at most twice that, which every
+built tree's rendering fits and keeps the recursive descent far from Python's recursion limit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Final, NamedTuple
 
 from sage_async._errors import FilterValueError, InvalidFilterError
-from sage_async.filters._ast import Comparison, Literal, NullCheck, Where, and_, or_
-from sage_async.filters._values import IDENTIFIER, KEYWORDS, NUMBER
+from sage_async.filters._ast import MAX_DEPTH, Comparison, Literal, NullCheck, Where, and_, or_
+from sage_async.filters._values import IDENTIFIER, KEYWORDS, NUMBER, quote
 
 
-MAX_DEPTH: Final = 100
+# Parentheses and NOTs around a node: NOT (NOT (...)) takes two levels per tree level, and the
+# top-level OR one more, so every tree of MAX_DEPTH levels renders within this nesting.
+MAX_NESTING: Final = 2 * MAX_DEPTH + 1
 _SPACE: Final = frozenset(" \t\r\n")
 _OPERATORS: Final = ("<>", "!=", "<=", ">=", "=", "<", ">")  # longest first
 
@@ -55,10 +62,18 @@ def _tokenize(text: str) -> Iterator[_Token]:
         elif char in "()":
             yield _Token(char, char, position)
             position += 1
-        elif char in "'\"":
+        elif char == "'":
             value, end = _read_string(text, position)
             yield _Token("string", value, position)
             position = end
+        elif char == '"':
+            value, _end = _read_string(text, position)
+            raise InvalidFilterError(
+                'double-quoted text: in SQL "..." names a column, it is not a string; write '
+                f"the value in single quotes, as {_suggest(value)}",
+                text=text,
+                position=position,
+            )
         elif (number := NUMBER.match(text, position)) is not None:
             if (after := number.end()) < length and (text[after].isalnum() or text[after] in "_."):
                 raise InvalidFilterError("malformed number", text=text, position=position)
@@ -100,6 +115,11 @@ def _read_string(text: str, start: int) -> tuple[str, int]:
             return "".join(parts), close + 1
 
 
+def _suggest(value: str) -> str:
+    literal = quote(value)
+    return literal if len(literal) <= 60 else f"{literal[:50]}...'"
+
+
 class _Parser:
     def __init__(self, text: str) -> None:
         self.text = text
@@ -127,29 +147,39 @@ class _Parser:
             raise self.fail(f"unexpected {self.current.describe()}; expected AND, OR or the end")
         return expr
 
+    def build(self, start: int, node: Callable[[], Where]) -> Where:
+        """Build a node; a tree deeper than MAX_DEPTH is refused where its group starts."""
+        try:
+            return node()
+        except FilterValueError as exc:
+            raise InvalidFilterError(str(exc), text=self.text, position=start) from None
+
     def parse_or(self) -> Where:
+        start = self.current.position
         operands = [self.parse_and()]
         while self.at_keyword("OR"):
             self.advance()
             operands.append(self.parse_and())
-        return or_(*operands)
+        return self.build(start, lambda: or_(*operands))
 
     def parse_and(self) -> Where:
+        start = self.current.position
         operands = [self.parse_not()]
         while self.at_keyword("AND"):
             self.advance()
             operands.append(self.parse_not())
-        return and_(*operands)
+        return self.build(start, lambda: and_(*operands))
 
     def parse_not(self) -> Where:
         self.depth += 1
-        if self.depth > MAX_DEPTH:
-            raise self.fail(f"filter nested deeper than {MAX_DEPTH} levels")
+        if self.depth > MAX_NESTING:
+            raise self.fail(f"filter nested deeper than {MAX_NESTING} parentheses and NOTs")
         try:
             token = self.current
             if self.at_keyword("NOT"):
                 self.advance()
-                return ~self.parse_not()
+                operand = self.parse_not()
+                return self.build(token.position, lambda: ~operand)
             if token.kind == "(":
                 self.advance()
                 expr = self.parse_or()
@@ -222,8 +252,10 @@ def parse(text: str) -> Where:
 
     Accepts everything the builder renders and the documented examples: ``=``, ``<>``, ``!=``,
     ``<``, ``<=``, ``>``, ``>=``, ``LIKE``, ``NOT LIKE``, ``IS [NOT] NULL``, ``AND``, ``OR``,
-    ``NOT`` and parentheses (precedence NOT > AND > OR), single- or double-quoted strings
-    (a doubled quote inside stands for one), integers and decimals with an optional ``-``.
+    ``NOT`` and parentheses (precedence NOT > AND > OR), single-quoted strings (a doubled quote
+    inside stands for one), integers and decimals with an optional ``-``. A double-quoted
+    string is refused: SQL reads ``"text"`` as a column name, so the server could compare with
+    a column or fail (error 901) instead of comparing with the text.
     Strings stay strings (a date-time is kept as its text), so ``parse(expr.render()) == expr``
     for every builder expression. ``NOT`` before a comparison flips its operator and ``!=`` is
     read as ``<>``, exactly as the builder does; redundant parentheses leave no trace.
@@ -235,10 +267,18 @@ def parse(text: str) -> Where:
         The expression tree.
 
     Raises:
-        InvalidFilterError: the text is malformed, names a keyword as a field, holds a string
-            the builder would refuse, or nests deeper than 100 levels; the message names the
-            problem and its 0-based position.
+        InvalidFilterError: the text is malformed, names a keyword as a field, holds a
+            double-quoted string or a value the builder would refuse, or builds a tree nested
+            deeper than 100 levels (the builder's limit); the message names the problem and its
+            0-based position.
     """
     if not isinstance(text, str):
         raise InvalidFilterError(f"a where filter must be a str, not {type(text).__name__}")
-    return _Parser(text).parse()
+    try:
+        return _Parser(text).parse()
+    except RecursionError:
+        # MAX_NESTING keeps the descent to about 600 frames; only a caller already near the
+        # recursion limit gets here.
+        raise InvalidFilterError(
+            "filter nested deeper than can be parsed here", text=text, position=None
+        ) from None

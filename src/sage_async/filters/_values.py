@@ -24,6 +24,12 @@ KEYWORDS: Final = frozenset({"AND", "OR", "NOT", "LIKE", "IS", "NULL"})
 
 IDENTIFIER: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 NUMBER: Final = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+# The longest number literal, in characters: far beyond any database numeric type (SQL Server's
+# decimal holds 38 digits; the smallest float, 5e-324, takes 325 in fixed point), small enough
+# that an int is rendered under Python's 4300-digit conversion limit and a Decimal such as
+# 1E+100000000 is refused before it becomes a 100 MB literal.
+MAX_NUMBER_LENGTH: Final = 1000
+_INT_LIMIT: Final = 10 ** (MAX_NUMBER_LENGTH - 1)  # abs() below: at most 999 digits and a sign
 _BAD_IDENTIFIER_CHAR: Final = re.compile(r"[^A-Za-z0-9_]")
 _SURROGATE: Final = re.compile("[\ud800-\udfff]")
 
@@ -155,6 +161,11 @@ def render_value(value: object, *, field: str) -> tuple[LiteralKind, str]:
         # SQL Server has no boolean literal; bit columns compare with 1 and 0.
         return "number", "1" if value else "0"
     if isinstance(value, int):
+        if not -_INT_LIMIT < value < _INT_LIMIT:
+            raise FilterValueError(
+                f"integer for field {field!r} has {MAX_NUMBER_LENGTH} digits or more; a number "
+                f"literal is at most {MAX_NUMBER_LENGTH} characters"
+            )
         return "number", int.__repr__(value)
     if isinstance(value, float | Decimal):
         return "number", _format_number(value, field)
@@ -179,5 +190,20 @@ def _format_number(value: float | Decimal, field: str) -> str:
     number = Decimal(repr(value)) if isinstance(value, float) else value
     if not number.is_finite() or (isinstance(value, float) and not math.isfinite(value)):
         raise FilterValueError(f"cannot compare field {field!r} with non-finite number {value}")
-    # Fixed-point notation: the grammar has no exponent form ("1E+2" would not parse).
-    return format(number, "f")
+    # Fixed-point notation: the grammar has no exponent form ("1E+2" would not parse). A huge
+    # exponent is refused before it is spelt out (digits + |exponent| + 2 bounds the length).
+    _sign, digits, exponent = number.as_tuple()
+    assert isinstance(exponent, int)  # finite
+    fits = len(digits) + abs(exponent) <= 2 * MAX_NUMBER_LENGTH
+    text = format(number, "f") if fits else ""
+    if not fits or len(text) > MAX_NUMBER_LENGTH:
+        raise FilterValueError(
+            f"number {_short(number)} for field {field!r} is longer than {MAX_NUMBER_LENGTH} "
+            "characters in fixed-point notation (the grammar has no exponent form)"
+        )
+    return text
+
+
+def _short(number: Decimal) -> str:
+    text = str(number)  # scientific notation when the exponent is large
+    return text if len(text) <= 40 else f"{text[:20]}...{text[-12:]}"

@@ -29,6 +29,7 @@ import re
 from array import array
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
 import attrs
@@ -163,10 +164,10 @@ def _check(name: str, value: Any) -> Callable[[Mapping[str, Any]], bool]:
     if name == "active":
         return lambda r: bool(r.get("active")) is value
     if name == "out_of_stock":
-        return lambda r: ((r.get("quantity_in_stock") or 0) <= 0) is value
+        return lambda r: (_amount(r.get("quantity_in_stock")) <= 0) is value
     if name == "below_reorder_level":
         return lambda r: (
-            ((r.get("quantity_in_stock") or 0) < (r.get("reorder_level") or 0)) is value
+            (_amount(r.get("quantity_in_stock")) < _amount(r.get("reorder_level"))) is value
         )
     if name == "from_date":
         return lambda r: isinstance(r.get("date"), str) and r["date"] >= value
@@ -176,6 +177,16 @@ def _check(name: str, value: Any) -> Callable[[Mapping[str, Any]], bool]:
         return lambda r: isinstance(r.get("email"), str) and r["email"].casefold() == value
     link = name[:-3]
     return lambda r: isinstance(r.get(link), dict) and r[link].get("id") == value
+
+
+def _amount(value: Any) -> Decimal:
+    """A money or quantity value as a Decimal: records carry JSON strings ("10.0") or numbers."""
+    if isinstance(value, bool) or value is None:
+        return Decimal(0)
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return Decimal(0)
 
 
 def _ts(text: Any) -> float:
@@ -206,7 +217,7 @@ def select(col: Collection, q: ListQuery) -> array[int] | None:
                 continue
             record = col.get(i)
             if record is not None and all(check(record) for check in checks):
-                keep.append((i, _sort_value(record, q.sort[0]) if q.sort else 0))
+                keep.append((i, _sort_value(record, q.sort[0], col.kinds) if q.sort else 0))
         if q.sort is not None:
             keep.sort(key=lambda pair: pair[1], reverse=q.sort[1])
         return array("q", (i for i, _ in keep))
@@ -214,10 +225,12 @@ def select(col: Collection, q: ListQuery) -> array[int] | None:
     return col.cached_index(("list", q.filters, q.sort), build)
 
 
-def _sort_value(record: Mapping[str, Any], field: str) -> tuple[int, Any]:
+def _sort_value(record: Mapping[str, Any], field: str, kinds: Mapping[str, str]) -> tuple[int, Any]:
     value = record.get(field)
     if value is None:
         return (0, 0)
+    if kinds.get(field) == "decimal":
+        return (1, _amount(value))  # money strings sort by amount, not as text
     if isinstance(value, dict):
         value = str(value.get("displayed_as") or value.get("id") or "")
     if isinstance(value, str):

@@ -16,7 +16,8 @@ and the legacy subscription key are checked by the server middleware):
   referenced id → 422 ``RecordInvalid`` "Couldn't find ..." (section 6). ``POST`` → 201 with the
   full record; missing required fields → 422, one error per field with ``$source``; ``PUT`` is
   partial → 200 with the record; ``DELETE`` → 204 (section 9), after which the record only
-  shows up for ``deleted_since``.
+  shows up for ``deleted_since``. Voids and special actions: :mod:`._acc_actions`.
+- Lists of a ``list_shape: array`` resource (``tax_determinations``) answer a bare array.
 - ``/businesses`` (section 4): every business of the user, with the ``$items_per_page`` quirk
   (``2147483647``) instead of ``$itemsPerPage``; ``/businesses/lead``; ``/user``.
 - Legacy gateway only: ``show_legacy_id=true`` adds the integer ``legacy_id`` (section 9).
@@ -33,6 +34,7 @@ from aiohttp import web
 
 from sage_async import _json
 from sage_async._converter import _field_infos
+from sage_async.testing._acc_actions import perform_action, void
 from sage_async.testing._acc_query import QueryError, parse_list_query, render_item, select
 from sage_async.testing._http import accounting_error, accounting_errors, json_bytes, json_response
 from sage_async.testing._state import BUSINESS, STATE, State
@@ -63,6 +65,8 @@ def routes() -> list[web.RouteDef]:
             web.put(f"{base}/{{resource}}", update),
             web.put(f"{base}/{{resource}}/{{key}}", update),
             web.delete(f"{base}/{{resource}}/{{key}}", delete),
+            web.get(f"{base}/{{resource}}/{{key}}/{{action}}", action),
+            web.post(f"{base}/{{resource}}/{{key}}/{{action}}", action),
         ]
     return out
 
@@ -131,6 +135,10 @@ async def list_records(request: web.Request) -> web.Response:
         chosen = indices[start : start + q.per_page]
     items = [render_item(col, i, q.attributes, legacy) for i in chosen]
     path = col.spec.path
+    if col.spec.list_shape == "array":  # e.g. tax_determinations: a bare array, no envelope
+        body = _json.dumps(items)
+        state.cache.put(key, body)
+        return json_bytes(body)
     body = _json.dumps(
         {
             "$total": total,
@@ -324,8 +332,22 @@ async def delete(request: web.Request) -> web.Response:
     i = _index(request, col)
     if i is None:
         return accounting_error(404, "RecordNotFound", "Record not found")
+    if col.spec.void:
+        voided = void(request, col, i)
+        if voided is not None:
+            return voided
     col.delete(i)
     return web.Response(status=204)
+
+
+async def action(request: web.Request) -> web.Response:
+    """``GET|POST /{resource}/{key}/{action}``: a special action (release, reissue, ...)."""
+    state = request.app[STATE]
+    spec = state.accounting_by_path.get(request.match_info["resource"])
+    if spec is None or spec.singleton:
+        return accounting_error(404, "RecordNotFound", "No such resource")
+    dataset = _dataset(request, spec.name)
+    return await perform_action(request, dataset, dataset[spec.name])
 
 
 def business_exists(state: State, business: str) -> bool:

@@ -18,7 +18,7 @@ zero drift:
   ``dateDeleted``), because lists return deleted rows too (sales FACTS "Soft delete").
 - Accounting: 32-hex-digit string ids, ``$path`` and ``displayed_as`` on every record,
   references as links ``{id, displayed_as, $path}`` (accounting FACTS section 9), date-times
-  ``...Z`` in whole seconds, money as JSON numbers (accounting FACTS "decimals are JSON numbers").
+  ``...Z`` in whole seconds, Accounting money mostly as JSON strings (as the live API sends it).
 
 Timestamps: record ``i`` is created at ``2015-01-01 + 30 s * i`` (plus up to 30 s) and updated up
 to 30 days later, so creation order equals index order and an ``updated since`` bound maps to a
@@ -171,7 +171,9 @@ class RecordFactory:
     def index_of(self, record_id: str) -> int | None:
         """Return the index an id names, or ``None`` when it cannot be one of this resource's."""
         if self.api == "sales":
-            return int(record_id) - 1 if record_id.isdigit() and int(record_id) > 0 else None
+            if not (record_id.isascii() and record_id.isdigit()) or len(record_id) > 18:
+                return None  # not an id of this sandbox (and no 5,000-digit int() either)
+            return int(record_id) - 1 if int(record_id) > 0 else None
         if len(record_id) != 32 or record_id[:8] != f"{self._tag:08x}":
             return None
         try:
@@ -272,7 +274,7 @@ class RecordFactory:
     def _compile(self, model: type, depth: int) -> list[tuple[str, Gen]]:
         plan: list[tuple[str, Gen]] = []
         for info in _field_infos(model):
-            if depth == 0 and info.wire == "legacy_id":
+            if info.wire == "legacy_id":
                 continue  # legacy gateway with show_legacy_id only (added by the route)
             plan.append(
                 (info.wire, self._field(info.wire, info.kind, info.target, info.nullable, depth))
@@ -302,7 +304,7 @@ class RecordFactory:
         return value_generator(self.api, wire, kind, nullable)
 
     def _nested(self, wire: str, model: type, nullable: bool, depth: int) -> Gen:
-        wires = {info.wire for info in _field_infos(model)}
+        wires = {info.wire for info in _field_infos(model)} - {"legacy_id"}
         if wires == {"id", "value"}:
             gen: Gen = self._lookup(wire)
         elif ("$path" in wires and wires <= {"id", "displayed_as", "$path"}) or (

@@ -29,6 +29,7 @@ Behaviour, with the sales FACTS section each comes from:
 
 from __future__ import annotations
 
+import re
 from array import array
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -60,7 +61,7 @@ from sage_async.testing._state import STATE, TENANT
 from sage_async.testing._store import Collection
 
 
-__all__ = ["DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "routes"]
+__all__ = ["DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "routes", "serve_list"]
 
 DEFAULT_PAGE_SIZE: Final = 50
 MAX_PAGE_SIZE: Final = 300
@@ -68,14 +69,34 @@ BASE: Final = "/sales/api/v4"
 
 
 def routes() -> list[web.RouteDef]:
-    """Return the Sales routes."""
+    """
+    Return the Sales routes: the meta and sub-resource routes first (aiohttp matches in
+    registration order, and ``/users/scores`` must not reach ``/{resource}/{id}``).
+    """
+    from sage_async.models.sales import RESOURCES
+    from sage_async.testing import _sales_meta
+
+    # Collections whose path has a slash (``activity/points``): one regex segment each.
+    nested = [
+        f"{{resource:{re.escape(spec.path.strip('/'))}}}"
+        for spec in RESOURCES.values()
+        if "/" in spec.path.strip("/")
+    ]
     return [
         web.post(f"{BASE}/login", login),
-        web.get(f"{BASE}/{{resource}}", list_records),
-        web.post(f"{BASE}/{{resource}}", create),
-        web.get(f"{BASE}/{{resource}}/{{id}}", get_record),
-        web.put(f"{BASE}/{{resource}}/{{id}}", update),
-        web.delete(f"{BASE}/{{resource}}/{{id}}", delete),
+        *_sales_meta.routes(BASE),
+        *(r for p in nested for r in _item_routes(p)),
+        *_item_routes("{resource}"),
+    ]
+
+
+def _item_routes(resource: str) -> list[web.RouteDef]:
+    return [
+        web.get(f"{BASE}/{resource}", list_records),
+        web.post(f"{BASE}/{resource}", create),
+        web.get(f"{BASE}/{resource}/{{id}}", get_record),
+        web.put(f"{BASE}/{resource}/{{id}}", update),
+        web.delete(f"{BASE}/{resource}/{{id}}", delete),
     ]
 
 
@@ -119,10 +140,18 @@ def _int_param(text: str | None, default: int, minimum: int) -> int | None:
 
 async def list_records(request: web.Request) -> web.Response:
     """``GET /{resource}``: one page as a bare JSON array."""
-    state = request.app[STATE]
     col = _collection(request, "list")
     if isinstance(col, web.Response):
         return col
+    return serve_list(request, col, ("sales", request.get(TENANT), col.spec.name))
+
+
+def serve_list(request: web.Request, col: Collection, tag: tuple[Any, ...]) -> web.Response:
+    """
+    Answer one page of ``col`` for the request's ``page``, page-size headers, ``where`` and
+    ``order`` (the rules of the module docstring); ``tag`` names the collection in the cache.
+    """
+    state = request.app[STATE]
     query = request.query
     page = _int_param(query.get("page"), 0, 0)
     raw_size = request.headers.get("count") or request.headers.get("X-FM-Entity-Count")
@@ -131,7 +160,7 @@ async def list_records(request: web.Request) -> web.Response:
         return sales_http_error(400, "page and the page size must be non-negative integers")
     size = min(size, MAX_PAGE_SIZE)
     where, order = query.get("where") or None, query.get("order") or None
-    key = ("sales", request.get(TENANT), col.spec.name, col.version, page, size, where, order)
+    key = (*tag, col.version, page, size, where, order)
     cached = state.cache.get(key)
     if cached is not None:
         return json_bytes(cached)

@@ -18,7 +18,7 @@ from sage_async.models.sales import RESOURCES as SALES
 from sage_async.testing._faults import FaultInjector
 from sage_async.testing._http import PageCache
 from sage_async.testing._log import RequestLog
-from sage_async.testing._store import Dataset
+from sage_async.testing._store import Collection, Dataset
 from sage_async.testing._tokens import AccountingCredentials, Clock, SalesCredentials, TokenStore
 
 
@@ -110,6 +110,8 @@ class State:
             creds = tenant_credentials(sales_credentials, i)
             data = Dataset("sales", SALES, seed, creds.label, sales_sizes, now)
             self.sales_tenants[creds.label] = (creds, data)
+        #: Sub-resource rows and custom value lists, built on first use (``_sales_meta``).
+        self.sales_meta: dict[tuple[str, str, str], Collection] = {}
         user_sizes = dict.fromkeys(ACCOUNTING, 0)
         user_sizes.update(businesses=businesses, user=1)
         self.user = Dataset("accounting", ACCOUNTING, seed, "user", user_sizes, now)

@@ -9,6 +9,8 @@ Formats (so that ``Converter(strict=True)`` reads them without drift): ``str`` f
 strings, ``int`` ints, ``float`` and money (``Decimal``) fields JSON numbers (floats rounded to
 their decimals, written by orjson in their shortest form), ``bool`` booleans, date-times the
 API's ISO form and dates ``YYYY-MM-DD``. Fields the spec types loosely (``any``) get an int.
+Accounting money and quantities are JSON strings (``"10.0"``, ``"-430035.84"``) as the live API
+sends them, except one field value in ten, which stays a JSON number (the API sends both).
 """
 
 from __future__ import annotations
@@ -67,9 +69,28 @@ def value_generator(api: str, wire: str, kind: str, nullable: bool) -> Gen:
     if special is not None:
         return special
     gen, generic = _scalar(name, kind)
+    if api == "accounting" and kind == "decimal":
+        gen = _as_money_text(gen, len(name))
     if nullable and generic:
         return lambda rng, ctx: None if rng.random() < NULL_SHARE else gen(rng, ctx)
     return gen
+
+
+def _as_money_text(gen: Gen, salt: int) -> Gen:
+    """
+    Write a number the way Accounting does: a JSON string of its shortest form (``"30.0"``).
+
+    One value in ten (by record index and field, so that no extra draw shifts the random
+    stream) stays a JSON number, the API's other encoding.
+    """
+
+    def text(rng: w.Rng, ctx: Ctx) -> Any:
+        value = gen(rng, ctx)
+        if value is None or (ctx.i + salt) % 10 == 0:
+            return value
+        return repr(float(value))
+
+    return text
 
 
 def _datetime(name: str, fmt: Callable[[float], str], nullable: bool) -> Gen:

@@ -23,9 +23,57 @@ class AccountingResources:
         def _resource(self, name: str) -> Any: ...
 
     @property
+    def address_regions(self) -> _typed.AddressRegions:
+        """``/address_regions``: list, get."""
+        resource: _typed.AddressRegions = self._resource("address_regions")
+        return resource
+
+    @property
+    def address_types(self) -> _typed.AddressTypes:
+        """``/address_types``: list, get."""
+        resource: _typed.AddressTypes = self._resource("address_types")
+        return resource
+
+    @property
     def addresses(self) -> _typed.Addresses:
         """``/addresses``: list, get, create, update, delete."""
         resource: _typed.Addresses = self._resource("addresses")
+        return resource
+
+    @property
+    def analysis_type_categories(self) -> _typed.AnalysisTypeCategories:
+        """``/analysis_type_categories``: list, get, create, update, delete."""
+        resource: _typed.AnalysisTypeCategories = self._resource("analysis_type_categories")
+        return resource
+
+    @property
+    def analysis_types(self) -> _typed.AnalysisTypes:
+        """``/analysis_types``: list, get, update."""
+        resource: _typed.AnalysisTypes = self._resource("analysis_types")
+        return resource
+
+    @property
+    def artefact_statuses(self) -> _typed.ArtefactStatuses:
+        """``/artefact_statuses``: list, get."""
+        resource: _typed.ArtefactStatuses = self._resource("artefact_statuses")
+        return resource
+
+    @property
+    def attachment_context_types(self) -> _typed.AttachmentContextTypes:
+        """``/attachment_context_types``: list, get."""
+        resource: _typed.AttachmentContextTypes = self._resource("attachment_context_types")
+        return resource
+
+    @property
+    def attachments(self) -> _typed.Attachments:
+        """``/attachments``: list, get, create, update, delete."""
+        resource: _typed.Attachments = self._resource("attachments")
+        return resource
+
+    @property
+    def bank_account_types(self) -> _typed.BankAccountTypes:
+        """``/bank_account_types``: list, get."""
+        resource: _typed.BankAccountTypes = self._resource("bank_account_types")
         return resource
 
     @property
@@ -35,9 +83,101 @@ class AccountingResources:
         return resource
 
     @property
+    def bank_deposits(self) -> _typed.BankDeposits:
+        """``/bank_deposits``: list, get, create, delete."""
+        resource: _typed.BankDeposits = self._resource("bank_deposits")
+        return resource
+
+    @property
+    def bank_opening_balances(self) -> _typed.BankOpeningBalances:
+        """``/bank_opening_balances``: list, get, create, update, delete."""
+        resource: _typed.BankOpeningBalances = self._resource("bank_opening_balances")
+        return resource
+
+    @property
+    def bank_reconciliations(self) -> _typed.BankReconciliations:
+        """``/bank_reconciliations``: list, get, create, update."""
+        resource: _typed.BankReconciliations = self._resource("bank_reconciliations")
+        return resource
+
+    @property
+    def bank_transfers(self) -> _typed.BankTransfers:
+        """``/bank_transfers``: list, get, create, update, delete."""
+        resource: _typed.BankTransfers = self._resource("bank_transfers")
+        return resource
+
+    @property
+    def business_activity_types(self) -> _typed.BusinessActivityTypes:
+        """``/business_activity_types``: list, get."""
+        resource: _typed.BusinessActivityTypes = self._resource("business_activity_types")
+        return resource
+
+    @property
+    def business_exchange_rates(self) -> _typed.BusinessExchangeRates:
+        """``/business_exchange_rates``: list, get, create, update, delete."""
+        resource: _typed.BusinessExchangeRates = self._resource("business_exchange_rates")
+        return resource
+
+    @property
+    def business_settings(self) -> _typed.BusinessSettings:
+        """``/business_settings``: get, update."""
+        resource: _typed.BusinessSettings = self._resource("business_settings")
+        return resource
+
+    @property
+    def business_types(self) -> _typed.BusinessTypes:
+        """``/business_types``: list, get."""
+        resource: _typed.BusinessTypes = self._resource("business_types")
+        return resource
+
+    @property
     def businesses(self) -> _typed.Businesses:
         """``/businesses``: list, get, update."""
         resource: _typed.Businesses = self._resource("businesses")
+        return resource
+
+    @property
+    def catalog_item_types(self) -> _typed.CatalogItemTypes:
+        """``/catalog_item_types``: list, get."""
+        resource: _typed.CatalogItemTypes = self._resource("catalog_item_types")
+        return resource
+
+    @property
+    def cis_settings(self) -> _typed.CisSettings:
+        """``/cis_settings``: get, update."""
+        resource: _typed.CisSettings = self._resource("cis_settings")
+        return resource
+
+    @property
+    def coa_accounts(self) -> _typed.CoaAccounts:
+        """``/coa_accounts``: list, get."""
+        resource: _typed.CoaAccounts = self._resource("coa_accounts")
+        return resource
+
+    @property
+    def coa_templates(self) -> _typed.CoaTemplates:
+        """``/coa_templates``: list, get."""
+        resource: _typed.CoaTemplates = self._resource("coa_templates")
+        return resource
+
+    @property
+    def contact_allocations(self) -> _typed.ContactAllocations:
+        """``/contact_allocations``: list, get, create, update, delete."""
+        resource: _typed.ContactAllocations = self._resource("contact_allocations")
+        return resource
+
+    @property
+    def contact_opening_balance_types(self) -> _typed.ContactOpeningBalanceTypes:
+        """``/contact_opening_balance_types``: list, get."""
+        resource: _typed.ContactOpeningBalanceTypes = self._resource(
+            "contact_opening_balance_types"
+        )
+        return resource
+
+    @property
+    def contact_opening_balances(self) -> _typed.ContactOpeningBalances:
+        """``/contact_opening_balances``: list, get, create, update, delete."""
+        resource: _typed.ContactOpeningBalances = self._resource("contact_opening_balances")
         return resource
 
     @property
@@ -47,9 +187,21 @@ class AccountingResources:
         return resource
 
     @property
+    def contact_person_types(self) -> _typed.ContactPersonTypes:
+        """``/contact_person_types``: list, get."""
+        resource: _typed.ContactPersonTypes = self._resource("contact_person_types")
+        return resource
+
+    @property
     def contact_persons(self) -> _typed.ContactPersons:
         """``/contact_persons``: list, get, create, update, delete."""
         resource: _typed.ContactPersons = self._resource("contact_persons")
+        return resource
+
+    @property
+    def contact_types(self) -> _typed.ContactTypes:
+        """``/contact_types``: list, get."""
+        resource: _typed.ContactTypes = self._resource("contact_types")
         return resource
 
     @property
@@ -59,9 +211,95 @@ class AccountingResources:
         return resource
 
     @property
+    def corrective_reason_codes(self) -> _typed.CorrectiveReasonCodes:
+        """``/corrective_reason_codes``: list, get."""
+        resource: _typed.CorrectiveReasonCodes = self._resource("corrective_reason_codes")
+        return resource
+
+    @property
+    def countries(self) -> _typed.Countries:
+        """``/countries``: list, get."""
+        resource: _typed.Countries = self._resource("countries")
+        return resource
+
+    @property
+    def countries_of_registration(self) -> _typed.CountriesOfRegistration:
+        """``/countries_of_registration``: list, get."""
+        resource: _typed.CountriesOfRegistration = self._resource("countries_of_registration")
+        return resource
+
+    @property
+    def country_groups(self) -> _typed.CountryGroups:
+        """``/country_groups``: list, get."""
+        resource: _typed.CountryGroups = self._resource("country_groups")
+        return resource
+
+    @property
     def currencies(self) -> _typed.Currencies:
         """``/currencies``: list, get."""
         resource: _typed.Currencies = self._resource("currencies")
+        return resource
+
+    @property
+    def datev_settings(self) -> _typed.DatevSettings:
+        """``/datev_settings``: get, update."""
+        resource: _typed.DatevSettings = self._resource("datev_settings")
+        return resource
+
+    @property
+    def email_settings(self) -> _typed.EmailSettings:
+        """``/email_settings``: get, update."""
+        resource: _typed.EmailSettings = self._resource("email_settings")
+        return resource
+
+    @property
+    def eu_goods_services_types(self) -> _typed.EuGoodsServicesTypes:
+        """``/eu_goods_services_types``: list, get."""
+        resource: _typed.EuGoodsServicesTypes = self._resource("eu_goods_services_types")
+        return resource
+
+    @property
+    def eu_sales_descriptions(self) -> _typed.EuSalesDescriptions:
+        """``/eu_sales_descriptions``: list, get."""
+        resource: _typed.EuSalesDescriptions = self._resource("eu_sales_descriptions")
+        return resource
+
+    @property
+    def exchange_rates(self) -> _typed.ExchangeRates:
+        """``/exchange_rates``: list, get."""
+        resource: _typed.ExchangeRates = self._resource("exchange_rates")
+        return resource
+
+    @property
+    def financial_settings(self) -> _typed.FinancialSettings:
+        """``/financial_settings``: get, update."""
+        resource: _typed.FinancialSettings = self._resource("financial_settings")
+        return resource
+
+    @property
+    def hosted_artefact_payment_settings(self) -> _typed.HostedArtefactPaymentSettings:
+        """``/hosted_artefact_payment_settings``: list, get, create, delete."""
+        resource: _typed.HostedArtefactPaymentSettings = self._resource(
+            "hosted_artefact_payment_settings"
+        )
+        return resource
+
+    @property
+    def invoice_settings(self) -> _typed.InvoiceSettings:
+        """``/invoice_settings``: get, update."""
+        resource: _typed.InvoiceSettings = self._resource("invoice_settings")
+        return resource
+
+    @property
+    def journal_code_types(self) -> _typed.JournalCodeTypes:
+        """``/journal_code_types``: list, get."""
+        resource: _typed.JournalCodeTypes = self._resource("journal_code_types")
+        return resource
+
+    @property
+    def journal_codes(self) -> _typed.JournalCodes:
+        """``/journal_codes``: list, get, create, update, delete."""
+        resource: _typed.JournalCodes = self._resource("journal_codes")
         return resource
 
     @property
@@ -71,15 +309,97 @@ class AccountingResources:
         return resource
 
     @property
+    def ledger_account_classifications(self) -> _typed.LedgerAccountClassifications:
+        """``/ledger_account_classifications``: list, get."""
+        resource: _typed.LedgerAccountClassifications = self._resource(
+            "ledger_account_classifications"
+        )
+        return resource
+
+    @property
+    def ledger_account_opening_balances(self) -> _typed.LedgerAccountOpeningBalances:
+        """``/ledger_account_opening_balances``: list, get, create, update, delete."""
+        resource: _typed.LedgerAccountOpeningBalances = self._resource(
+            "ledger_account_opening_balances"
+        )
+        return resource
+
+    @property
+    def ledger_account_types(self) -> _typed.LedgerAccountTypes:
+        """``/ledger_account_types``: list, get."""
+        resource: _typed.LedgerAccountTypes = self._resource("ledger_account_types")
+        return resource
+
+    @property
     def ledger_accounts(self) -> _typed.LedgerAccounts:
         """``/ledger_accounts``: list, get, create, update."""
         resource: _typed.LedgerAccounts = self._resource("ledger_accounts")
         return resource
 
     @property
+    def ledger_entries(self) -> _typed.LedgerEntries:
+        """``/ledger_entries``: list, get."""
+        resource: _typed.LedgerEntries = self._resource("ledger_entries")
+        return resource
+
+    @property
+    def legal_form_types(self) -> _typed.LegalFormTypes:
+        """``/legal_form_types``: list, get."""
+        resource: _typed.LegalFormTypes = self._resource("legal_form_types")
+        return resource
+
+    @property
+    def live_exchange_rates(self) -> _typed.LiveExchangeRates:
+        """``/live_exchange_rates``: list, get."""
+        resource: _typed.LiveExchangeRates = self._resource("live_exchange_rates")
+        return resource
+
+    @property
+    def migration_tax_returns(self) -> _typed.MigrationTaxReturns:
+        """``/migration_tax_returns``: list, get, create."""
+        resource: _typed.MigrationTaxReturns = self._resource("migration_tax_returns")
+        return resource
+
+    @property
+    def migrations(self) -> _typed.Migrations:
+        """``/migrations``: get, update."""
+        resource: _typed.Migrations = self._resource("migrations")
+        return resource
+
+    @property
+    def opening_balance_journals(self) -> _typed.OpeningBalanceJournals:
+        """``/opening_balance_journals``: list, get, create, delete."""
+        resource: _typed.OpeningBalanceJournals = self._resource("opening_balance_journals")
+        return resource
+
+    @property
+    def other_payments(self) -> _typed.OtherPayments:
+        """``/other_payments``: list, get, create, update, delete."""
+        resource: _typed.OtherPayments = self._resource("other_payments")
+        return resource
+
+    @property
+    def payment_methods(self) -> _typed.PaymentMethods:
+        """``/payment_methods``: list, get."""
+        resource: _typed.PaymentMethods = self._resource("payment_methods")
+        return resource
+
+    @property
+    def product_sales_price_types(self) -> _typed.ProductSalesPriceTypes:
+        """``/product_sales_price_types``: list, get, create, update, delete."""
+        resource: _typed.ProductSalesPriceTypes = self._resource("product_sales_price_types")
+        return resource
+
+    @property
     def products(self) -> _typed.Products:
         """``/products``: list, get, create, update, delete."""
         resource: _typed.Products = self._resource("products")
+        return resource
+
+    @property
+    def purchase_corrective_invoices(self) -> _typed.PurchaseCorrectiveInvoices:
+        """``/purchase_corrective_invoices``: list, get, create, update, delete."""
+        resource: _typed.PurchaseCorrectiveInvoices = self._resource("purchase_corrective_invoices")
         return resource
 
     @property
@@ -95,15 +415,57 @@ class AccountingResources:
         return resource
 
     @property
+    def purchase_quick_entries(self) -> _typed.PurchaseQuickEntries:
+        """``/purchase_quick_entries``: list, get, create, update, delete."""
+        resource: _typed.PurchaseQuickEntries = self._resource("purchase_quick_entries")
+        return resource
+
+    @property
+    def quick_entry_types(self) -> _typed.QuickEntryTypes:
+        """``/quick_entry_types``: list, get."""
+        resource: _typed.QuickEntryTypes = self._resource("quick_entry_types")
+        return resource
+
+    @property
+    def sales_corrective_invoices(self) -> _typed.SalesCorrectiveInvoices:
+        """``/sales_corrective_invoices``: list, get, create, update, delete."""
+        resource: _typed.SalesCorrectiveInvoices = self._resource("sales_corrective_invoices")
+        return resource
+
+    @property
     def sales_credit_notes(self) -> _typed.SalesCreditNotes:
         """``/sales_credit_notes``: list, get, create, update, delete."""
         resource: _typed.SalesCreditNotes = self._resource("sales_credit_notes")
         return resource
 
     @property
+    def sales_estimates(self) -> _typed.SalesEstimates:
+        """``/sales_estimates``: list, get, create, update, delete."""
+        resource: _typed.SalesEstimates = self._resource("sales_estimates")
+        return resource
+
+    @property
     def sales_invoices(self) -> _typed.SalesInvoices:
         """``/sales_invoices``: list, get, create, update, delete."""
         resource: _typed.SalesInvoices = self._resource("sales_invoices")
+        return resource
+
+    @property
+    def sales_quick_entries(self) -> _typed.SalesQuickEntries:
+        """``/sales_quick_entries``: list, get, create, update, delete."""
+        resource: _typed.SalesQuickEntries = self._resource("sales_quick_entries")
+        return resource
+
+    @property
+    def sales_quotes(self) -> _typed.SalesQuotes:
+        """``/sales_quotes``: list, get, create, update, delete."""
+        resource: _typed.SalesQuotes = self._resource("sales_quotes")
+        return resource
+
+    @property
+    def service_rate_types(self) -> _typed.ServiceRateTypes:
+        """``/service_rate_types``: list, get, create, update, delete."""
+        resource: _typed.ServiceRateTypes = self._resource("service_rate_types")
         return resource
 
     @property
@@ -119,9 +481,69 @@ class AccountingResources:
         return resource
 
     @property
+    def stock_movements(self) -> _typed.StockMovements:
+        """``/stock_movements``: list, get, create, update, delete."""
+        resource: _typed.StockMovements = self._resource("stock_movements")
+        return resource
+
+    @property
+    def tax_determinations(self) -> _typed.TaxDeterminations:
+        """``/tax_determinations``: list."""
+        resource: _typed.TaxDeterminations = self._resource("tax_determinations")
+        return resource
+
+    @property
+    def tax_offices(self) -> _typed.TaxOffices:
+        """``/tax_offices``: list, get."""
+        resource: _typed.TaxOffices = self._resource("tax_offices")
+        return resource
+
+    @property
+    def tax_profiles(self) -> _typed.TaxProfiles:
+        """``/tax_profiles``: list, get, update."""
+        resource: _typed.TaxProfiles = self._resource("tax_profiles")
+        return resource
+
+    @property
     def tax_rates(self) -> _typed.TaxRates:
         """``/tax_rates``: list, get, create, update, delete."""
         resource: _typed.TaxRates = self._resource("tax_rates")
+        return resource
+
+    @property
+    def tax_return_frequencies(self) -> _typed.TaxReturnFrequencies:
+        """``/tax_return_frequencies``: list, get."""
+        resource: _typed.TaxReturnFrequencies = self._resource("tax_return_frequencies")
+        return resource
+
+    @property
+    def tax_schemes(self) -> _typed.TaxSchemes:
+        """``/tax_schemes``: list, get."""
+        resource: _typed.TaxSchemes = self._resource("tax_schemes")
+        return resource
+
+    @property
+    def tax_types(self) -> _typed.TaxTypes:
+        """``/tax_types``: list, get."""
+        resource: _typed.TaxTypes = self._resource("tax_types")
+        return resource
+
+    @property
+    def transaction_types(self) -> _typed.TransactionTypes:
+        """``/transaction_types``: list, get."""
+        resource: _typed.TransactionTypes = self._resource("transaction_types")
+        return resource
+
+    @property
+    def transactions(self) -> _typed.Transactions:
+        """``/transactions``: list, get."""
+        resource: _typed.Transactions = self._resource("transactions")
+        return resource
+
+    @property
+    def unallocated_artefacts(self) -> _typed.UnallocatedArtefacts:
+        """``/unallocated_artefacts``: list, get."""
+        resource: _typed.UnallocatedArtefacts = self._resource("unallocated_artefacts")
         return resource
 
     @property

@@ -4,19 +4,66 @@
 
 from __future__ import annotations
 
-from sage_async._resource_spec import Param, ResourceSpec
+from sage_async._resource_spec import (
+    Action,
+    Param,
+    ResourceSpec,
+    ResourceTable,
+)
 
-from . import _models
+from ._index import model as _m
 
 
 __all__ = ["RESOURCES"]
 
-RESOURCES: dict[str, ResourceSpec] = {
-    "addresses": ResourceSpec(
+
+def _address_regions() -> ResourceSpec:
+    return ResourceSpec(
+        name="address_regions",
+        path="/address_regions",
+        model=_m("AddressRegion"),
+        write_model=None,
+        wrap_key=None,
+        id_type="string",
+        operations=frozenset({"get", "list"}),
+        list_params=("items_per_page", "page", "attributes", "country_id"),
+        singleton=False,
+        get_params=("attributes",),
+        params={
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+            "country_id": Param("country_id", "str"),
+        },
+    )
+
+
+def _address_types() -> ResourceSpec:
+    return ResourceSpec(
+        name="address_types",
+        path="/address_types",
+        model=_m("AddressType"),
+        write_model=None,
+        wrap_key=None,
+        id_type="string",
+        operations=frozenset({"get", "list"}),
+        list_params=("items_per_page", "page", "attributes"),
+        singleton=False,
+        get_params=("attributes",),
+        params={
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+        },
+    )
+
+
+def _addresses() -> ResourceSpec:
+    return ResourceSpec(
         name="addresses",
         path="/addresses",
-        model=_models.Address,
-        write_model=_models.AddressWrite,
+        model=_m("Address"),
+        write_model=_m("AddressWrite"),
         wrap_key="address",
         id_type="string",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -41,12 +88,170 @@ RESOURCES: dict[str, ResourceSpec] = {
             "attributes": Param("attributes", "attributes"),
             "nested_attributes": Param("nested_attributes", "attributes"),
         },
-    ),
-    "bank_accounts": ResourceSpec(
+    )
+
+
+def _analysis_type_categories() -> ResourceSpec:
+    return ResourceSpec(
+        name="analysis_type_categories",
+        path="/analysis_type_categories",
+        model=_m("AnalysisTypeCategory"),
+        write_model=_m("AnalysisTypeCategoryWrite"),
+        wrap_key="analysis_type_category",
+        id_type="string",
+        operations=frozenset({"create", "delete", "get", "list", "update"}),
+        list_params=(
+            "updated_or_created_since",
+            "analysis_type_level",
+            "items_per_page",
+            "page",
+            "attributes",
+        ),
+        singleton=False,
+        get_params=("attributes",),
+        params={
+            "updated_or_created_since": Param("updated_or_created_since", "datetime"),
+            "analysis_type_level": Param("analysis_type_level", "enum", ("TRANSACTION", "GROUP")),
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+        },
+    )
+
+
+def _analysis_types() -> ResourceSpec:
+    return ResourceSpec(
+        name="analysis_types",
+        path="/analysis_types",
+        model=_m("AnalysisType"),
+        write_model=_m("AnalysisTypeWrite"),
+        wrap_key="analysis_type",
+        id_type="string",
+        operations=frozenset({"get", "list", "update"}),
+        list_params=(
+            "updated_or_created_since",
+            "analysis_type_level",
+            "search",
+            "items_per_page",
+            "page",
+            "attributes",
+        ),
+        singleton=False,
+        get_params=("attributes",),
+        params={
+            "updated_or_created_since": Param("updated_or_created_since", "datetime"),
+            "analysis_type_level": Param("analysis_type_level", "enum", ("TRANSACTION", "GROUP")),
+            "search": Param("search", "str"),
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+        },
+    )
+
+
+def _artefact_statuses() -> ResourceSpec:
+    return ResourceSpec(
+        name="artefact_statuses",
+        path="/artefact_statuses",
+        model=_m("ArtefactStatus"),
+        write_model=None,
+        wrap_key=None,
+        id_type="string",
+        operations=frozenset({"get", "list"}),
+        list_params=("items_per_page", "page", "attributes"),
+        singleton=False,
+        get_params=("attributes",),
+        params={
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+        },
+    )
+
+
+def _attachment_context_types() -> ResourceSpec:
+    return ResourceSpec(
+        name="attachment_context_types",
+        path="/attachment_context_types",
+        model=_m("AttachmentContextType"),
+        write_model=None,
+        wrap_key=None,
+        id_type="string",
+        operations=frozenset({"get", "list"}),
+        list_params=("items_per_page", "page", "attributes"),
+        singleton=False,
+        get_params=("attributes",),
+        params={
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+        },
+    )
+
+
+def _attachments() -> ResourceSpec:
+    return ResourceSpec(
+        name="attachments",
+        path="/attachments",
+        model=_m("Attachment"),
+        write_model=_m("AttachmentWrite"),
+        wrap_key="attachment",
+        id_type="string",
+        operations=frozenset({"create", "delete", "get", "list", "update"}),
+        list_params=(
+            "attachment_context_id",
+            "attachment_context_type_id",
+            "legacy_attachment_context_type",
+            "legacy_attachment_context_id",
+            "updated_or_created_since",
+            "deleted_since",
+            "items_per_page",
+            "page",
+            "attributes",
+        ),
+        singleton=False,
+        get_params=("attributes",),
+        params={
+            "attachment_context_id": Param("attachment_context_id", "str"),
+            "attachment_context_type_id": Param("attachment_context_type_id", "str"),
+            "legacy_attachment_context_type": Param("legacy_attachment_context_type", "str"),
+            "legacy_attachment_context_id": Param("legacy_attachment_context_id", "int"),
+            "updated_or_created_since": Param("updated_or_created_since", "datetime"),
+            "deleted_since": Param("deleted_since", "datetime"),
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+        },
+        actions=(Action("file", "GET", None),),
+    )
+
+
+def _bank_account_types() -> ResourceSpec:
+    return ResourceSpec(
+        name="bank_account_types",
+        path="/bank_account_types",
+        model=_m("BankAccountType"),
+        write_model=None,
+        wrap_key=None,
+        id_type="string",
+        operations=frozenset({"get", "list"}),
+        list_params=("items_per_page", "page", "attributes"),
+        singleton=False,
+        get_params=("attributes",),
+        params={
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+        },
+    )
+
+
+def _bank_accounts() -> ResourceSpec:
+    return ResourceSpec(
         name="bank_accounts",
         path="/bank_accounts",
-        model=_models.BankAccount,
-        write_model=_models.BankAccountWrite,
+        model=_m("BankAccount"),
+        write_model=_m("BankAccountWrite"),
         wrap_key="bank_account",
         id_type="string",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -74,24 +279,402 @@ RESOURCES: dict[str, ResourceSpec] = {
             "page": Param("page", "int"),
             "attributes": Param("attributes", "attributes"),
         },
-    ),
-    "businesses": ResourceSpec(
+        actions=(Action("bank_feed", "GET", _m("Link")),),
+    )
+
+
+def _bank_deposits() -> ResourceSpec:
+    return ResourceSpec(
+        name="bank_deposits",
+        path="/bank_deposits",
+        model=_m("BankDeposit"),
+        write_model=_m("BankDepositWrite"),
+        wrap_key="bank_deposit",
+        id_type="string",
+        operations=frozenset({"create", "delete", "get", "list"}),
+        list_params=(
+            "updated_or_created_since",
+            "deleted_since",
+            "from_date",
+            "to_date",
+            "items_per_page",
+            "page",
+            "attributes",
+            "sort",
+        ),
+        singleton=False,
+        get_params=("nested_attributes", "attributes"),
+        params={
+            "updated_or_created_since": Param("updated_or_created_since", "datetime"),
+            "deleted_since": Param("deleted_since", "datetime"),
+            "from_date": Param("from_date", "date"),
+            "to_date": Param("to_date", "date"),
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+            "sort": Param("sort", "sort"),
+            "nested_attributes": Param("nested_attributes", "attributes"),
+        },
+    )
+
+
+def _bank_opening_balances() -> ResourceSpec:
+    return ResourceSpec(
+        name="bank_opening_balances",
+        path="/bank_opening_balances",
+        model=_m("BankOpeningBalance"),
+        write_model=_m("BankOpeningBalanceWrite"),
+        wrap_key="bank_opening_balance",
+        id_type="string",
+        operations=frozenset({"create", "delete", "get", "list", "update"}),
+        list_params=(
+            "updated_or_created_since",
+            "bank_account_id",
+            "items_per_page",
+            "page",
+            "attributes",
+        ),
+        singleton=False,
+        get_params=("attributes",),
+        params={
+            "updated_or_created_since": Param("updated_or_created_since", "datetime"),
+            "bank_account_id": Param("bank_account_id", "str"),
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+        },
+    )
+
+
+def _bank_reconciliations() -> ResourceSpec:
+    return ResourceSpec(
+        name="bank_reconciliations",
+        path="/bank_reconciliations",
+        model=_m("BankReconciliation"),
+        write_model=_m("BankReconciliationWrite"),
+        wrap_key="bank_reconciliation",
+        id_type="string",
+        operations=frozenset({"create", "get", "list", "update"}),
+        list_params=(
+            "updated_or_created_since",
+            "bank_account_id",
+            "items_per_page",
+            "page",
+            "attributes",
+        ),
+        singleton=False,
+        get_params=("attributes",),
+        params={
+            "updated_or_created_since": Param("updated_or_created_since", "datetime"),
+            "bank_account_id": Param("bank_account_id", "str"),
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+        },
+    )
+
+
+def _bank_transfers() -> ResourceSpec:
+    return ResourceSpec(
+        name="bank_transfers",
+        path="/bank_transfers",
+        model=_m("BankTransfer"),
+        write_model=_m("BankTransferWrite"),
+        wrap_key="bank_transfer",
+        id_type="string",
+        operations=frozenset({"create", "delete", "get", "list", "update"}),
+        list_params=(
+            "updated_or_created_since",
+            "deleted_since",
+            "from_date",
+            "to_date",
+            "items_per_page",
+            "page",
+            "attributes",
+            "sort",
+        ),
+        singleton=False,
+        get_params=("nested_attributes", "attributes"),
+        params={
+            "updated_or_created_since": Param("updated_or_created_since", "datetime"),
+            "deleted_since": Param("deleted_since", "datetime"),
+            "from_date": Param("from_date", "date"),
+            "to_date": Param("to_date", "date"),
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+            "sort": Param("sort", "sort"),
+            "nested_attributes": Param("nested_attributes", "attributes"),
+        },
+    )
+
+
+def _business_activity_types() -> ResourceSpec:
+    return ResourceSpec(
+        name="business_activity_types",
+        path="/business_activity_types",
+        model=_m("BusinessActivityType"),
+        write_model=None,
+        wrap_key=None,
+        id_type="string",
+        operations=frozenset({"get", "list"}),
+        list_params=("items_per_page", "page", "attributes"),
+        singleton=False,
+        get_params=("attributes",),
+        params={
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+        },
+    )
+
+
+def _business_exchange_rates() -> ResourceSpec:
+    return ResourceSpec(
+        name="business_exchange_rates",
+        path="/business_exchange_rates",
+        model=_m("BusinessExchangeRate"),
+        write_model=_m("BusinessExchangeRateWrite"),
+        wrap_key="business_exchange_rate",
+        id_type="string",
+        operations=frozenset({"create", "delete", "get", "list", "update"}),
+        list_params=("items_per_page", "page", "attributes"),
+        singleton=False,
+        get_params=("attributes",),
+        params={
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+        },
+    )
+
+
+def _business_settings() -> ResourceSpec:
+    return ResourceSpec(
+        name="business_settings",
+        path="/business_settings",
+        model=_m("BusinessSettings"),
+        write_model=_m("BusinessSettingsWrite"),
+        wrap_key="business_settings",
+        id_type="string",
+        operations=frozenset({"get", "update"}),
+        list_params=(),
+        singleton=True,
+        get_params=(),
+    )
+
+
+def _business_types() -> ResourceSpec:
+    return ResourceSpec(
+        name="business_types",
+        path="/business_types",
+        model=_m("BusinessType"),
+        write_model=None,
+        wrap_key=None,
+        id_type="string",
+        operations=frozenset({"get", "list"}),
+        list_params=("items_per_page", "page", "attributes"),
+        singleton=False,
+        get_params=("attributes",),
+        params={
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+        },
+    )
+
+
+def _businesses() -> ResourceSpec:
+    return ResourceSpec(
         name="businesses",
         path="/businesses",
-        model=_models.Business,
-        write_model=_models.BusinessWrite,
+        model=_m("Business"),
+        write_model=_m("BusinessWrite"),
         wrap_key="business",
         id_type="string",
         operations=frozenset({"get", "list", "update"}),
         list_params=(),
         singleton=False,
         get_params=(),
-    ),
-    "contact_payments": ResourceSpec(
+    )
+
+
+def _catalog_item_types() -> ResourceSpec:
+    return ResourceSpec(
+        name="catalog_item_types",
+        path="/catalog_item_types",
+        model=_m("CatalogItemType"),
+        write_model=None,
+        wrap_key=None,
+        id_type="string",
+        operations=frozenset({"get", "list"}),
+        list_params=("items_per_page", "page", "attributes"),
+        singleton=False,
+        get_params=("attributes",),
+        params={
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+        },
+    )
+
+
+def _cis_settings() -> ResourceSpec:
+    return ResourceSpec(
+        name="cis_settings",
+        path="/cis_settings",
+        model=_m("CisSettings"),
+        write_model=_m("CisSettingsWrite"),
+        wrap_key="cis_settings",
+        id_type="string",
+        operations=frozenset({"get", "update"}),
+        list_params=(),
+        singleton=True,
+        get_params=(),
+    )
+
+
+def _coa_accounts() -> ResourceSpec:
+    return ResourceSpec(
+        name="coa_accounts",
+        path="/coa_accounts",
+        model=_m("CoaAccount"),
+        write_model=None,
+        wrap_key=None,
+        id_type="string",
+        operations=frozenset({"get", "list"}),
+        list_params=(
+            "coa_template_id",
+            "updated_or_created_since",
+            "items_per_page",
+            "page",
+            "attributes",
+        ),
+        singleton=False,
+        get_params=("attributes",),
+        params={
+            "coa_template_id": Param("coa_template_id", "str"),
+            "updated_or_created_since": Param("updated_or_created_since", "datetime"),
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+        },
+    )
+
+
+def _coa_templates() -> ResourceSpec:
+    return ResourceSpec(
+        name="coa_templates",
+        path="/coa_templates",
+        model=_m("CoaTemplate"),
+        write_model=None,
+        wrap_key=None,
+        id_type="string",
+        operations=frozenset({"get", "list"}),
+        list_params=("items_per_page", "page", "attributes", "country_id"),
+        singleton=False,
+        get_params=("attributes",),
+        params={
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+            "country_id": Param("country_id", "str"),
+        },
+    )
+
+
+def _contact_allocations() -> ResourceSpec:
+    return ResourceSpec(
+        name="contact_allocations",
+        path="/contact_allocations",
+        model=_m("ContactAllocation"),
+        write_model=_m("ContactAllocationWrite"),
+        wrap_key="contact_allocation",
+        id_type="string",
+        operations=frozenset({"create", "delete", "get", "list", "update"}),
+        list_params=(
+            "contact_id",
+            "transaction_type_id",
+            "updated_or_created_since",
+            "deleted_since",
+            "items_per_page",
+            "page",
+            "attributes",
+            "sort",
+        ),
+        singleton=False,
+        get_params=("attributes",),
+        params={
+            "contact_id": Param("contact_id", "str"),
+            "transaction_type_id": Param("transaction_type_id", "str"),
+            "updated_or_created_since": Param("updated_or_created_since", "datetime"),
+            "deleted_since": Param("deleted_since", "datetime"),
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+            "sort": Param("sort", "sort"),
+        },
+    )
+
+
+def _contact_opening_balance_types() -> ResourceSpec:
+    return ResourceSpec(
+        name="contact_opening_balance_types",
+        path="/contact_opening_balance_types",
+        model=_m("ContactOpeningBalanceType"),
+        write_model=None,
+        wrap_key=None,
+        id_type="string",
+        operations=frozenset({"get", "list"}),
+        list_params=("items_per_page", "page", "attributes"),
+        singleton=False,
+        get_params=("attributes",),
+        params={
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+        },
+    )
+
+
+def _contact_opening_balances() -> ResourceSpec:
+    return ResourceSpec(
+        name="contact_opening_balances",
+        path="/contact_opening_balances",
+        model=_m("ContactOpeningBalance"),
+        write_model=_m("ContactOpeningBalanceWrite"),
+        wrap_key="contact_opening_balance",
+        id_type="string",
+        operations=frozenset({"create", "delete", "get", "list", "update"}),
+        list_params=(
+            "updated_or_created_since",
+            "deleted_since",
+            "contact_type_id",
+            "contact_id",
+            "items_per_page",
+            "page",
+            "attributes",
+        ),
+        singleton=False,
+        get_params=("attributes",),
+        params={
+            "updated_or_created_since": Param("updated_or_created_since", "datetime"),
+            "deleted_since": Param("deleted_since", "datetime"),
+            "contact_type_id": Param("contact_type_id", "str"),
+            "contact_id": Param("contact_id", "str"),
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+        },
+    )
+
+
+def _contact_payments() -> ResourceSpec:
+    return ResourceSpec(
         name="contact_payments",
         path="/contact_payments",
-        model=_models.ContactPayment,
-        write_model=_models.ContactPaymentWrite,
+        model=_m("ContactPayment"),
+        write_model=_m("ContactPaymentWrite"),
         wrap_key="contact_payment",
         id_type="string",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -123,12 +706,35 @@ RESOURCES: dict[str, ResourceSpec] = {
             "attributes": Param("attributes", "attributes"),
             "sort": Param("sort", "sort"),
         },
-    ),
-    "contact_persons": ResourceSpec(
+    )
+
+
+def _contact_person_types() -> ResourceSpec:
+    return ResourceSpec(
+        name="contact_person_types",
+        path="/contact_person_types",
+        model=_m("ContactPersonType"),
+        write_model=None,
+        wrap_key=None,
+        id_type="string",
+        operations=frozenset({"get", "list"}),
+        list_params=("items_per_page", "page", "attributes"),
+        singleton=False,
+        get_params=("attributes",),
+        params={
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+        },
+    )
+
+
+def _contact_persons() -> ResourceSpec:
+    return ResourceSpec(
         name="contact_persons",
         path="/contact_persons",
-        model=_models.ContactPerson,
-        write_model=_models.ContactPersonWrite,
+        model=_m("ContactPerson"),
+        write_model=_m("ContactPersonWrite"),
         wrap_key="contact_person",
         id_type="string",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -153,12 +759,35 @@ RESOURCES: dict[str, ResourceSpec] = {
             "attributes": Param("attributes", "attributes"),
             "nested_attributes": Param("nested_attributes", "attributes"),
         },
-    ),
-    "contacts": ResourceSpec(
+    )
+
+
+def _contact_types() -> ResourceSpec:
+    return ResourceSpec(
+        name="contact_types",
+        path="/contact_types",
+        model=_m("ContactType"),
+        write_model=None,
+        wrap_key=None,
+        id_type="string",
+        operations=frozenset({"get", "list"}),
+        list_params=("items_per_page", "page", "attributes"),
+        singleton=False,
+        get_params=("attributes",),
+        params={
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+        },
+    )
+
+
+def _contacts() -> ResourceSpec:
+    return ResourceSpec(
         name="contacts",
         path="/contacts",
-        model=_models.Contact,
-        write_model=_models.ContactWrite,
+        model=_m("Contact"),
+        write_model=_m("ContactWrite"),
         wrap_key="contact",
         id_type="string",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -204,11 +833,14 @@ RESOURCES: dict[str, ResourceSpec] = {
             "page": Param("page", "int"),
             "attributes": Param("attributes", "attributes"),
         },
-    ),
-    "currencies": ResourceSpec(
-        name="currencies",
-        path="/currencies",
-        model=_models.Currency,
+    )
+
+
+def _corrective_reason_codes() -> ResourceSpec:
+    return ResourceSpec(
+        name="corrective_reason_codes",
+        path="/corrective_reason_codes",
+        model=_m("CorrectiveReasonCode"),
         write_model=None,
         wrap_key=None,
         id_type="string",
@@ -221,12 +853,277 @@ RESOURCES: dict[str, ResourceSpec] = {
             "page": Param("page", "int"),
             "attributes": Param("attributes", "attributes"),
         },
-    ),
-    "journals": ResourceSpec(
+    )
+
+
+def _countries() -> ResourceSpec:
+    return ResourceSpec(
+        name="countries",
+        path="/countries",
+        model=_m("Country"),
+        write_model=None,
+        wrap_key=None,
+        id_type="string",
+        operations=frozenset({"get", "list"}),
+        list_params=("items_per_page", "page", "attributes"),
+        singleton=False,
+        get_params=("attributes",),
+        params={
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+        },
+    )
+
+
+def _countries_of_registration() -> ResourceSpec:
+    return ResourceSpec(
+        name="countries_of_registration",
+        path="/countries_of_registration",
+        model=_m("CountryOfRegistration"),
+        write_model=None,
+        wrap_key=None,
+        id_type="string",
+        operations=frozenset({"get", "list"}),
+        list_params=("items_per_page", "page", "attributes"),
+        singleton=False,
+        get_params=("attributes",),
+        params={
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+        },
+    )
+
+
+def _country_groups() -> ResourceSpec:
+    return ResourceSpec(
+        name="country_groups",
+        path="/country_groups",
+        model=_m("CountryGroup"),
+        write_model=None,
+        wrap_key=None,
+        id_type="string",
+        operations=frozenset({"get", "list"}),
+        list_params=("items_per_page", "page", "attributes"),
+        singleton=False,
+        get_params=("attributes",),
+        params={
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+        },
+    )
+
+
+def _currencies() -> ResourceSpec:
+    return ResourceSpec(
+        name="currencies",
+        path="/currencies",
+        model=_m("Currency"),
+        write_model=None,
+        wrap_key=None,
+        id_type="string",
+        operations=frozenset({"get", "list"}),
+        list_params=("items_per_page", "page", "attributes"),
+        singleton=False,
+        get_params=("attributes",),
+        params={
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+        },
+    )
+
+
+def _datev_settings() -> ResourceSpec:
+    return ResourceSpec(
+        name="datev_settings",
+        path="/datev_settings",
+        model=_m("DatevSettings"),
+        write_model=_m("DatevSettingsWrite"),
+        wrap_key="datev_settings",
+        id_type="string",
+        operations=frozenset({"get", "update"}),
+        list_params=(),
+        singleton=True,
+        get_params=(),
+    )
+
+
+def _email_settings() -> ResourceSpec:
+    return ResourceSpec(
+        name="email_settings",
+        path="/email_settings",
+        model=_m("EmailSettings"),
+        write_model=_m("EmailSettingsWrite"),
+        wrap_key="email_settings",
+        id_type="string",
+        operations=frozenset({"get", "update"}),
+        list_params=(),
+        singleton=True,
+        get_params=(),
+    )
+
+
+def _eu_goods_services_types() -> ResourceSpec:
+    return ResourceSpec(
+        name="eu_goods_services_types",
+        path="/eu_goods_services_types",
+        model=_m("EuGoodsServicesType"),
+        write_model=None,
+        wrap_key=None,
+        id_type="string",
+        operations=frozenset({"get", "list"}),
+        list_params=("items_per_page", "page", "attributes"),
+        singleton=False,
+        get_params=("attributes",),
+        params={
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+        },
+    )
+
+
+def _eu_sales_descriptions() -> ResourceSpec:
+    return ResourceSpec(
+        name="eu_sales_descriptions",
+        path="/eu_sales_descriptions",
+        model=_m("EuSalesDescription"),
+        write_model=None,
+        wrap_key=None,
+        id_type="string",
+        operations=frozenset({"get", "list"}),
+        list_params=("items_per_page", "page", "attributes"),
+        singleton=False,
+        get_params=("attributes",),
+        params={
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+        },
+    )
+
+
+def _exchange_rates() -> ResourceSpec:
+    return ResourceSpec(
+        name="exchange_rates",
+        path="/exchange_rates",
+        model=_m("ExchangeRate"),
+        write_model=None,
+        wrap_key=None,
+        id_type="string",
+        operations=frozenset({"get", "list"}),
+        list_params=("items_per_page", "page", "attributes"),
+        singleton=False,
+        get_params=("attributes",),
+        params={
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+        },
+    )
+
+
+def _financial_settings() -> ResourceSpec:
+    return ResourceSpec(
+        name="financial_settings",
+        path="/financial_settings",
+        model=_m("FinancialSettings"),
+        write_model=_m("FinancialSettingsWrite"),
+        wrap_key="financial_settings",
+        id_type="string",
+        operations=frozenset({"get", "update"}),
+        list_params=(),
+        singleton=True,
+        get_params=(),
+    )
+
+
+def _hosted_artefact_payment_settings() -> ResourceSpec:
+    return ResourceSpec(
+        name="hosted_artefact_payment_settings",
+        path="/hosted_artefact_payment_settings",
+        model=_m("HostedArtefactPaymentSetting"),
+        write_model=_m("HostedArtefactPaymentSettingWrite"),
+        wrap_key="hosted_artefact_payment_setting",
+        id_type="string",
+        operations=frozenset({"create", "delete", "get", "list"}),
+        list_params=("object_guid", "items_per_page", "page", "attributes"),
+        singleton=False,
+        get_params=("attributes",),
+        params={
+            "object_guid": Param("object_guid", "str"),
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+        },
+    )
+
+
+def _invoice_settings() -> ResourceSpec:
+    return ResourceSpec(
+        name="invoice_settings",
+        path="/invoice_settings",
+        model=_m("InvoiceSettings"),
+        write_model=_m("InvoiceSettingsWrite"),
+        wrap_key="invoice_settings",
+        id_type="string",
+        operations=frozenset({"get", "update"}),
+        list_params=(),
+        singleton=True,
+        get_params=(),
+    )
+
+
+def _journal_code_types() -> ResourceSpec:
+    return ResourceSpec(
+        name="journal_code_types",
+        path="/journal_code_types",
+        model=_m("JournalCodeType"),
+        write_model=None,
+        wrap_key=None,
+        id_type="string",
+        operations=frozenset({"get", "list"}),
+        list_params=("items_per_page", "page", "attributes"),
+        singleton=False,
+        get_params=("attributes",),
+        params={
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+        },
+    )
+
+
+def _journal_codes() -> ResourceSpec:
+    return ResourceSpec(
+        name="journal_codes",
+        path="/journal_codes",
+        model=_m("JournalCode"),
+        write_model=_m("JournalCodeWrite"),
+        wrap_key="journal_code",
+        id_type="string",
+        operations=frozenset({"create", "delete", "get", "list", "update"}),
+        list_params=("updated_or_created_since", "items_per_page", "page", "attributes"),
+        singleton=False,
+        get_params=("attributes",),
+        params={
+            "updated_or_created_since": Param("updated_or_created_since", "datetime"),
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+        },
+    )
+
+
+def _journals() -> ResourceSpec:
+    return ResourceSpec(
         name="journals",
         path="/journals",
-        model=_models.Journal,
-        write_model=_models.JournalWrite,
+        model=_m("Journal"),
+        write_model=_m("JournalWrite"),
         wrap_key="journal",
         id_type="string",
         operations=frozenset({"create", "delete", "get", "list"}),
@@ -248,12 +1145,79 @@ RESOURCES: dict[str, ResourceSpec] = {
             "nested_attributes": Param("nested_attributes", "attributes"),
             "show_analysis_types": Param("show_analysis_types", "bool"),
         },
-    ),
-    "ledger_accounts": ResourceSpec(
+        actions=(Action("reissue", "POST", _m("Journal")),),
+    )
+
+
+def _ledger_account_classifications() -> ResourceSpec:
+    return ResourceSpec(
+        name="ledger_account_classifications",
+        path="/ledger_account_classifications",
+        model=_m("LedgerAccountClassification"),
+        write_model=None,
+        wrap_key=None,
+        id_type="string",
+        operations=frozenset({"get", "list"}),
+        list_params=("ledger_account_type_id", "items_per_page", "page", "attributes"),
+        singleton=False,
+        get_params=("attributes",),
+        params={
+            "ledger_account_type_id": Param("ledger_account_type_id", "str"),
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+        },
+    )
+
+
+def _ledger_account_opening_balances() -> ResourceSpec:
+    return ResourceSpec(
+        name="ledger_account_opening_balances",
+        path="/ledger_account_opening_balances",
+        model=_m("LedgerAccountOpeningBalance"),
+        write_model=_m("LedgerAccountOpeningBalanceWrite"),
+        wrap_key="ledger_account_opening_balance",
+        id_type="string",
+        operations=frozenset({"create", "delete", "get", "list", "update"}),
+        list_params=("updated_or_created_since", "items_per_page", "page", "attributes"),
+        singleton=False,
+        get_params=("attributes",),
+        params={
+            "updated_or_created_since": Param("updated_or_created_since", "datetime"),
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+        },
+    )
+
+
+def _ledger_account_types() -> ResourceSpec:
+    return ResourceSpec(
+        name="ledger_account_types",
+        path="/ledger_account_types",
+        model=_m("LedgerAccountType"),
+        write_model=None,
+        wrap_key=None,
+        id_type="string",
+        operations=frozenset({"get", "list"}),
+        list_params=("ledger_account_classification_id", "items_per_page", "page", "attributes"),
+        singleton=False,
+        get_params=("attributes",),
+        params={
+            "ledger_account_classification_id": Param("ledger_account_classification_id", "str"),
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+        },
+    )
+
+
+def _ledger_accounts() -> ResourceSpec:
+    return ResourceSpec(
         name="ledger_accounts",
         path="/ledger_accounts",
-        model=_models.LedgerAccount,
-        write_model=_models.LedgerAccountWrite,
+        model=_m("LedgerAccount"),
+        write_model=_m("LedgerAccountWrite"),
         wrap_key="ledger_account",
         id_type="string",
         operations=frozenset({"create", "get", "list", "update"}),
@@ -329,12 +1293,234 @@ RESOURCES: dict[str, ResourceSpec] = {
             "ledger_account_type_id": Param("ledger_account_type_id", "str"),
             "nested_attributes": Param("nested_attributes", "attributes"),
         },
-    ),
-    "products": ResourceSpec(
+    )
+
+
+def _ledger_entries() -> ResourceSpec:
+    return ResourceSpec(
+        name="ledger_entries",
+        path="/ledger_entries",
+        model=_m("LedgerEntry"),
+        write_model=None,
+        wrap_key=None,
+        id_type="string",
+        operations=frozenset({"get", "list"}),
+        list_params=(
+            "from_date",
+            "to_date",
+            "transaction_id",
+            "transaction_type_id",
+            "journal_code_id",
+            "updated_or_created_since",
+            "items_per_page",
+            "page",
+            "attributes",
+            "ledger_account_id",
+        ),
+        singleton=False,
+        get_params=("nested_attributes", "attributes"),
+        params={
+            "from_date": Param("from_date", "date"),
+            "to_date": Param("to_date", "date"),
+            "transaction_id": Param("transaction_id", "str"),
+            "transaction_type_id": Param("transaction_type_id", "str"),
+            "journal_code_id": Param("journal_code_id", "str"),
+            "updated_or_created_since": Param("updated_or_created_since", "datetime"),
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+            "ledger_account_id": Param("ledger_account_id", "str"),
+            "nested_attributes": Param("nested_attributes", "attributes"),
+        },
+    )
+
+
+def _legal_form_types() -> ResourceSpec:
+    return ResourceSpec(
+        name="legal_form_types",
+        path="/legal_form_types",
+        model=_m("LegalFormType"),
+        write_model=None,
+        wrap_key=None,
+        id_type="string",
+        operations=frozenset({"get", "list"}),
+        list_params=("items_per_page", "page", "attributes"),
+        singleton=False,
+        get_params=("attributes",),
+        params={
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+        },
+    )
+
+
+def _live_exchange_rates() -> ResourceSpec:
+    return ResourceSpec(
+        name="live_exchange_rates",
+        path="/live_exchange_rates",
+        model=_m("LiveExchangeRate"),
+        write_model=None,
+        wrap_key=None,
+        id_type="string",
+        operations=frozenset({"get", "list"}),
+        list_params=("items_per_page", "page", "attributes"),
+        singleton=False,
+        get_params=("attributes",),
+        params={
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+        },
+    )
+
+
+def _migration_tax_returns() -> ResourceSpec:
+    return ResourceSpec(
+        name="migration_tax_returns",
+        path="/migration_tax_returns",
+        model=_m("MigrationTaxReturn"),
+        write_model=_m("MigrationTaxReturnWrite"),
+        wrap_key="migration_tax_return",
+        id_type="string",
+        operations=frozenset({"create", "get", "list"}),
+        list_params=("items_per_page", "page", "attributes"),
+        singleton=False,
+        get_params=("attributes",),
+        params={
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+        },
+    )
+
+
+def _migrations() -> ResourceSpec:
+    return ResourceSpec(
+        name="migrations",
+        path="/migrations",
+        model=_m("Migration"),
+        write_model=_m("MigrationWrite"),
+        wrap_key="migrations",
+        id_type="string",
+        operations=frozenset({"get", "update"}),
+        list_params=(),
+        singleton=True,
+        get_params=(),
+    )
+
+
+def _opening_balance_journals() -> ResourceSpec:
+    return ResourceSpec(
+        name="opening_balance_journals",
+        path="/opening_balance_journals",
+        model=_m("OpeningBalanceJournal"),
+        write_model=_m("OpeningBalanceJournalWrite"),
+        wrap_key="opening_balance_journal",
+        id_type="string",
+        operations=frozenset({"create", "delete", "get", "list"}),
+        list_params=("items_per_page", "page", "attributes"),
+        singleton=False,
+        get_params=("attributes",),
+        params={
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+        },
+    )
+
+
+def _other_payments() -> ResourceSpec:
+    return ResourceSpec(
+        name="other_payments",
+        path="/other_payments",
+        model=_m("OtherPayment"),
+        write_model=_m("OtherPaymentWrite"),
+        wrap_key="other_payment",
+        id_type="string",
+        operations=frozenset({"create", "delete", "get", "list", "update"}),
+        list_params=(
+            "bank_account_id",
+            "contact_id",
+            "deleted_since",
+            "from_date",
+            "has_attachments",
+            "to_date",
+            "transaction_type_id",
+            "updated_or_created_since",
+            "items_per_page",
+            "page",
+            "attributes",
+            "sort",
+        ),
+        singleton=False,
+        get_params=("nested_attributes", "show_analysis_types", "attributes"),
+        params={
+            "bank_account_id": Param("bank_account_id", "str"),
+            "contact_id": Param("contact_id", "str"),
+            "deleted_since": Param("deleted_since", "datetime"),
+            "from_date": Param("from_date", "date"),
+            "has_attachments": Param("has_attachments", "bool"),
+            "to_date": Param("to_date", "date"),
+            "transaction_type_id": Param("transaction_type_id", "str"),
+            "updated_or_created_since": Param("updated_or_created_since", "datetime"),
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+            "sort": Param("sort", "sort"),
+            "nested_attributes": Param("nested_attributes", "attributes"),
+            "show_analysis_types": Param("show_analysis_types", "bool"),
+        },
+    )
+
+
+def _payment_methods() -> ResourceSpec:
+    return ResourceSpec(
+        name="payment_methods",
+        path="/payment_methods",
+        model=_m("PaymentMethod"),
+        write_model=None,
+        wrap_key=None,
+        id_type="string",
+        operations=frozenset({"get", "list"}),
+        list_params=("items_per_page", "page", "attributes"),
+        singleton=False,
+        get_params=("attributes",),
+        params={
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+        },
+    )
+
+
+def _product_sales_price_types() -> ResourceSpec:
+    return ResourceSpec(
+        name="product_sales_price_types",
+        path="/product_sales_price_types",
+        model=_m("ProductSalesPriceType"),
+        write_model=_m("ProductSalesPriceTypeWrite"),
+        wrap_key="product_sales_price_type",
+        id_type="string",
+        operations=frozenset({"create", "delete", "get", "list", "update"}),
+        list_params=("active", "items_per_page", "page", "attributes"),
+        singleton=False,
+        get_params=("attributes",),
+        params={
+            "active": Param("active", "bool"),
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+        },
+    )
+
+
+def _products() -> ResourceSpec:
+    return ResourceSpec(
         name="products",
         path="/products",
-        model=_models.Product,
-        write_model=_models.ProductWrite,
+        model=_m("Product"),
+        write_model=_m("ProductWrite"),
         wrap_key="product",
         id_type="string",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -358,12 +1544,66 @@ RESOURCES: dict[str, ResourceSpec] = {
             "page": Param("page", "int"),
             "attributes": Param("attributes", "attributes"),
         },
-    ),
-    "purchase_credit_notes": ResourceSpec(
+    )
+
+
+def _purchase_corrective_invoices() -> ResourceSpec:
+    return ResourceSpec(
+        name="purchase_corrective_invoices",
+        path="/purchase_corrective_invoices",
+        model=_m("PurchaseCorrectiveInvoice"),
+        write_model=_m("PurchaseCorrectiveInvoiceWrite"),
+        wrap_key="purchase_corrective_invoice",
+        id_type="string",
+        operations=frozenset({"create", "delete", "get", "list", "update"}),
+        list_params=(
+            "show_payments_allocations",
+            "search",
+            "contact_id",
+            "status_id",
+            "from_date",
+            "to_date",
+            "updated_or_created_since",
+            "deleted_since",
+            "has_attachments",
+            "items_per_page",
+            "page",
+            "attributes",
+            "sort",
+        ),
+        singleton=False,
+        get_params=(
+            "show_payments_allocations",
+            "nested_attributes",
+            "show_analysis_types",
+            "attributes",
+        ),
+        params={
+            "show_payments_allocations": Param("show_payments_allocations", "bool"),
+            "search": Param("search", "str"),
+            "contact_id": Param("contact_id", "str"),
+            "status_id": Param("status_id", "str"),
+            "from_date": Param("from_date", "date"),
+            "to_date": Param("to_date", "date"),
+            "updated_or_created_since": Param("updated_or_created_since", "datetime"),
+            "deleted_since": Param("deleted_since", "datetime"),
+            "has_attachments": Param("has_attachments", "bool"),
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+            "sort": Param("sort", "sort"),
+            "nested_attributes": Param("nested_attributes", "attributes"),
+            "show_analysis_types": Param("show_analysis_types", "bool"),
+        },
+    )
+
+
+def _purchase_credit_notes() -> ResourceSpec:
+    return ResourceSpec(
         name="purchase_credit_notes",
         path="/purchase_credit_notes",
-        model=_models.PurchaseCreditNote,
-        write_model=_models.PurchaseCreditNoteWrite,
+        model=_m("PurchaseCreditNote"),
+        write_model=_m("PurchaseCreditNoteWrite"),
         wrap_key="purchase_credit_note",
         id_type="string",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -406,12 +1646,16 @@ RESOURCES: dict[str, ResourceSpec] = {
             "nested_attributes": Param("nested_attributes", "attributes"),
             "show_analysis_types": Param("show_analysis_types", "bool"),
         },
-    ),
-    "purchase_invoices": ResourceSpec(
+        actions=(Action("release", "POST", _m("PurchaseCreditNote")),),
+    )
+
+
+def _purchase_invoices() -> ResourceSpec:
+    return ResourceSpec(
         name="purchase_invoices",
         path="/purchase_invoices",
-        model=_models.PurchaseInvoice,
-        write_model=_models.PurchaseInvoiceWrite,
+        model=_m("PurchaseInvoice"),
+        write_model=_m("PurchaseInvoiceWrite"),
         wrap_key="purchase_invoice",
         id_type="string",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -456,12 +1700,141 @@ RESOURCES: dict[str, ResourceSpec] = {
             "nested_attributes": Param("nested_attributes", "attributes"),
             "show_analysis_types": Param("show_analysis_types", "bool"),
         },
-    ),
-    "sales_credit_notes": ResourceSpec(
+        actions=(Action("release", "POST", _m("PurchaseInvoice")),),
+    )
+
+
+def _purchase_quick_entries() -> ResourceSpec:
+    return ResourceSpec(
+        name="purchase_quick_entries",
+        path="/purchase_quick_entries",
+        model=_m("PurchaseQuickEntry"),
+        write_model=_m("PurchaseQuickEntryWrite"),
+        wrap_key="purchase_quick_entry",
+        id_type="string",
+        operations=frozenset({"create", "delete", "get", "list", "update"}),
+        list_params=(
+            "contact_id",
+            "search",
+            "status_id",
+            "from_date",
+            "to_date",
+            "updated_or_created_since",
+            "deleted_since",
+            "show_payments_allocations",
+            "has_attachments",
+            "items_per_page",
+            "page",
+            "attributes",
+            "sort",
+        ),
+        singleton=False,
+        get_params=(
+            "show_payments_allocations",
+            "nested_attributes",
+            "show_analysis_types",
+            "attributes",
+        ),
+        params={
+            "contact_id": Param("contact_id", "str"),
+            "search": Param("search", "str"),
+            "status_id": Param("status_id", "str"),
+            "from_date": Param("from_date", "date"),
+            "to_date": Param("to_date", "date"),
+            "updated_or_created_since": Param("updated_or_created_since", "datetime"),
+            "deleted_since": Param("deleted_since", "datetime"),
+            "show_payments_allocations": Param("show_payments_allocations", "bool"),
+            "has_attachments": Param("has_attachments", "bool"),
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+            "sort": Param("sort", "sort"),
+            "nested_attributes": Param("nested_attributes", "attributes"),
+            "show_analysis_types": Param("show_analysis_types", "bool"),
+        },
+    )
+
+
+def _quick_entry_types() -> ResourceSpec:
+    return ResourceSpec(
+        name="quick_entry_types",
+        path="/quick_entry_types",
+        model=_m("QuickEntryType"),
+        write_model=None,
+        wrap_key=None,
+        id_type="string",
+        operations=frozenset({"get", "list"}),
+        list_params=("items_per_page", "page", "attributes"),
+        singleton=False,
+        get_params=("attributes",),
+        params={
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+        },
+    )
+
+
+def _sales_corrective_invoices() -> ResourceSpec:
+    return ResourceSpec(
+        name="sales_corrective_invoices",
+        path="/sales_corrective_invoices",
+        model=_m("SalesCorrectiveInvoice"),
+        write_model=_m("SalesCorrectiveInvoiceWrite"),
+        wrap_key="sales_corrective_invoice",
+        id_type="string",
+        operations=frozenset({"create", "delete", "get", "list", "update"}),
+        list_params=(
+            "show_payments_allocations",
+            "search",
+            "contact_id",
+            "status_id",
+            "from_date",
+            "to_date",
+            "updated_or_created_since",
+            "deleted_since",
+            "has_attachments",
+            "items_per_page",
+            "page",
+            "attributes",
+            "sort",
+        ),
+        singleton=False,
+        get_params=(
+            "show_payments_allocations",
+            "nested_attributes",
+            "mark_as_sent",
+            "show_analysis_types",
+            "attributes",
+        ),
+        params={
+            "show_payments_allocations": Param("show_payments_allocations", "bool"),
+            "search": Param("search", "str"),
+            "contact_id": Param("contact_id", "str"),
+            "status_id": Param("status_id", "str"),
+            "from_date": Param("from_date", "date"),
+            "to_date": Param("to_date", "date"),
+            "updated_or_created_since": Param("updated_or_created_since", "datetime"),
+            "deleted_since": Param("deleted_since", "datetime"),
+            "has_attachments": Param("has_attachments", "bool"),
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+            "sort": Param("sort", "sort"),
+            "nested_attributes": Param("nested_attributes", "attributes"),
+            "mark_as_sent": Param("mark_as_sent", "bool"),
+            "show_analysis_types": Param("show_analysis_types", "bool"),
+        },
+        void=True,
+    )
+
+
+def _sales_credit_notes() -> ResourceSpec:
+    return ResourceSpec(
         name="sales_credit_notes",
         path="/sales_credit_notes",
-        model=_models.SalesCreditNote,
-        write_model=_models.SalesCreditNoteWrite,
+        model=_m("SalesCreditNote"),
+        write_model=_m("SalesCreditNoteWrite"),
         wrap_key="sales_credit_note",
         id_type="string",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -506,12 +1879,56 @@ RESOURCES: dict[str, ResourceSpec] = {
             "mark_as_sent": Param("mark_as_sent", "bool"),
             "show_analysis_types": Param("show_analysis_types", "bool"),
         },
-    ),
-    "sales_invoices": ResourceSpec(
+        void=True,
+        actions=(Action("release", "POST", _m("SalesCreditNote")),),
+    )
+
+
+def _sales_estimates() -> ResourceSpec:
+    return ResourceSpec(
+        name="sales_estimates",
+        path="/sales_estimates",
+        model=_m("SalesEstimate"),
+        write_model=_m("SalesEstimateWrite"),
+        wrap_key="sales_estimate",
+        id_type="string",
+        operations=frozenset({"create", "delete", "get", "list", "update"}),
+        list_params=(
+            "contact_id",
+            "search",
+            "status_id",
+            "from_date",
+            "to_date",
+            "updated_or_created_since",
+            "has_attachments",
+            "items_per_page",
+            "page",
+            "attributes",
+        ),
+        singleton=False,
+        get_params=("nested_attributes", "attributes"),
+        params={
+            "contact_id": Param("contact_id", "str"),
+            "search": Param("search", "str"),
+            "status_id": Param("status_id", "str"),
+            "from_date": Param("from_date", "date"),
+            "to_date": Param("to_date", "date"),
+            "updated_or_created_since": Param("updated_or_created_since", "datetime"),
+            "has_attachments": Param("has_attachments", "bool"),
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+            "nested_attributes": Param("nested_attributes", "attributes"),
+        },
+    )
+
+
+def _sales_invoices() -> ResourceSpec:
+    return ResourceSpec(
         name="sales_invoices",
         path="/sales_invoices",
-        model=_models.SalesInvoice,
-        write_model=_models.SalesInvoiceWrite,
+        model=_m("SalesInvoice"),
+        write_model=_m("SalesInvoiceWrite"),
         wrap_key="sales_invoice",
         id_type="string",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -560,12 +1977,131 @@ RESOURCES: dict[str, ResourceSpec] = {
             "show_recurring_invoice": Param("show_recurring_invoice", "bool"),
             "show_analysis_types": Param("show_analysis_types", "bool"),
         },
-    ),
-    "services": ResourceSpec(
+        void=True,
+        actions=(Action("release", "POST", _m("SalesInvoice")),),
+    )
+
+
+def _sales_quick_entries() -> ResourceSpec:
+    return ResourceSpec(
+        name="sales_quick_entries",
+        path="/sales_quick_entries",
+        model=_m("SalesQuickEntry"),
+        write_model=_m("SalesQuickEntryWrite"),
+        wrap_key="sales_quick_entry",
+        id_type="string",
+        operations=frozenset({"create", "delete", "get", "list", "update"}),
+        list_params=(
+            "contact_id",
+            "search",
+            "status_id",
+            "from_date",
+            "to_date",
+            "updated_or_created_since",
+            "deleted_since",
+            "show_payments_allocations",
+            "has_attachments",
+            "items_per_page",
+            "page",
+            "attributes",
+            "sort",
+        ),
+        singleton=False,
+        get_params=(
+            "show_payments_allocations",
+            "nested_attributes",
+            "show_analysis_types",
+            "attributes",
+        ),
+        params={
+            "contact_id": Param("contact_id", "str"),
+            "search": Param("search", "str"),
+            "status_id": Param("status_id", "str"),
+            "from_date": Param("from_date", "date"),
+            "to_date": Param("to_date", "date"),
+            "updated_or_created_since": Param("updated_or_created_since", "datetime"),
+            "deleted_since": Param("deleted_since", "datetime"),
+            "show_payments_allocations": Param("show_payments_allocations", "bool"),
+            "has_attachments": Param("has_attachments", "bool"),
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+            "sort": Param("sort", "sort"),
+            "nested_attributes": Param("nested_attributes", "attributes"),
+            "show_analysis_types": Param("show_analysis_types", "bool"),
+        },
+    )
+
+
+def _sales_quotes() -> ResourceSpec:
+    return ResourceSpec(
+        name="sales_quotes",
+        path="/sales_quotes",
+        model=_m("SalesQuote"),
+        write_model=_m("SalesQuoteWrite"),
+        wrap_key="sales_quote",
+        id_type="string",
+        operations=frozenset({"create", "delete", "get", "list", "update"}),
+        list_params=(
+            "contact_id",
+            "search",
+            "status_id",
+            "from_date",
+            "to_date",
+            "updated_or_created_since",
+            "has_attachments",
+            "items_per_page",
+            "page",
+            "attributes",
+            "sort",
+        ),
+        singleton=False,
+        get_params=("nested_attributes", "attributes"),
+        params={
+            "contact_id": Param("contact_id", "str"),
+            "search": Param("search", "str"),
+            "status_id": Param("status_id", "str"),
+            "from_date": Param("from_date", "date"),
+            "to_date": Param("to_date", "date"),
+            "updated_or_created_since": Param("updated_or_created_since", "datetime"),
+            "has_attachments": Param("has_attachments", "bool"),
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+            "sort": Param("sort", "sort"),
+            "nested_attributes": Param("nested_attributes", "attributes"),
+        },
+    )
+
+
+def _service_rate_types() -> ResourceSpec:
+    return ResourceSpec(
+        name="service_rate_types",
+        path="/service_rate_types",
+        model=_m("ServiceRateType"),
+        write_model=_m("ServiceRateTypeWrite"),
+        wrap_key="service_rate_type",
+        id_type="string",
+        operations=frozenset({"create", "delete", "get", "list", "update"}),
+        list_params=("updated_or_created_since", "active", "items_per_page", "page", "attributes"),
+        singleton=False,
+        get_params=("attributes",),
+        params={
+            "updated_or_created_since": Param("updated_or_created_since", "datetime"),
+            "active": Param("active", "bool"),
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+        },
+    )
+
+
+def _services() -> ResourceSpec:
+    return ResourceSpec(
         name="services",
         path="/services",
-        model=_models.Service,
-        write_model=_models.ServiceWrite,
+        model=_m("Service"),
+        write_model=_m("ServiceWrite"),
         wrap_key="service",
         id_type="string",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -589,12 +2125,15 @@ RESOURCES: dict[str, ResourceSpec] = {
             "page": Param("page", "int"),
             "attributes": Param("attributes", "attributes"),
         },
-    ),
-    "stock_items": ResourceSpec(
+    )
+
+
+def _stock_items() -> ResourceSpec:
+    return ResourceSpec(
         name="stock_items",
         path="/stock_items",
-        model=_models.StockItem,
-        write_model=_models.StockItemWrite,
+        model=_m("StockItem"),
+        write_model=_m("StockItemWrite"),
         wrap_key="stock_item",
         id_type="string",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -624,12 +2163,139 @@ RESOURCES: dict[str, ResourceSpec] = {
             "page": Param("page", "int"),
             "attributes": Param("attributes", "attributes"),
         },
-    ),
-    "tax_rates": ResourceSpec(
+    )
+
+
+def _stock_movements() -> ResourceSpec:
+    return ResourceSpec(
+        name="stock_movements",
+        path="/stock_movements",
+        model=_m("StockMovement"),
+        write_model=_m("StockMovementWrite"),
+        wrap_key="stock_movement",
+        id_type="string",
+        operations=frozenset({"create", "delete", "get", "list", "update"}),
+        list_params=(
+            "search",
+            "stock_item_id",
+            "from_date",
+            "to_date",
+            "items_per_page",
+            "page",
+            "attributes",
+        ),
+        singleton=False,
+        get_params=("attributes",),
+        params={
+            "search": Param("search", "str"),
+            "stock_item_id": Param("stock_item_id", "str"),
+            "from_date": Param("from_date", "date"),
+            "to_date": Param("to_date", "date"),
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+        },
+    )
+
+
+def _tax_determinations() -> ResourceSpec:
+    return ResourceSpec(
+        name="tax_determinations",
+        path="/tax_determinations",
+        model=_m("TaxRate"),
+        write_model=None,
+        wrap_key=None,
+        id_type="string",
+        operations=frozenset({"list"}),
+        list_params=(
+            "artefact_id",
+            "artefact_line_amount",
+            "artefact_line_description",
+            "artefact_line_goods_services_type",
+            "artefact_line_id",
+            "artefact_line_tax_included",
+            "contact_id",
+            "date",
+            "include_destination_vat",
+            "include_line_determination",
+            "retailer_rates",
+            "usage",
+            "items_per_page",
+            "page",
+            "attributes",
+        ),
+        singleton=False,
+        get_params=(),
+        params={
+            "artefact_id": Param("artefact_id", "str"),
+            "artefact_line_amount": Param("artefact_line_amount", "str"),
+            "artefact_line_description": Param("artefact_line_description", "str"),
+            "artefact_line_goods_services_type": Param(
+                "artefact_line_goods_services_type", "enum", ("GOODS", "SERVICES")
+            ),
+            "artefact_line_id": Param("artefact_line_id", "str"),
+            "artefact_line_tax_included": Param("artefact_line_tax_included", "str"),
+            "contact_id": Param("contact_id", "str"),
+            "date": Param("date", "date"),
+            "include_destination_vat": Param("include_destination_vat", "bool"),
+            "include_line_determination": Param("include_line_determination", "bool"),
+            "retailer_rates": Param("retailer_rates", "bool"),
+            "usage": Param("usage", "enum", ("sales", "purchases")),
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+        },
+        list_shape="array",
+    )
+
+
+def _tax_offices() -> ResourceSpec:
+    return ResourceSpec(
+        name="tax_offices",
+        path="/tax_offices",
+        model=_m("TaxOffice"),
+        write_model=None,
+        wrap_key=None,
+        id_type="string",
+        operations=frozenset({"get", "list"}),
+        list_params=("items_per_page", "page", "attributes"),
+        singleton=False,
+        get_params=("attributes",),
+        params={
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+        },
+    )
+
+
+def _tax_profiles() -> ResourceSpec:
+    return ResourceSpec(
+        name="tax_profiles",
+        path="/tax_profiles",
+        model=_m("TaxProfile"),
+        write_model=_m("TaxProfileWrite"),
+        wrap_key="tax_profile",
+        id_type="string",
+        operations=frozenset({"get", "list", "update"}),
+        list_params=("updated_or_created_since", "items_per_page", "page", "attributes"),
+        singleton=False,
+        get_params=("attributes",),
+        params={
+            "updated_or_created_since": Param("updated_or_created_since", "datetime"),
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+        },
+    )
+
+
+def _tax_rates() -> ResourceSpec:
+    return ResourceSpec(
         name="tax_rates",
         path="/tax_rates",
-        model=_models.TaxRate,
-        write_model=_models.TaxRateWrite,
+        model=_m("TaxRate"),
+        write_model=_m("TaxRateWrite"),
         wrap_key="tax_rate",
         id_type="string",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -659,17 +2325,260 @@ RESOURCES: dict[str, ResourceSpec] = {
             "page": Param("page", "int"),
             "attributes": Param("attributes", "attributes"),
         },
-    ),
-    "user": ResourceSpec(
+    )
+
+
+def _tax_return_frequencies() -> ResourceSpec:
+    return ResourceSpec(
+        name="tax_return_frequencies",
+        path="/tax_return_frequencies",
+        model=_m("TaxReturnFrequency"),
+        write_model=None,
+        wrap_key=None,
+        id_type="string",
+        operations=frozenset({"get", "list"}),
+        list_params=("tax_type_id", "items_per_page", "page", "attributes"),
+        singleton=False,
+        get_params=("attributes",),
+        params={
+            "tax_type_id": Param(
+                "tax_type_id",
+                "enum",
+                ("CA_GST_HST", "CA_PST_BC", "CA_PST_MB", "CA_QST", "CA_PST_SK"),
+            ),
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+        },
+    )
+
+
+def _tax_schemes() -> ResourceSpec:
+    return ResourceSpec(
+        name="tax_schemes",
+        path="/tax_schemes",
+        model=_m("TaxScheme"),
+        write_model=None,
+        wrap_key=None,
+        id_type="string",
+        operations=frozenset({"get", "list"}),
+        list_params=("items_per_page", "page", "attributes"),
+        singleton=False,
+        get_params=("attributes",),
+        params={
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+        },
+    )
+
+
+def _tax_types() -> ResourceSpec:
+    return ResourceSpec(
+        name="tax_types",
+        path="/tax_types",
+        model=_m("TaxType"),
+        write_model=None,
+        wrap_key=None,
+        id_type="string",
+        operations=frozenset({"get", "list"}),
+        list_params=("items_per_page", "page", "attributes"),
+        singleton=False,
+        get_params=("attributes",),
+        params={
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+        },
+    )
+
+
+def _transaction_types() -> ResourceSpec:
+    return ResourceSpec(
+        name="transaction_types",
+        path="/transaction_types",
+        model=_m("TransactionType"),
+        write_model=None,
+        wrap_key=None,
+        id_type="string",
+        operations=frozenset({"get", "list"}),
+        list_params=("valid_for_business", "items_per_page", "page", "attributes"),
+        singleton=False,
+        get_params=("attributes",),
+        params={
+            "valid_for_business": Param("valid_for_business", "bool"),
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+        },
+    )
+
+
+def _transactions() -> ResourceSpec:
+    return ResourceSpec(
+        name="transactions",
+        path="/transactions",
+        model=_m("Transaction"),
+        write_model=None,
+        wrap_key=None,
+        id_type="string",
+        operations=frozenset({"get", "list"}),
+        list_params=(
+            "updated_or_created_since",
+            "from_date",
+            "to_date",
+            "updated_from_date",
+            "updated_to_date",
+            "has_attachments",
+            "items_per_page",
+            "page",
+            "attributes",
+            "transaction_type_id",
+        ),
+        singleton=False,
+        get_params=("expand_origin", "attributes"),
+        params={
+            "updated_or_created_since": Param("updated_or_created_since", "datetime"),
+            "from_date": Param("from_date", "date"),
+            "to_date": Param("to_date", "date"),
+            "updated_from_date": Param("updated_from_date", "datetime"),
+            "updated_to_date": Param("updated_to_date", "datetime"),
+            "has_attachments": Param("has_attachments", "bool"),
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+            "attributes": Param("attributes", "attributes"),
+            "transaction_type_id": Param("transaction_type_id", "str"),
+            "expand_origin": Param("expand_origin", "bool"),
+        },
+    )
+
+
+def _unallocated_artefacts() -> ResourceSpec:
+    return ResourceSpec(
+        name="unallocated_artefacts",
+        path="/unallocated_artefacts",
+        model=_m("UnallocatedArtefact"),
+        write_model=None,
+        wrap_key=None,
+        id_type="string",
+        operations=frozenset({"get", "list"}),
+        list_params=("contact_id", "search", "attributes", "items_per_page", "page"),
+        singleton=False,
+        get_params=("attributes",),
+        params={
+            "contact_id": Param("contact_id", "str"),
+            "search": Param("search", "str"),
+            "attributes": Param("attributes", "attributes"),
+            "items_per_page": Param("items_per_page", "int"),
+            "page": Param("page", "int"),
+        },
+    )
+
+
+def _user() -> ResourceSpec:
+    return ResourceSpec(
         name="user",
         path="/user",
-        model=_models.User,
-        write_model=_models.UserWrite,
+        model=_m("User"),
+        write_model=_m("UserWrite"),
         wrap_key="user",
         id_type="string",
         operations=frozenset({"get", "update"}),
         list_params=(),
         singleton=True,
         get_params=(),
-    ),
-}
+    )
+
+
+# Each row is built (and its models imported) on first access.
+RESOURCES = ResourceTable(
+    {
+        "address_regions": _address_regions,
+        "address_types": _address_types,
+        "addresses": _addresses,
+        "analysis_type_categories": _analysis_type_categories,
+        "analysis_types": _analysis_types,
+        "artefact_statuses": _artefact_statuses,
+        "attachment_context_types": _attachment_context_types,
+        "attachments": _attachments,
+        "bank_account_types": _bank_account_types,
+        "bank_accounts": _bank_accounts,
+        "bank_deposits": _bank_deposits,
+        "bank_opening_balances": _bank_opening_balances,
+        "bank_reconciliations": _bank_reconciliations,
+        "bank_transfers": _bank_transfers,
+        "business_activity_types": _business_activity_types,
+        "business_exchange_rates": _business_exchange_rates,
+        "business_settings": _business_settings,
+        "business_types": _business_types,
+        "businesses": _businesses,
+        "catalog_item_types": _catalog_item_types,
+        "cis_settings": _cis_settings,
+        "coa_accounts": _coa_accounts,
+        "coa_templates": _coa_templates,
+        "contact_allocations": _contact_allocations,
+        "contact_opening_balance_types": _contact_opening_balance_types,
+        "contact_opening_balances": _contact_opening_balances,
+        "contact_payments": _contact_payments,
+        "contact_person_types": _contact_person_types,
+        "contact_persons": _contact_persons,
+        "contact_types": _contact_types,
+        "contacts": _contacts,
+        "corrective_reason_codes": _corrective_reason_codes,
+        "countries": _countries,
+        "countries_of_registration": _countries_of_registration,
+        "country_groups": _country_groups,
+        "currencies": _currencies,
+        "datev_settings": _datev_settings,
+        "email_settings": _email_settings,
+        "eu_goods_services_types": _eu_goods_services_types,
+        "eu_sales_descriptions": _eu_sales_descriptions,
+        "exchange_rates": _exchange_rates,
+        "financial_settings": _financial_settings,
+        "hosted_artefact_payment_settings": _hosted_artefact_payment_settings,
+        "invoice_settings": _invoice_settings,
+        "journal_code_types": _journal_code_types,
+        "journal_codes": _journal_codes,
+        "journals": _journals,
+        "ledger_account_classifications": _ledger_account_classifications,
+        "ledger_account_opening_balances": _ledger_account_opening_balances,
+        "ledger_account_types": _ledger_account_types,
+        "ledger_accounts": _ledger_accounts,
+        "ledger_entries": _ledger_entries,
+        "legal_form_types": _legal_form_types,
+        "live_exchange_rates": _live_exchange_rates,
+        "migration_tax_returns": _migration_tax_returns,
+        "migrations": _migrations,
+        "opening_balance_journals": _opening_balance_journals,
+        "other_payments": _other_payments,
+        "payment_methods": _payment_methods,
+        "product_sales_price_types": _product_sales_price_types,
+        "products": _products,
+        "purchase_corrective_invoices": _purchase_corrective_invoices,
+        "purchase_credit_notes": _purchase_credit_notes,
+        "purchase_invoices": _purchase_invoices,
+        "purchase_quick_entries": _purchase_quick_entries,
+        "quick_entry_types": _quick_entry_types,
+        "sales_corrective_invoices": _sales_corrective_invoices,
+        "sales_credit_notes": _sales_credit_notes,
+        "sales_estimates": _sales_estimates,
+        "sales_invoices": _sales_invoices,
+        "sales_quick_entries": _sales_quick_entries,
+        "sales_quotes": _sales_quotes,
+        "service_rate_types": _service_rate_types,
+        "services": _services,
+        "stock_items": _stock_items,
+        "stock_movements": _stock_movements,
+        "tax_determinations": _tax_determinations,
+        "tax_offices": _tax_offices,
+        "tax_profiles": _tax_profiles,
+        "tax_rates": _tax_rates,
+        "tax_return_frequencies": _tax_return_frequencies,
+        "tax_schemes": _tax_schemes,
+        "tax_types": _tax_types,
+        "transaction_types": _transaction_types,
+        "transactions": _transactions,
+        "unallocated_artefacts": _unallocated_artefacts,
+        "user": _user,
+    }
+)

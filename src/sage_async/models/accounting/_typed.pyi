@@ -11,6 +11,179 @@ from sage_async._pagination import PageStream, RecordStream
 
 from . import _models
 
+class AddressRegionsListParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+    country_id: str | None
+
+class AddressRegionsGetParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class AddressRegions(AccountingResource[_models.AddressRegion, Never]):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[AddressRegionsListParams],
+    ) -> Page[_models.AddressRegion]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[AddressRegionsListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[AddressRegionsListParams],
+    ) -> PageStream[_models.AddressRegion]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[AddressRegionsListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[AddressRegionsListParams],
+    ) -> RecordStream[_models.AddressRegion]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[AddressRegionsListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[AddressRegionsGetParams],
+    ) -> _models.AddressRegion: ...
+    @overload
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[True],
+        **params: Unpack[AddressRegionsGetParams],
+    ) -> dict[str, Any]: ...
+
+class AddressTypesListParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class AddressTypesGetParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class AddressTypes(AccountingResource[_models.AddressType, Never]):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[AddressTypesListParams],
+    ) -> Page[_models.AddressType]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[AddressTypesListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[AddressTypesListParams],
+    ) -> PageStream[_models.AddressType]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[AddressTypesListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[AddressTypesListParams],
+    ) -> RecordStream[_models.AddressType]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[AddressTypesListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[AddressTypesGetParams],
+    ) -> _models.AddressType: ...
+    @overload
+    async def get(
+        self, key: str | None = ..., *, raw: Literal[True], **params: Unpack[AddressTypesGetParams]
+    ) -> dict[str, Any]: ...
+
 class AddressesListParams(TypedDict, total=False):
     contact_id: str | None
     bank_account_id: str | None
@@ -98,6 +271,539 @@ class Addresses(AccountingResource[_models.Address, _models.AddressWrite]):
     @overload
     async def get(
         self, key: str | None = ..., *, raw: Literal[True], **params: Unpack[AddressesGetParams]
+    ) -> dict[str, Any]: ...
+
+class AnalysisTypeCategoriesListParams(TypedDict, total=False):
+    updated_or_created_since: dt.datetime | dt.date | str | None
+    analysis_type_level: Literal["TRANSACTION", "GROUP"] | None
+    attributes: Sequence[str] | str | None
+
+class AnalysisTypeCategoriesGetParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class AnalysisTypeCategories(
+    AccountingResource[_models.AnalysisTypeCategory, _models.AnalysisTypeCategoryWrite]
+):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[AnalysisTypeCategoriesListParams],
+    ) -> Page[_models.AnalysisTypeCategory]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[AnalysisTypeCategoriesListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[AnalysisTypeCategoriesListParams],
+    ) -> PageStream[_models.AnalysisTypeCategory]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[AnalysisTypeCategoriesListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[AnalysisTypeCategoriesListParams],
+    ) -> RecordStream[_models.AnalysisTypeCategory]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[AnalysisTypeCategoriesListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[AnalysisTypeCategoriesGetParams],
+    ) -> _models.AnalysisTypeCategory: ...
+    @overload
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[True],
+        **params: Unpack[AnalysisTypeCategoriesGetParams],
+    ) -> dict[str, Any]: ...
+
+class AnalysisTypesListParams(TypedDict, total=False):
+    updated_or_created_since: dt.datetime | dt.date | str | None
+    analysis_type_level: Literal["TRANSACTION", "GROUP"] | None
+    search: str | None
+    attributes: Sequence[str] | str | None
+
+class AnalysisTypesGetParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class AnalysisTypes(AccountingResource[_models.AnalysisType, _models.AnalysisTypeWrite]):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[AnalysisTypesListParams],
+    ) -> Page[_models.AnalysisType]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[AnalysisTypesListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[AnalysisTypesListParams],
+    ) -> PageStream[_models.AnalysisType]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[AnalysisTypesListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[AnalysisTypesListParams],
+    ) -> RecordStream[_models.AnalysisType]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[AnalysisTypesListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[AnalysisTypesGetParams],
+    ) -> _models.AnalysisType: ...
+    @overload
+    async def get(
+        self, key: str | None = ..., *, raw: Literal[True], **params: Unpack[AnalysisTypesGetParams]
+    ) -> dict[str, Any]: ...
+
+class ArtefactStatusesListParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class ArtefactStatusesGetParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class ArtefactStatuses(AccountingResource[_models.ArtefactStatus, Never]):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[ArtefactStatusesListParams],
+    ) -> Page[_models.ArtefactStatus]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[ArtefactStatusesListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[ArtefactStatusesListParams],
+    ) -> PageStream[_models.ArtefactStatus]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[ArtefactStatusesListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[ArtefactStatusesListParams],
+    ) -> RecordStream[_models.ArtefactStatus]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[ArtefactStatusesListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[ArtefactStatusesGetParams],
+    ) -> _models.ArtefactStatus: ...
+    @overload
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[True],
+        **params: Unpack[ArtefactStatusesGetParams],
+    ) -> dict[str, Any]: ...
+
+class AttachmentContextTypesListParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class AttachmentContextTypesGetParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class AttachmentContextTypes(AccountingResource[_models.AttachmentContextType, Never]):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[AttachmentContextTypesListParams],
+    ) -> Page[_models.AttachmentContextType]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[AttachmentContextTypesListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[AttachmentContextTypesListParams],
+    ) -> PageStream[_models.AttachmentContextType]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[AttachmentContextTypesListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[AttachmentContextTypesListParams],
+    ) -> RecordStream[_models.AttachmentContextType]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[AttachmentContextTypesListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[AttachmentContextTypesGetParams],
+    ) -> _models.AttachmentContextType: ...
+    @overload
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[True],
+        **params: Unpack[AttachmentContextTypesGetParams],
+    ) -> dict[str, Any]: ...
+
+class AttachmentsListParams(TypedDict, total=False):
+    attachment_context_id: str | None
+    attachment_context_type_id: str | None
+    legacy_attachment_context_type: str | None
+    legacy_attachment_context_id: int | None
+    updated_or_created_since: dt.datetime | dt.date | str | None
+    deleted_since: dt.datetime | dt.date | str | None
+    attributes: Sequence[str] | str | None
+
+class AttachmentsGetParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class Attachments(AccountingResource[_models.Attachment, _models.AttachmentWrite]):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[AttachmentsListParams],
+    ) -> Page[_models.Attachment]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[AttachmentsListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[AttachmentsListParams],
+    ) -> PageStream[_models.Attachment]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[AttachmentsListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[AttachmentsListParams],
+    ) -> RecordStream[_models.Attachment]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[AttachmentsListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[AttachmentsGetParams],
+    ) -> _models.Attachment: ...
+    @overload
+    async def get(
+        self, key: str | None = ..., *, raw: Literal[True], **params: Unpack[AttachmentsGetParams]
+    ) -> dict[str, Any]: ...
+
+class BankAccountTypesListParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class BankAccountTypesGetParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class BankAccountTypes(AccountingResource[_models.BankAccountType, Never]):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[BankAccountTypesListParams],
+    ) -> Page[_models.BankAccountType]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[BankAccountTypesListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[BankAccountTypesListParams],
+    ) -> PageStream[_models.BankAccountType]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[BankAccountTypesListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[BankAccountTypesListParams],
+    ) -> RecordStream[_models.BankAccountType]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[BankAccountTypesListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[BankAccountTypesGetParams],
+    ) -> _models.BankAccountType: ...
+    @overload
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[True],
+        **params: Unpack[BankAccountTypesGetParams],
     ) -> dict[str, Any]: ...
 
 class BankAccountsListParams(TypedDict, total=False):
@@ -191,6 +897,656 @@ class BankAccounts(AccountingResource[_models.BankAccount, _models.BankAccountWr
         self, key: str | None = ..., *, raw: Literal[True], **params: Unpack[BankAccountsGetParams]
     ) -> dict[str, Any]: ...
 
+class BankDepositsListParams(TypedDict, total=False):
+    updated_or_created_since: dt.datetime | dt.date | str | None
+    deleted_since: dt.datetime | dt.date | str | None
+    from_date: dt.date | str | None
+    to_date: dt.date | str | None
+    attributes: Sequence[str] | str | None
+    sort: tuple[str, Literal["asc", "desc"]] | str | None
+
+class BankDepositsGetParams(TypedDict, total=False):
+    nested_attributes: Sequence[str] | str | None
+    attributes: Sequence[str] | str | None
+
+class BankDeposits(AccountingResource[_models.BankDeposit, _models.BankDepositWrite]):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[BankDepositsListParams],
+    ) -> Page[_models.BankDeposit]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[BankDepositsListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[BankDepositsListParams],
+    ) -> PageStream[_models.BankDeposit]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[BankDepositsListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[BankDepositsListParams],
+    ) -> RecordStream[_models.BankDeposit]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[BankDepositsListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[BankDepositsGetParams],
+    ) -> _models.BankDeposit: ...
+    @overload
+    async def get(
+        self, key: str | None = ..., *, raw: Literal[True], **params: Unpack[BankDepositsGetParams]
+    ) -> dict[str, Any]: ...
+
+class BankOpeningBalancesListParams(TypedDict, total=False):
+    updated_or_created_since: dt.datetime | dt.date | str | None
+    bank_account_id: str | None
+    attributes: Sequence[str] | str | None
+
+class BankOpeningBalancesGetParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class BankOpeningBalances(
+    AccountingResource[_models.BankOpeningBalance, _models.BankOpeningBalanceWrite]
+):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[BankOpeningBalancesListParams],
+    ) -> Page[_models.BankOpeningBalance]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[BankOpeningBalancesListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[BankOpeningBalancesListParams],
+    ) -> PageStream[_models.BankOpeningBalance]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[BankOpeningBalancesListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[BankOpeningBalancesListParams],
+    ) -> RecordStream[_models.BankOpeningBalance]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[BankOpeningBalancesListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[BankOpeningBalancesGetParams],
+    ) -> _models.BankOpeningBalance: ...
+    @overload
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[True],
+        **params: Unpack[BankOpeningBalancesGetParams],
+    ) -> dict[str, Any]: ...
+
+class BankReconciliationsListParams(TypedDict, total=False):
+    updated_or_created_since: dt.datetime | dt.date | str | None
+    bank_account_id: str | None
+    attributes: Sequence[str] | str | None
+
+class BankReconciliationsGetParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class BankReconciliations(
+    AccountingResource[_models.BankReconciliation, _models.BankReconciliationWrite]
+):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[BankReconciliationsListParams],
+    ) -> Page[_models.BankReconciliation]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[BankReconciliationsListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[BankReconciliationsListParams],
+    ) -> PageStream[_models.BankReconciliation]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[BankReconciliationsListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[BankReconciliationsListParams],
+    ) -> RecordStream[_models.BankReconciliation]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[BankReconciliationsListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[BankReconciliationsGetParams],
+    ) -> _models.BankReconciliation: ...
+    @overload
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[True],
+        **params: Unpack[BankReconciliationsGetParams],
+    ) -> dict[str, Any]: ...
+
+class BankTransfersListParams(TypedDict, total=False):
+    updated_or_created_since: dt.datetime | dt.date | str | None
+    deleted_since: dt.datetime | dt.date | str | None
+    from_date: dt.date | str | None
+    to_date: dt.date | str | None
+    attributes: Sequence[str] | str | None
+    sort: tuple[str, Literal["asc", "desc"]] | str | None
+
+class BankTransfersGetParams(TypedDict, total=False):
+    nested_attributes: Sequence[str] | str | None
+    attributes: Sequence[str] | str | None
+
+class BankTransfers(AccountingResource[_models.BankTransfer, _models.BankTransferWrite]):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[BankTransfersListParams],
+    ) -> Page[_models.BankTransfer]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[BankTransfersListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[BankTransfersListParams],
+    ) -> PageStream[_models.BankTransfer]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[BankTransfersListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[BankTransfersListParams],
+    ) -> RecordStream[_models.BankTransfer]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[BankTransfersListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[BankTransfersGetParams],
+    ) -> _models.BankTransfer: ...
+    @overload
+    async def get(
+        self, key: str | None = ..., *, raw: Literal[True], **params: Unpack[BankTransfersGetParams]
+    ) -> dict[str, Any]: ...
+
+class BusinessActivityTypesListParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class BusinessActivityTypesGetParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class BusinessActivityTypes(AccountingResource[_models.BusinessActivityType, Never]):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[BusinessActivityTypesListParams],
+    ) -> Page[_models.BusinessActivityType]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[BusinessActivityTypesListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[BusinessActivityTypesListParams],
+    ) -> PageStream[_models.BusinessActivityType]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[BusinessActivityTypesListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[BusinessActivityTypesListParams],
+    ) -> RecordStream[_models.BusinessActivityType]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[BusinessActivityTypesListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[BusinessActivityTypesGetParams],
+    ) -> _models.BusinessActivityType: ...
+    @overload
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[True],
+        **params: Unpack[BusinessActivityTypesGetParams],
+    ) -> dict[str, Any]: ...
+
+class BusinessExchangeRatesListParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class BusinessExchangeRatesGetParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class BusinessExchangeRates(
+    AccountingResource[_models.BusinessExchangeRate, _models.BusinessExchangeRateWrite]
+):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[BusinessExchangeRatesListParams],
+    ) -> Page[_models.BusinessExchangeRate]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[BusinessExchangeRatesListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[BusinessExchangeRatesListParams],
+    ) -> PageStream[_models.BusinessExchangeRate]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[BusinessExchangeRatesListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[BusinessExchangeRatesListParams],
+    ) -> RecordStream[_models.BusinessExchangeRate]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[BusinessExchangeRatesListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[BusinessExchangeRatesGetParams],
+    ) -> _models.BusinessExchangeRate: ...
+    @overload
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[True],
+        **params: Unpack[BusinessExchangeRatesGetParams],
+    ) -> dict[str, Any]: ...
+
+class BusinessSettingsListParams(TypedDict, total=False):
+    pass
+
+class BusinessSettingsGetParams(TypedDict, total=False):
+    pass
+
+class BusinessSettings(AccountingResource[_models.BusinessSettings, _models.BusinessSettingsWrite]):
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[BusinessSettingsGetParams],
+    ) -> _models.BusinessSettings: ...
+    @overload
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[True],
+        **params: Unpack[BusinessSettingsGetParams],
+    ) -> dict[str, Any]: ...
+
+class BusinessTypesListParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class BusinessTypesGetParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class BusinessTypes(AccountingResource[_models.BusinessType, Never]):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[BusinessTypesListParams],
+    ) -> Page[_models.BusinessType]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[BusinessTypesListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[BusinessTypesListParams],
+    ) -> PageStream[_models.BusinessType]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[BusinessTypesListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[BusinessTypesListParams],
+    ) -> RecordStream[_models.BusinessType]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[BusinessTypesListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[BusinessTypesGetParams],
+    ) -> _models.BusinessType: ...
+    @overload
+    async def get(
+        self, key: str | None = ..., *, raw: Literal[True], **params: Unpack[BusinessTypesGetParams]
+    ) -> dict[str, Any]: ...
+
 class BusinessesListParams(TypedDict, total=False):
     pass
 
@@ -273,6 +1629,562 @@ class Businesses(AccountingResource[_models.Business, _models.BusinessWrite]):
     @overload
     async def get(
         self, key: str | None = ..., *, raw: Literal[True], **params: Unpack[BusinessesGetParams]
+    ) -> dict[str, Any]: ...
+
+class CatalogItemTypesListParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class CatalogItemTypesGetParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class CatalogItemTypes(AccountingResource[_models.CatalogItemType, Never]):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[CatalogItemTypesListParams],
+    ) -> Page[_models.CatalogItemType]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[CatalogItemTypesListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[CatalogItemTypesListParams],
+    ) -> PageStream[_models.CatalogItemType]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[CatalogItemTypesListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[CatalogItemTypesListParams],
+    ) -> RecordStream[_models.CatalogItemType]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[CatalogItemTypesListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[CatalogItemTypesGetParams],
+    ) -> _models.CatalogItemType: ...
+    @overload
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[True],
+        **params: Unpack[CatalogItemTypesGetParams],
+    ) -> dict[str, Any]: ...
+
+class CisSettingsListParams(TypedDict, total=False):
+    pass
+
+class CisSettingsGetParams(TypedDict, total=False):
+    pass
+
+class CisSettings(AccountingResource[_models.CisSettings, _models.CisSettingsWrite]):
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[CisSettingsGetParams],
+    ) -> _models.CisSettings: ...
+    @overload
+    async def get(
+        self, key: str | None = ..., *, raw: Literal[True], **params: Unpack[CisSettingsGetParams]
+    ) -> dict[str, Any]: ...
+
+class CoaAccountsListParams(TypedDict, total=False):
+    coa_template_id: str | None
+    updated_or_created_since: dt.datetime | dt.date | str | None
+    attributes: Sequence[str] | str | None
+
+class CoaAccountsGetParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class CoaAccounts(AccountingResource[_models.CoaAccount, Never]):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[CoaAccountsListParams],
+    ) -> Page[_models.CoaAccount]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[CoaAccountsListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[CoaAccountsListParams],
+    ) -> PageStream[_models.CoaAccount]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[CoaAccountsListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[CoaAccountsListParams],
+    ) -> RecordStream[_models.CoaAccount]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[CoaAccountsListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[CoaAccountsGetParams],
+    ) -> _models.CoaAccount: ...
+    @overload
+    async def get(
+        self, key: str | None = ..., *, raw: Literal[True], **params: Unpack[CoaAccountsGetParams]
+    ) -> dict[str, Any]: ...
+
+class CoaTemplatesListParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+    country_id: str | None
+
+class CoaTemplatesGetParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class CoaTemplates(AccountingResource[_models.CoaTemplate, Never]):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[CoaTemplatesListParams],
+    ) -> Page[_models.CoaTemplate]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[CoaTemplatesListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[CoaTemplatesListParams],
+    ) -> PageStream[_models.CoaTemplate]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[CoaTemplatesListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[CoaTemplatesListParams],
+    ) -> RecordStream[_models.CoaTemplate]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[CoaTemplatesListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[CoaTemplatesGetParams],
+    ) -> _models.CoaTemplate: ...
+    @overload
+    async def get(
+        self, key: str | None = ..., *, raw: Literal[True], **params: Unpack[CoaTemplatesGetParams]
+    ) -> dict[str, Any]: ...
+
+class ContactAllocationsListParams(TypedDict, total=False):
+    contact_id: str | None
+    transaction_type_id: str | None
+    updated_or_created_since: dt.datetime | dt.date | str | None
+    deleted_since: dt.datetime | dt.date | str | None
+    attributes: Sequence[str] | str | None
+    sort: tuple[str, Literal["asc", "desc"]] | str | None
+
+class ContactAllocationsGetParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class ContactAllocations(
+    AccountingResource[_models.ContactAllocation, _models.ContactAllocationWrite]
+):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[ContactAllocationsListParams],
+    ) -> Page[_models.ContactAllocation]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[ContactAllocationsListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[ContactAllocationsListParams],
+    ) -> PageStream[_models.ContactAllocation]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[ContactAllocationsListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[ContactAllocationsListParams],
+    ) -> RecordStream[_models.ContactAllocation]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[ContactAllocationsListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[ContactAllocationsGetParams],
+    ) -> _models.ContactAllocation: ...
+    @overload
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[True],
+        **params: Unpack[ContactAllocationsGetParams],
+    ) -> dict[str, Any]: ...
+
+class ContactOpeningBalanceTypesListParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class ContactOpeningBalanceTypesGetParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class ContactOpeningBalanceTypes(AccountingResource[_models.ContactOpeningBalanceType, Never]):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[ContactOpeningBalanceTypesListParams],
+    ) -> Page[_models.ContactOpeningBalanceType]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[ContactOpeningBalanceTypesListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[ContactOpeningBalanceTypesListParams],
+    ) -> PageStream[_models.ContactOpeningBalanceType]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[ContactOpeningBalanceTypesListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[ContactOpeningBalanceTypesListParams],
+    ) -> RecordStream[_models.ContactOpeningBalanceType]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[ContactOpeningBalanceTypesListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[ContactOpeningBalanceTypesGetParams],
+    ) -> _models.ContactOpeningBalanceType: ...
+    @overload
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[True],
+        **params: Unpack[ContactOpeningBalanceTypesGetParams],
+    ) -> dict[str, Any]: ...
+
+class ContactOpeningBalancesListParams(TypedDict, total=False):
+    updated_or_created_since: dt.datetime | dt.date | str | None
+    deleted_since: dt.datetime | dt.date | str | None
+    contact_type_id: str | None
+    contact_id: str | None
+    attributes: Sequence[str] | str | None
+
+class ContactOpeningBalancesGetParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class ContactOpeningBalances(
+    AccountingResource[_models.ContactOpeningBalance, _models.ContactOpeningBalanceWrite]
+):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[ContactOpeningBalancesListParams],
+    ) -> Page[_models.ContactOpeningBalance]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[ContactOpeningBalancesListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[ContactOpeningBalancesListParams],
+    ) -> PageStream[_models.ContactOpeningBalance]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[ContactOpeningBalancesListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[ContactOpeningBalancesListParams],
+    ) -> RecordStream[_models.ContactOpeningBalance]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[ContactOpeningBalancesListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[ContactOpeningBalancesGetParams],
+    ) -> _models.ContactOpeningBalance: ...
+    @overload
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[True],
+        **params: Unpack[ContactOpeningBalancesGetParams],
     ) -> dict[str, Any]: ...
 
 class ContactPaymentsListParams(TypedDict, total=False):
@@ -371,6 +2283,94 @@ class ContactPayments(AccountingResource[_models.ContactPayment, _models.Contact
         **params: Unpack[ContactPaymentsGetParams],
     ) -> dict[str, Any]: ...
 
+class ContactPersonTypesListParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class ContactPersonTypesGetParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class ContactPersonTypes(AccountingResource[_models.ContactPersonType, Never]):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[ContactPersonTypesListParams],
+    ) -> Page[_models.ContactPersonType]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[ContactPersonTypesListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[ContactPersonTypesListParams],
+    ) -> PageStream[_models.ContactPersonType]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[ContactPersonTypesListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[ContactPersonTypesListParams],
+    ) -> RecordStream[_models.ContactPersonType]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[ContactPersonTypesListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[ContactPersonTypesGetParams],
+    ) -> _models.ContactPersonType: ...
+    @overload
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[True],
+        **params: Unpack[ContactPersonTypesGetParams],
+    ) -> dict[str, Any]: ...
+
 class ContactPersonsListParams(TypedDict, total=False):
     address_id: str | None
     updated_or_created_since: dt.datetime | dt.date | str | None
@@ -462,6 +2462,90 @@ class ContactPersons(AccountingResource[_models.ContactPerson, _models.ContactPe
         *,
         raw: Literal[True],
         **params: Unpack[ContactPersonsGetParams],
+    ) -> dict[str, Any]: ...
+
+class ContactTypesListParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class ContactTypesGetParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class ContactTypes(AccountingResource[_models.ContactType, Never]):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[ContactTypesListParams],
+    ) -> Page[_models.ContactType]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[ContactTypesListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[ContactTypesListParams],
+    ) -> PageStream[_models.ContactType]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[ContactTypesListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[ContactTypesListParams],
+    ) -> RecordStream[_models.ContactType]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[ContactTypesListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[ContactTypesGetParams],
+    ) -> _models.ContactType: ...
+    @overload
+    async def get(
+        self, key: str | None = ..., *, raw: Literal[True], **params: Unpack[ContactTypesGetParams]
     ) -> dict[str, Any]: ...
 
 class ContactsListParams(TypedDict, total=False):
@@ -563,6 +2647,350 @@ class Contacts(AccountingResource[_models.Contact, _models.ContactWrite]):
         self, key: str | None = ..., *, raw: Literal[True], **params: Unpack[ContactsGetParams]
     ) -> dict[str, Any]: ...
 
+class CorrectiveReasonCodesListParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class CorrectiveReasonCodesGetParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class CorrectiveReasonCodes(AccountingResource[_models.CorrectiveReasonCode, Never]):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[CorrectiveReasonCodesListParams],
+    ) -> Page[_models.CorrectiveReasonCode]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[CorrectiveReasonCodesListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[CorrectiveReasonCodesListParams],
+    ) -> PageStream[_models.CorrectiveReasonCode]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[CorrectiveReasonCodesListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[CorrectiveReasonCodesListParams],
+    ) -> RecordStream[_models.CorrectiveReasonCode]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[CorrectiveReasonCodesListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[CorrectiveReasonCodesGetParams],
+    ) -> _models.CorrectiveReasonCode: ...
+    @overload
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[True],
+        **params: Unpack[CorrectiveReasonCodesGetParams],
+    ) -> dict[str, Any]: ...
+
+class CountriesListParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class CountriesGetParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class Countries(AccountingResource[_models.Country, Never]):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[CountriesListParams],
+    ) -> Page[_models.Country]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[CountriesListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[CountriesListParams],
+    ) -> PageStream[_models.Country]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[CountriesListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[CountriesListParams],
+    ) -> RecordStream[_models.Country]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[CountriesListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[CountriesGetParams],
+    ) -> _models.Country: ...
+    @overload
+    async def get(
+        self, key: str | None = ..., *, raw: Literal[True], **params: Unpack[CountriesGetParams]
+    ) -> dict[str, Any]: ...
+
+class CountriesOfRegistrationListParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class CountriesOfRegistrationGetParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class CountriesOfRegistration(AccountingResource[_models.CountryOfRegistration, Never]):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[CountriesOfRegistrationListParams],
+    ) -> Page[_models.CountryOfRegistration]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[CountriesOfRegistrationListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[CountriesOfRegistrationListParams],
+    ) -> PageStream[_models.CountryOfRegistration]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[CountriesOfRegistrationListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[CountriesOfRegistrationListParams],
+    ) -> RecordStream[_models.CountryOfRegistration]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[CountriesOfRegistrationListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[CountriesOfRegistrationGetParams],
+    ) -> _models.CountryOfRegistration: ...
+    @overload
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[True],
+        **params: Unpack[CountriesOfRegistrationGetParams],
+    ) -> dict[str, Any]: ...
+
+class CountryGroupsListParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class CountryGroupsGetParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class CountryGroups(AccountingResource[_models.CountryGroup, Never]):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[CountryGroupsListParams],
+    ) -> Page[_models.CountryGroup]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[CountryGroupsListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[CountryGroupsListParams],
+    ) -> PageStream[_models.CountryGroup]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[CountryGroupsListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[CountryGroupsListParams],
+    ) -> RecordStream[_models.CountryGroup]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[CountryGroupsListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[CountryGroupsGetParams],
+    ) -> _models.CountryGroup: ...
+    @overload
+    async def get(
+        self, key: str | None = ..., *, raw: Literal[True], **params: Unpack[CountryGroupsGetParams]
+    ) -> dict[str, Any]: ...
+
 class CurrenciesListParams(TypedDict, total=False):
     attributes: Sequence[str] | str | None
 
@@ -645,6 +3073,622 @@ class Currencies(AccountingResource[_models.Currency, Never]):
     @overload
     async def get(
         self, key: str | None = ..., *, raw: Literal[True], **params: Unpack[CurrenciesGetParams]
+    ) -> dict[str, Any]: ...
+
+class DatevSettingsListParams(TypedDict, total=False):
+    pass
+
+class DatevSettingsGetParams(TypedDict, total=False):
+    pass
+
+class DatevSettings(AccountingResource[_models.DatevSettings, _models.DatevSettingsWrite]):
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[DatevSettingsGetParams],
+    ) -> _models.DatevSettings: ...
+    @overload
+    async def get(
+        self, key: str | None = ..., *, raw: Literal[True], **params: Unpack[DatevSettingsGetParams]
+    ) -> dict[str, Any]: ...
+
+class EmailSettingsListParams(TypedDict, total=False):
+    pass
+
+class EmailSettingsGetParams(TypedDict, total=False):
+    pass
+
+class EmailSettings(AccountingResource[_models.EmailSettings, _models.EmailSettingsWrite]):
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[EmailSettingsGetParams],
+    ) -> _models.EmailSettings: ...
+    @overload
+    async def get(
+        self, key: str | None = ..., *, raw: Literal[True], **params: Unpack[EmailSettingsGetParams]
+    ) -> dict[str, Any]: ...
+
+class EuGoodsServicesTypesListParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class EuGoodsServicesTypesGetParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class EuGoodsServicesTypes(AccountingResource[_models.EuGoodsServicesType, Never]):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[EuGoodsServicesTypesListParams],
+    ) -> Page[_models.EuGoodsServicesType]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[EuGoodsServicesTypesListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[EuGoodsServicesTypesListParams],
+    ) -> PageStream[_models.EuGoodsServicesType]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[EuGoodsServicesTypesListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[EuGoodsServicesTypesListParams],
+    ) -> RecordStream[_models.EuGoodsServicesType]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[EuGoodsServicesTypesListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[EuGoodsServicesTypesGetParams],
+    ) -> _models.EuGoodsServicesType: ...
+    @overload
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[True],
+        **params: Unpack[EuGoodsServicesTypesGetParams],
+    ) -> dict[str, Any]: ...
+
+class EuSalesDescriptionsListParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class EuSalesDescriptionsGetParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class EuSalesDescriptions(AccountingResource[_models.EuSalesDescription, Never]):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[EuSalesDescriptionsListParams],
+    ) -> Page[_models.EuSalesDescription]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[EuSalesDescriptionsListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[EuSalesDescriptionsListParams],
+    ) -> PageStream[_models.EuSalesDescription]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[EuSalesDescriptionsListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[EuSalesDescriptionsListParams],
+    ) -> RecordStream[_models.EuSalesDescription]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[EuSalesDescriptionsListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[EuSalesDescriptionsGetParams],
+    ) -> _models.EuSalesDescription: ...
+    @overload
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[True],
+        **params: Unpack[EuSalesDescriptionsGetParams],
+    ) -> dict[str, Any]: ...
+
+class ExchangeRatesListParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class ExchangeRatesGetParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class ExchangeRates(AccountingResource[_models.ExchangeRate, Never]):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[ExchangeRatesListParams],
+    ) -> Page[_models.ExchangeRate]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[ExchangeRatesListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[ExchangeRatesListParams],
+    ) -> PageStream[_models.ExchangeRate]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[ExchangeRatesListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[ExchangeRatesListParams],
+    ) -> RecordStream[_models.ExchangeRate]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[ExchangeRatesListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[ExchangeRatesGetParams],
+    ) -> _models.ExchangeRate: ...
+    @overload
+    async def get(
+        self, key: str | None = ..., *, raw: Literal[True], **params: Unpack[ExchangeRatesGetParams]
+    ) -> dict[str, Any]: ...
+
+class FinancialSettingsListParams(TypedDict, total=False):
+    pass
+
+class FinancialSettingsGetParams(TypedDict, total=False):
+    pass
+
+class FinancialSettings(
+    AccountingResource[_models.FinancialSettings, _models.FinancialSettingsWrite]
+):
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[FinancialSettingsGetParams],
+    ) -> _models.FinancialSettings: ...
+    @overload
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[True],
+        **params: Unpack[FinancialSettingsGetParams],
+    ) -> dict[str, Any]: ...
+
+class HostedArtefactPaymentSettingsListParams(TypedDict, total=False):
+    object_guid: str | None
+    attributes: Sequence[str] | str | None
+
+class HostedArtefactPaymentSettingsGetParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class HostedArtefactPaymentSettings(
+    AccountingResource[
+        _models.HostedArtefactPaymentSetting, _models.HostedArtefactPaymentSettingWrite
+    ]
+):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[HostedArtefactPaymentSettingsListParams],
+    ) -> Page[_models.HostedArtefactPaymentSetting]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[HostedArtefactPaymentSettingsListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[HostedArtefactPaymentSettingsListParams],
+    ) -> PageStream[_models.HostedArtefactPaymentSetting]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[HostedArtefactPaymentSettingsListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[HostedArtefactPaymentSettingsListParams],
+    ) -> RecordStream[_models.HostedArtefactPaymentSetting]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[HostedArtefactPaymentSettingsListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[HostedArtefactPaymentSettingsGetParams],
+    ) -> _models.HostedArtefactPaymentSetting: ...
+    @overload
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[True],
+        **params: Unpack[HostedArtefactPaymentSettingsGetParams],
+    ) -> dict[str, Any]: ...
+
+class InvoiceSettingsListParams(TypedDict, total=False):
+    pass
+
+class InvoiceSettingsGetParams(TypedDict, total=False):
+    pass
+
+class InvoiceSettings(AccountingResource[_models.InvoiceSettings, _models.InvoiceSettingsWrite]):
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[InvoiceSettingsGetParams],
+    ) -> _models.InvoiceSettings: ...
+    @overload
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[True],
+        **params: Unpack[InvoiceSettingsGetParams],
+    ) -> dict[str, Any]: ...
+
+class JournalCodeTypesListParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class JournalCodeTypesGetParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class JournalCodeTypes(AccountingResource[_models.JournalCodeType, Never]):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[JournalCodeTypesListParams],
+    ) -> Page[_models.JournalCodeType]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[JournalCodeTypesListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[JournalCodeTypesListParams],
+    ) -> PageStream[_models.JournalCodeType]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[JournalCodeTypesListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[JournalCodeTypesListParams],
+    ) -> RecordStream[_models.JournalCodeType]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[JournalCodeTypesListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[JournalCodeTypesGetParams],
+    ) -> _models.JournalCodeType: ...
+    @overload
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[True],
+        **params: Unpack[JournalCodeTypesGetParams],
+    ) -> dict[str, Any]: ...
+
+class JournalCodesListParams(TypedDict, total=False):
+    updated_or_created_since: dt.datetime | dt.date | str | None
+    attributes: Sequence[str] | str | None
+
+class JournalCodesGetParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class JournalCodes(AccountingResource[_models.JournalCode, _models.JournalCodeWrite]):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[JournalCodesListParams],
+    ) -> Page[_models.JournalCode]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[JournalCodesListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[JournalCodesListParams],
+    ) -> PageStream[_models.JournalCode]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[JournalCodesListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[JournalCodesListParams],
+    ) -> RecordStream[_models.JournalCode]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[JournalCodesListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[JournalCodesGetParams],
+    ) -> _models.JournalCode: ...
+    @overload
+    async def get(
+        self, key: str | None = ..., *, raw: Literal[True], **params: Unpack[JournalCodesGetParams]
     ) -> dict[str, Any]: ...
 
 class JournalsListParams(TypedDict, total=False):
@@ -733,6 +3777,277 @@ class Journals(AccountingResource[_models.Journal, _models.JournalWrite]):
     @overload
     async def get(
         self, key: str | None = ..., *, raw: Literal[True], **params: Unpack[JournalsGetParams]
+    ) -> dict[str, Any]: ...
+
+class LedgerAccountClassificationsListParams(TypedDict, total=False):
+    ledger_account_type_id: str | None
+    attributes: Sequence[str] | str | None
+
+class LedgerAccountClassificationsGetParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class LedgerAccountClassifications(AccountingResource[_models.LedgerAccountClassification, Never]):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[LedgerAccountClassificationsListParams],
+    ) -> Page[_models.LedgerAccountClassification]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[LedgerAccountClassificationsListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[LedgerAccountClassificationsListParams],
+    ) -> PageStream[_models.LedgerAccountClassification]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[LedgerAccountClassificationsListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[LedgerAccountClassificationsListParams],
+    ) -> RecordStream[_models.LedgerAccountClassification]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[LedgerAccountClassificationsListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[LedgerAccountClassificationsGetParams],
+    ) -> _models.LedgerAccountClassification: ...
+    @overload
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[True],
+        **params: Unpack[LedgerAccountClassificationsGetParams],
+    ) -> dict[str, Any]: ...
+
+class LedgerAccountOpeningBalancesListParams(TypedDict, total=False):
+    updated_or_created_since: dt.datetime | dt.date | str | None
+    attributes: Sequence[str] | str | None
+
+class LedgerAccountOpeningBalancesGetParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class LedgerAccountOpeningBalances(
+    AccountingResource[
+        _models.LedgerAccountOpeningBalance, _models.LedgerAccountOpeningBalanceWrite
+    ]
+):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[LedgerAccountOpeningBalancesListParams],
+    ) -> Page[_models.LedgerAccountOpeningBalance]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[LedgerAccountOpeningBalancesListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[LedgerAccountOpeningBalancesListParams],
+    ) -> PageStream[_models.LedgerAccountOpeningBalance]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[LedgerAccountOpeningBalancesListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[LedgerAccountOpeningBalancesListParams],
+    ) -> RecordStream[_models.LedgerAccountOpeningBalance]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[LedgerAccountOpeningBalancesListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[LedgerAccountOpeningBalancesGetParams],
+    ) -> _models.LedgerAccountOpeningBalance: ...
+    @overload
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[True],
+        **params: Unpack[LedgerAccountOpeningBalancesGetParams],
+    ) -> dict[str, Any]: ...
+
+class LedgerAccountTypesListParams(TypedDict, total=False):
+    ledger_account_classification_id: str | None
+    attributes: Sequence[str] | str | None
+
+class LedgerAccountTypesGetParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class LedgerAccountTypes(AccountingResource[_models.LedgerAccountType, Never]):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[LedgerAccountTypesListParams],
+    ) -> Page[_models.LedgerAccountType]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[LedgerAccountTypesListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[LedgerAccountTypesListParams],
+    ) -> PageStream[_models.LedgerAccountType]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[LedgerAccountTypesListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[LedgerAccountTypesListParams],
+    ) -> RecordStream[_models.LedgerAccountType]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[LedgerAccountTypesListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[LedgerAccountTypesGetParams],
+    ) -> _models.LedgerAccountType: ...
+    @overload
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[True],
+        **params: Unpack[LedgerAccountTypesGetParams],
     ) -> dict[str, Any]: ...
 
 class LedgerAccountsListParams(TypedDict, total=False):
@@ -864,6 +4179,748 @@ class LedgerAccounts(AccountingResource[_models.LedgerAccount, _models.LedgerAcc
         **params: Unpack[LedgerAccountsGetParams],
     ) -> dict[str, Any]: ...
 
+class LedgerEntriesListParams(TypedDict, total=False):
+    from_date: dt.date | str | None
+    to_date: dt.date | str | None
+    transaction_id: str | None
+    transaction_type_id: str | None
+    journal_code_id: str | None
+    updated_or_created_since: dt.datetime | dt.date | str | None
+    attributes: Sequence[str] | str | None
+    ledger_account_id: str | None
+
+class LedgerEntriesGetParams(TypedDict, total=False):
+    nested_attributes: Sequence[str] | str | None
+    attributes: Sequence[str] | str | None
+
+class LedgerEntries(AccountingResource[_models.LedgerEntry, Never]):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[LedgerEntriesListParams],
+    ) -> Page[_models.LedgerEntry]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[LedgerEntriesListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[LedgerEntriesListParams],
+    ) -> PageStream[_models.LedgerEntry]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[LedgerEntriesListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[LedgerEntriesListParams],
+    ) -> RecordStream[_models.LedgerEntry]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[LedgerEntriesListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[LedgerEntriesGetParams],
+    ) -> _models.LedgerEntry: ...
+    @overload
+    async def get(
+        self, key: str | None = ..., *, raw: Literal[True], **params: Unpack[LedgerEntriesGetParams]
+    ) -> dict[str, Any]: ...
+
+class LegalFormTypesListParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class LegalFormTypesGetParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class LegalFormTypes(AccountingResource[_models.LegalFormType, Never]):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[LegalFormTypesListParams],
+    ) -> Page[_models.LegalFormType]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[LegalFormTypesListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[LegalFormTypesListParams],
+    ) -> PageStream[_models.LegalFormType]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[LegalFormTypesListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[LegalFormTypesListParams],
+    ) -> RecordStream[_models.LegalFormType]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[LegalFormTypesListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[LegalFormTypesGetParams],
+    ) -> _models.LegalFormType: ...
+    @overload
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[True],
+        **params: Unpack[LegalFormTypesGetParams],
+    ) -> dict[str, Any]: ...
+
+class LiveExchangeRatesListParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class LiveExchangeRatesGetParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class LiveExchangeRates(AccountingResource[_models.LiveExchangeRate, Never]):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[LiveExchangeRatesListParams],
+    ) -> Page[_models.LiveExchangeRate]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[LiveExchangeRatesListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[LiveExchangeRatesListParams],
+    ) -> PageStream[_models.LiveExchangeRate]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[LiveExchangeRatesListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[LiveExchangeRatesListParams],
+    ) -> RecordStream[_models.LiveExchangeRate]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[LiveExchangeRatesListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[LiveExchangeRatesGetParams],
+    ) -> _models.LiveExchangeRate: ...
+    @overload
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[True],
+        **params: Unpack[LiveExchangeRatesGetParams],
+    ) -> dict[str, Any]: ...
+
+class MigrationTaxReturnsListParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class MigrationTaxReturnsGetParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class MigrationTaxReturns(
+    AccountingResource[_models.MigrationTaxReturn, _models.MigrationTaxReturnWrite]
+):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[MigrationTaxReturnsListParams],
+    ) -> Page[_models.MigrationTaxReturn]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[MigrationTaxReturnsListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[MigrationTaxReturnsListParams],
+    ) -> PageStream[_models.MigrationTaxReturn]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[MigrationTaxReturnsListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[MigrationTaxReturnsListParams],
+    ) -> RecordStream[_models.MigrationTaxReturn]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[MigrationTaxReturnsListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[MigrationTaxReturnsGetParams],
+    ) -> _models.MigrationTaxReturn: ...
+    @overload
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[True],
+        **params: Unpack[MigrationTaxReturnsGetParams],
+    ) -> dict[str, Any]: ...
+
+class MigrationsListParams(TypedDict, total=False):
+    pass
+
+class MigrationsGetParams(TypedDict, total=False):
+    pass
+
+class Migrations(AccountingResource[_models.Migration, _models.MigrationWrite]):
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[MigrationsGetParams],
+    ) -> _models.Migration: ...
+    @overload
+    async def get(
+        self, key: str | None = ..., *, raw: Literal[True], **params: Unpack[MigrationsGetParams]
+    ) -> dict[str, Any]: ...
+
+class OpeningBalanceJournalsListParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class OpeningBalanceJournalsGetParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class OpeningBalanceJournals(
+    AccountingResource[_models.OpeningBalanceJournal, _models.OpeningBalanceJournalWrite]
+):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[OpeningBalanceJournalsListParams],
+    ) -> Page[_models.OpeningBalanceJournal]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[OpeningBalanceJournalsListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[OpeningBalanceJournalsListParams],
+    ) -> PageStream[_models.OpeningBalanceJournal]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[OpeningBalanceJournalsListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[OpeningBalanceJournalsListParams],
+    ) -> RecordStream[_models.OpeningBalanceJournal]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[OpeningBalanceJournalsListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[OpeningBalanceJournalsGetParams],
+    ) -> _models.OpeningBalanceJournal: ...
+    @overload
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[True],
+        **params: Unpack[OpeningBalanceJournalsGetParams],
+    ) -> dict[str, Any]: ...
+
+class OtherPaymentsListParams(TypedDict, total=False):
+    bank_account_id: str | None
+    contact_id: str | None
+    deleted_since: dt.datetime | dt.date | str | None
+    from_date: dt.date | str | None
+    has_attachments: bool | None
+    to_date: dt.date | str | None
+    transaction_type_id: str | None
+    updated_or_created_since: dt.datetime | dt.date | str | None
+    attributes: Sequence[str] | str | None
+    sort: tuple[str, Literal["asc", "desc"]] | str | None
+
+class OtherPaymentsGetParams(TypedDict, total=False):
+    nested_attributes: Sequence[str] | str | None
+    show_analysis_types: bool | None
+    attributes: Sequence[str] | str | None
+
+class OtherPayments(AccountingResource[_models.OtherPayment, _models.OtherPaymentWrite]):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[OtherPaymentsListParams],
+    ) -> Page[_models.OtherPayment]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[OtherPaymentsListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[OtherPaymentsListParams],
+    ) -> PageStream[_models.OtherPayment]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[OtherPaymentsListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[OtherPaymentsListParams],
+    ) -> RecordStream[_models.OtherPayment]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[OtherPaymentsListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[OtherPaymentsGetParams],
+    ) -> _models.OtherPayment: ...
+    @overload
+    async def get(
+        self, key: str | None = ..., *, raw: Literal[True], **params: Unpack[OtherPaymentsGetParams]
+    ) -> dict[str, Any]: ...
+
+class PaymentMethodsListParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class PaymentMethodsGetParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class PaymentMethods(AccountingResource[_models.PaymentMethod, Never]):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[PaymentMethodsListParams],
+    ) -> Page[_models.PaymentMethod]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[PaymentMethodsListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[PaymentMethodsListParams],
+    ) -> PageStream[_models.PaymentMethod]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[PaymentMethodsListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[PaymentMethodsListParams],
+    ) -> RecordStream[_models.PaymentMethod]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[PaymentMethodsListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[PaymentMethodsGetParams],
+    ) -> _models.PaymentMethod: ...
+    @overload
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[True],
+        **params: Unpack[PaymentMethodsGetParams],
+    ) -> dict[str, Any]: ...
+
+class ProductSalesPriceTypesListParams(TypedDict, total=False):
+    active: bool | None
+    attributes: Sequence[str] | str | None
+
+class ProductSalesPriceTypesGetParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class ProductSalesPriceTypes(
+    AccountingResource[_models.ProductSalesPriceType, _models.ProductSalesPriceTypeWrite]
+):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[ProductSalesPriceTypesListParams],
+    ) -> Page[_models.ProductSalesPriceType]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[ProductSalesPriceTypesListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[ProductSalesPriceTypesListParams],
+    ) -> PageStream[_models.ProductSalesPriceType]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[ProductSalesPriceTypesListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[ProductSalesPriceTypesListParams],
+    ) -> RecordStream[_models.ProductSalesPriceType]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[ProductSalesPriceTypesListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[ProductSalesPriceTypesGetParams],
+    ) -> _models.ProductSalesPriceType: ...
+    @overload
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[True],
+        **params: Unpack[ProductSalesPriceTypesGetParams],
+    ) -> dict[str, Any]: ...
+
 class ProductsListParams(TypedDict, total=False):
     search: str | None
     updated_or_created_since: dt.datetime | dt.date | str | None
@@ -950,6 +5007,109 @@ class Products(AccountingResource[_models.Product, _models.ProductWrite]):
     @overload
     async def get(
         self, key: str | None = ..., *, raw: Literal[True], **params: Unpack[ProductsGetParams]
+    ) -> dict[str, Any]: ...
+
+class PurchaseCorrectiveInvoicesListParams(TypedDict, total=False):
+    show_payments_allocations: bool | None
+    search: str | None
+    contact_id: str | None
+    status_id: str | None
+    from_date: dt.date | str | None
+    to_date: dt.date | str | None
+    updated_or_created_since: dt.datetime | dt.date | str | None
+    deleted_since: dt.datetime | dt.date | str | None
+    has_attachments: bool | None
+    attributes: Sequence[str] | str | None
+    sort: tuple[str, Literal["asc", "desc"]] | str | None
+
+class PurchaseCorrectiveInvoicesGetParams(TypedDict, total=False):
+    show_payments_allocations: bool | None
+    nested_attributes: Sequence[str] | str | None
+    show_analysis_types: bool | None
+    attributes: Sequence[str] | str | None
+
+class PurchaseCorrectiveInvoices(
+    AccountingResource[_models.PurchaseCorrectiveInvoice, _models.PurchaseCorrectiveInvoiceWrite]
+):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[PurchaseCorrectiveInvoicesListParams],
+    ) -> Page[_models.PurchaseCorrectiveInvoice]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[PurchaseCorrectiveInvoicesListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[PurchaseCorrectiveInvoicesListParams],
+    ) -> PageStream[_models.PurchaseCorrectiveInvoice]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[PurchaseCorrectiveInvoicesListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[PurchaseCorrectiveInvoicesListParams],
+    ) -> RecordStream[_models.PurchaseCorrectiveInvoice]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[PurchaseCorrectiveInvoicesListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[PurchaseCorrectiveInvoicesGetParams],
+    ) -> _models.PurchaseCorrectiveInvoice: ...
+    @overload
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[True],
+        **params: Unpack[PurchaseCorrectiveInvoicesGetParams],
     ) -> dict[str, Any]: ...
 
 class PurchaseCreditNotesListParams(TypedDict, total=False):
@@ -1157,6 +5317,301 @@ class PurchaseInvoices(AccountingResource[_models.PurchaseInvoice, _models.Purch
         **params: Unpack[PurchaseInvoicesGetParams],
     ) -> dict[str, Any]: ...
 
+class PurchaseQuickEntriesListParams(TypedDict, total=False):
+    contact_id: str | None
+    search: str | None
+    status_id: str | None
+    from_date: dt.date | str | None
+    to_date: dt.date | str | None
+    updated_or_created_since: dt.datetime | dt.date | str | None
+    deleted_since: dt.datetime | dt.date | str | None
+    show_payments_allocations: bool | None
+    has_attachments: bool | None
+    attributes: Sequence[str] | str | None
+    sort: tuple[str, Literal["asc", "desc"]] | str | None
+
+class PurchaseQuickEntriesGetParams(TypedDict, total=False):
+    show_payments_allocations: bool | None
+    nested_attributes: Sequence[str] | str | None
+    show_analysis_types: bool | None
+    attributes: Sequence[str] | str | None
+
+class PurchaseQuickEntries(
+    AccountingResource[_models.PurchaseQuickEntry, _models.PurchaseQuickEntryWrite]
+):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[PurchaseQuickEntriesListParams],
+    ) -> Page[_models.PurchaseQuickEntry]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[PurchaseQuickEntriesListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[PurchaseQuickEntriesListParams],
+    ) -> PageStream[_models.PurchaseQuickEntry]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[PurchaseQuickEntriesListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[PurchaseQuickEntriesListParams],
+    ) -> RecordStream[_models.PurchaseQuickEntry]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[PurchaseQuickEntriesListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[PurchaseQuickEntriesGetParams],
+    ) -> _models.PurchaseQuickEntry: ...
+    @overload
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[True],
+        **params: Unpack[PurchaseQuickEntriesGetParams],
+    ) -> dict[str, Any]: ...
+
+class QuickEntryTypesListParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class QuickEntryTypesGetParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class QuickEntryTypes(AccountingResource[_models.QuickEntryType, Never]):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[QuickEntryTypesListParams],
+    ) -> Page[_models.QuickEntryType]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[QuickEntryTypesListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[QuickEntryTypesListParams],
+    ) -> PageStream[_models.QuickEntryType]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[QuickEntryTypesListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[QuickEntryTypesListParams],
+    ) -> RecordStream[_models.QuickEntryType]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[QuickEntryTypesListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[QuickEntryTypesGetParams],
+    ) -> _models.QuickEntryType: ...
+    @overload
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[True],
+        **params: Unpack[QuickEntryTypesGetParams],
+    ) -> dict[str, Any]: ...
+
+class SalesCorrectiveInvoicesListParams(TypedDict, total=False):
+    show_payments_allocations: bool | None
+    search: str | None
+    contact_id: str | None
+    status_id: str | None
+    from_date: dt.date | str | None
+    to_date: dt.date | str | None
+    updated_or_created_since: dt.datetime | dt.date | str | None
+    deleted_since: dt.datetime | dt.date | str | None
+    has_attachments: bool | None
+    attributes: Sequence[str] | str | None
+    sort: tuple[str, Literal["asc", "desc"]] | str | None
+
+class SalesCorrectiveInvoicesGetParams(TypedDict, total=False):
+    show_payments_allocations: bool | None
+    nested_attributes: Sequence[str] | str | None
+    mark_as_sent: bool | None
+    show_analysis_types: bool | None
+    attributes: Sequence[str] | str | None
+
+class SalesCorrectiveInvoices(
+    AccountingResource[_models.SalesCorrectiveInvoice, _models.SalesCorrectiveInvoiceWrite]
+):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[SalesCorrectiveInvoicesListParams],
+    ) -> Page[_models.SalesCorrectiveInvoice]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[SalesCorrectiveInvoicesListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[SalesCorrectiveInvoicesListParams],
+    ) -> PageStream[_models.SalesCorrectiveInvoice]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[SalesCorrectiveInvoicesListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[SalesCorrectiveInvoicesListParams],
+    ) -> RecordStream[_models.SalesCorrectiveInvoice]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[SalesCorrectiveInvoicesListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[SalesCorrectiveInvoicesGetParams],
+    ) -> _models.SalesCorrectiveInvoice: ...
+    @overload
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[True],
+        **params: Unpack[SalesCorrectiveInvoicesGetParams],
+    ) -> dict[str, Any]: ...
+
 class SalesCreditNotesListParams(TypedDict, total=False):
     show_payments_allocations: bool | None
     search: str | None
@@ -1259,6 +5714,102 @@ class SalesCreditNotes(AccountingResource[_models.SalesCreditNote, _models.Sales
         **params: Unpack[SalesCreditNotesGetParams],
     ) -> dict[str, Any]: ...
 
+class SalesEstimatesListParams(TypedDict, total=False):
+    contact_id: str | None
+    search: str | None
+    status_id: str | None
+    from_date: dt.date | str | None
+    to_date: dt.date | str | None
+    updated_or_created_since: dt.datetime | dt.date | str | None
+    has_attachments: bool | None
+    attributes: Sequence[str] | str | None
+
+class SalesEstimatesGetParams(TypedDict, total=False):
+    nested_attributes: Sequence[str] | str | None
+    attributes: Sequence[str] | str | None
+
+class SalesEstimates(AccountingResource[_models.SalesEstimate, _models.SalesEstimateWrite]):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[SalesEstimatesListParams],
+    ) -> Page[_models.SalesEstimate]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[SalesEstimatesListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[SalesEstimatesListParams],
+    ) -> PageStream[_models.SalesEstimate]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[SalesEstimatesListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[SalesEstimatesListParams],
+    ) -> RecordStream[_models.SalesEstimate]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[SalesEstimatesListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[SalesEstimatesGetParams],
+    ) -> _models.SalesEstimate: ...
+    @overload
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[True],
+        **params: Unpack[SalesEstimatesGetParams],
+    ) -> dict[str, Any]: ...
+
 class SalesInvoicesListParams(TypedDict, total=False):
     show_payments_allocations: bool | None
     search: str | None
@@ -1357,6 +5908,290 @@ class SalesInvoices(AccountingResource[_models.SalesInvoice, _models.SalesInvoic
     @overload
     async def get(
         self, key: str | None = ..., *, raw: Literal[True], **params: Unpack[SalesInvoicesGetParams]
+    ) -> dict[str, Any]: ...
+
+class SalesQuickEntriesListParams(TypedDict, total=False):
+    contact_id: str | None
+    search: str | None
+    status_id: str | None
+    from_date: dt.date | str | None
+    to_date: dt.date | str | None
+    updated_or_created_since: dt.datetime | dt.date | str | None
+    deleted_since: dt.datetime | dt.date | str | None
+    show_payments_allocations: bool | None
+    has_attachments: bool | None
+    attributes: Sequence[str] | str | None
+    sort: tuple[str, Literal["asc", "desc"]] | str | None
+
+class SalesQuickEntriesGetParams(TypedDict, total=False):
+    show_payments_allocations: bool | None
+    nested_attributes: Sequence[str] | str | None
+    show_analysis_types: bool | None
+    attributes: Sequence[str] | str | None
+
+class SalesQuickEntries(AccountingResource[_models.SalesQuickEntry, _models.SalesQuickEntryWrite]):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[SalesQuickEntriesListParams],
+    ) -> Page[_models.SalesQuickEntry]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[SalesQuickEntriesListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[SalesQuickEntriesListParams],
+    ) -> PageStream[_models.SalesQuickEntry]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[SalesQuickEntriesListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[SalesQuickEntriesListParams],
+    ) -> RecordStream[_models.SalesQuickEntry]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[SalesQuickEntriesListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[SalesQuickEntriesGetParams],
+    ) -> _models.SalesQuickEntry: ...
+    @overload
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[True],
+        **params: Unpack[SalesQuickEntriesGetParams],
+    ) -> dict[str, Any]: ...
+
+class SalesQuotesListParams(TypedDict, total=False):
+    contact_id: str | None
+    search: str | None
+    status_id: str | None
+    from_date: dt.date | str | None
+    to_date: dt.date | str | None
+    updated_or_created_since: dt.datetime | dt.date | str | None
+    has_attachments: bool | None
+    attributes: Sequence[str] | str | None
+    sort: tuple[str, Literal["asc", "desc"]] | str | None
+
+class SalesQuotesGetParams(TypedDict, total=False):
+    nested_attributes: Sequence[str] | str | None
+    attributes: Sequence[str] | str | None
+
+class SalesQuotes(AccountingResource[_models.SalesQuote, _models.SalesQuoteWrite]):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[SalesQuotesListParams],
+    ) -> Page[_models.SalesQuote]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[SalesQuotesListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[SalesQuotesListParams],
+    ) -> PageStream[_models.SalesQuote]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[SalesQuotesListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[SalesQuotesListParams],
+    ) -> RecordStream[_models.SalesQuote]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[SalesQuotesListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[SalesQuotesGetParams],
+    ) -> _models.SalesQuote: ...
+    @overload
+    async def get(
+        self, key: str | None = ..., *, raw: Literal[True], **params: Unpack[SalesQuotesGetParams]
+    ) -> dict[str, Any]: ...
+
+class ServiceRateTypesListParams(TypedDict, total=False):
+    updated_or_created_since: dt.datetime | dt.date | str | None
+    active: bool | None
+    attributes: Sequence[str] | str | None
+
+class ServiceRateTypesGetParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class ServiceRateTypes(AccountingResource[_models.ServiceRateType, _models.ServiceRateTypeWrite]):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[ServiceRateTypesListParams],
+    ) -> Page[_models.ServiceRateType]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[ServiceRateTypesListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[ServiceRateTypesListParams],
+    ) -> PageStream[_models.ServiceRateType]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[ServiceRateTypesListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[ServiceRateTypesListParams],
+    ) -> RecordStream[_models.ServiceRateType]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[ServiceRateTypesListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[ServiceRateTypesGetParams],
+    ) -> _models.ServiceRateType: ...
+    @overload
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[True],
+        **params: Unpack[ServiceRateTypesGetParams],
     ) -> dict[str, Any]: ...
 
 class ServicesListParams(TypedDict, total=False):
@@ -1539,6 +6374,351 @@ class StockItems(AccountingResource[_models.StockItem, _models.StockItemWrite]):
         self, key: str | None = ..., *, raw: Literal[True], **params: Unpack[StockItemsGetParams]
     ) -> dict[str, Any]: ...
 
+class StockMovementsListParams(TypedDict, total=False):
+    search: str | None
+    stock_item_id: str | None
+    from_date: dt.date | str | None
+    to_date: dt.date | str | None
+    attributes: Sequence[str] | str | None
+
+class StockMovementsGetParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class StockMovements(AccountingResource[_models.StockMovement, _models.StockMovementWrite]):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[StockMovementsListParams],
+    ) -> Page[_models.StockMovement]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[StockMovementsListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[StockMovementsListParams],
+    ) -> PageStream[_models.StockMovement]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[StockMovementsListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[StockMovementsListParams],
+    ) -> RecordStream[_models.StockMovement]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[StockMovementsListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[StockMovementsGetParams],
+    ) -> _models.StockMovement: ...
+    @overload
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[True],
+        **params: Unpack[StockMovementsGetParams],
+    ) -> dict[str, Any]: ...
+
+class TaxDeterminationsListParams(TypedDict, total=False):
+    artefact_id: str | None
+    artefact_line_amount: str | None
+    artefact_line_description: str | None
+    artefact_line_goods_services_type: Literal["GOODS", "SERVICES"] | None
+    artefact_line_id: str | None
+    artefact_line_tax_included: str | None
+    contact_id: str | None
+    date: dt.date | str | None
+    include_destination_vat: bool | None
+    include_line_determination: bool | None
+    retailer_rates: bool | None
+    usage: Literal["sales", "purchases"] | None
+    attributes: Sequence[str] | str | None
+
+class TaxDeterminationsGetParams(TypedDict, total=False):
+    pass
+
+class TaxDeterminations(AccountingResource[_models.TaxRate, Never]):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[TaxDeterminationsListParams],
+    ) -> Page[_models.TaxRate]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[TaxDeterminationsListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[TaxDeterminationsListParams],
+    ) -> PageStream[_models.TaxRate]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[TaxDeterminationsListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[TaxDeterminationsListParams],
+    ) -> RecordStream[_models.TaxRate]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[TaxDeterminationsListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+
+class TaxOfficesListParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class TaxOfficesGetParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class TaxOffices(AccountingResource[_models.TaxOffice, Never]):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[TaxOfficesListParams],
+    ) -> Page[_models.TaxOffice]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[TaxOfficesListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[TaxOfficesListParams],
+    ) -> PageStream[_models.TaxOffice]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[TaxOfficesListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[TaxOfficesListParams],
+    ) -> RecordStream[_models.TaxOffice]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[TaxOfficesListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[TaxOfficesGetParams],
+    ) -> _models.TaxOffice: ...
+    @overload
+    async def get(
+        self, key: str | None = ..., *, raw: Literal[True], **params: Unpack[TaxOfficesGetParams]
+    ) -> dict[str, Any]: ...
+
+class TaxProfilesListParams(TypedDict, total=False):
+    updated_or_created_since: dt.datetime | dt.date | str | None
+    attributes: Sequence[str] | str | None
+
+class TaxProfilesGetParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class TaxProfiles(AccountingResource[_models.TaxProfile, _models.TaxProfileWrite]):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[TaxProfilesListParams],
+    ) -> Page[_models.TaxProfile]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[TaxProfilesListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[TaxProfilesListParams],
+    ) -> PageStream[_models.TaxProfile]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[TaxProfilesListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[TaxProfilesListParams],
+    ) -> RecordStream[_models.TaxProfile]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[TaxProfilesListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[TaxProfilesGetParams],
+    ) -> _models.TaxProfile: ...
+    @overload
+    async def get(
+        self, key: str | None = ..., *, raw: Literal[True], **params: Unpack[TaxProfilesGetParams]
+    ) -> dict[str, Any]: ...
+
 class TaxRatesListParams(TypedDict, total=False):
     updated_or_created_since: dt.datetime | dt.date | str | None
     usage: str | None
@@ -1629,6 +6809,534 @@ class TaxRates(AccountingResource[_models.TaxRate, _models.TaxRateWrite]):
     @overload
     async def get(
         self, key: str | None = ..., *, raw: Literal[True], **params: Unpack[TaxRatesGetParams]
+    ) -> dict[str, Any]: ...
+
+class TaxReturnFrequenciesListParams(TypedDict, total=False):
+    tax_type_id: Literal["CA_GST_HST", "CA_PST_BC", "CA_PST_MB", "CA_QST", "CA_PST_SK"] | None
+    attributes: Sequence[str] | str | None
+
+class TaxReturnFrequenciesGetParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class TaxReturnFrequencies(AccountingResource[_models.TaxReturnFrequency, Never]):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[TaxReturnFrequenciesListParams],
+    ) -> Page[_models.TaxReturnFrequency]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[TaxReturnFrequenciesListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[TaxReturnFrequenciesListParams],
+    ) -> PageStream[_models.TaxReturnFrequency]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[TaxReturnFrequenciesListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[TaxReturnFrequenciesListParams],
+    ) -> RecordStream[_models.TaxReturnFrequency]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[TaxReturnFrequenciesListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[TaxReturnFrequenciesGetParams],
+    ) -> _models.TaxReturnFrequency: ...
+    @overload
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[True],
+        **params: Unpack[TaxReturnFrequenciesGetParams],
+    ) -> dict[str, Any]: ...
+
+class TaxSchemesListParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class TaxSchemesGetParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class TaxSchemes(AccountingResource[_models.TaxScheme, Never]):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[TaxSchemesListParams],
+    ) -> Page[_models.TaxScheme]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[TaxSchemesListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[TaxSchemesListParams],
+    ) -> PageStream[_models.TaxScheme]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[TaxSchemesListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[TaxSchemesListParams],
+    ) -> RecordStream[_models.TaxScheme]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[TaxSchemesListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[TaxSchemesGetParams],
+    ) -> _models.TaxScheme: ...
+    @overload
+    async def get(
+        self, key: str | None = ..., *, raw: Literal[True], **params: Unpack[TaxSchemesGetParams]
+    ) -> dict[str, Any]: ...
+
+class TaxTypesListParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class TaxTypesGetParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class TaxTypes(AccountingResource[_models.TaxType, Never]):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[TaxTypesListParams],
+    ) -> Page[_models.TaxType]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[TaxTypesListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[TaxTypesListParams],
+    ) -> PageStream[_models.TaxType]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[TaxTypesListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[TaxTypesListParams],
+    ) -> RecordStream[_models.TaxType]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[TaxTypesListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[TaxTypesGetParams],
+    ) -> _models.TaxType: ...
+    @overload
+    async def get(
+        self, key: str | None = ..., *, raw: Literal[True], **params: Unpack[TaxTypesGetParams]
+    ) -> dict[str, Any]: ...
+
+class TransactionTypesListParams(TypedDict, total=False):
+    valid_for_business: bool | None
+    attributes: Sequence[str] | str | None
+
+class TransactionTypesGetParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class TransactionTypes(AccountingResource[_models.TransactionType, Never]):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[TransactionTypesListParams],
+    ) -> Page[_models.TransactionType]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[TransactionTypesListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[TransactionTypesListParams],
+    ) -> PageStream[_models.TransactionType]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[TransactionTypesListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[TransactionTypesListParams],
+    ) -> RecordStream[_models.TransactionType]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[TransactionTypesListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[TransactionTypesGetParams],
+    ) -> _models.TransactionType: ...
+    @overload
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[True],
+        **params: Unpack[TransactionTypesGetParams],
+    ) -> dict[str, Any]: ...
+
+class TransactionsListParams(TypedDict, total=False):
+    updated_or_created_since: dt.datetime | dt.date | str | None
+    from_date: dt.date | str | None
+    to_date: dt.date | str | None
+    updated_from_date: dt.datetime | dt.date | str | None
+    updated_to_date: dt.datetime | dt.date | str | None
+    has_attachments: bool | None
+    attributes: Sequence[str] | str | None
+    transaction_type_id: str | None
+
+class TransactionsGetParams(TypedDict, total=False):
+    expand_origin: bool | None
+    attributes: Sequence[str] | str | None
+
+class Transactions(AccountingResource[_models.Transaction, Never]):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[TransactionsListParams],
+    ) -> Page[_models.Transaction]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[TransactionsListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[TransactionsListParams],
+    ) -> PageStream[_models.Transaction]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[TransactionsListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[TransactionsListParams],
+    ) -> RecordStream[_models.Transaction]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[TransactionsListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[TransactionsGetParams],
+    ) -> _models.Transaction: ...
+    @overload
+    async def get(
+        self, key: str | None = ..., *, raw: Literal[True], **params: Unpack[TransactionsGetParams]
+    ) -> dict[str, Any]: ...
+
+class UnallocatedArtefactsListParams(TypedDict, total=False):
+    contact_id: str | None
+    search: str | None
+    attributes: Sequence[str] | str | None
+
+class UnallocatedArtefactsGetParams(TypedDict, total=False):
+    attributes: Sequence[str] | str | None
+
+class UnallocatedArtefacts(AccountingResource[_models.UnallocatedArtefact, Never]):
+    @overload  # type: ignore[override]
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[UnallocatedArtefactsListParams],
+    ) -> Page[_models.UnallocatedArtefact]: ...
+    @overload
+    async def list(
+        self,
+        *,
+        page: int = ...,
+        items_per_page: int = ...,
+        raw: Literal[True],
+        **params: Unpack[UnallocatedArtefactsListParams],
+    ) -> Page[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[UnallocatedArtefactsListParams],
+    ) -> PageStream[_models.UnallocatedArtefact]: ...
+    @overload
+    def pages(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_pages: int | None = ...,
+        skip: Iterable[int] = ...,
+        raw: Literal[True],
+        **params: Unpack[UnallocatedArtefactsListParams],
+    ) -> PageStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[False] = ...,
+        **params: Unpack[UnallocatedArtefactsListParams],
+    ) -> RecordStream[_models.UnallocatedArtefact]: ...
+    @overload
+    def iterate(
+        self,
+        *,
+        items_per_page: int = ...,
+        ordered: bool = ...,
+        concurrency: int | None = ...,
+        max_items: int | None = ...,
+        raw: Literal[True],
+        **params: Unpack[UnallocatedArtefactsListParams],
+    ) -> RecordStream[dict[str, Any]]: ...
+    @overload  # type: ignore[override]
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[False] = ...,
+        **params: Unpack[UnallocatedArtefactsGetParams],
+    ) -> _models.UnallocatedArtefact: ...
+    @overload
+    async def get(
+        self,
+        key: str | None = ...,
+        *,
+        raw: Literal[True],
+        **params: Unpack[UnallocatedArtefactsGetParams],
     ) -> dict[str, Any]: ...
 
 class UserListParams(TypedDict, total=False):

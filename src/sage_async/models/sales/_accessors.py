@@ -94,6 +94,12 @@ class SalesResources:
         return resource
 
     @property
+    def activity_points(self) -> SalesResource[_models.ActivityPoint, Never]:
+        """``/activity/points``: list."""
+        resource: SalesResource[_models.ActivityPoint, Never] = self._resource("activity_points")
+        return resource
+
+    @property
     def activity_types(self) -> SalesResource[_models.ActivityType, _models.ActivityTypeWrite]:
         """``/activityTypes``: list, get, create, update, delete."""
         resource: SalesResource[_models.ActivityType, _models.ActivityTypeWrite] = self._resource(
@@ -108,9 +114,31 @@ class SalesResources:
         return resource
 
     @property
+    def calendar(self) -> SalesResource[_models.CalendarItem, _models.CalendarItemWrite]:
+        """``/calendar``: list, get, create, update."""
+        resource: SalesResource[_models.CalendarItem, _models.CalendarItemWrite] = self._resource(
+            "calendar"
+        )
+        return resource
+
+    @property
     def calls(self) -> SalesResource[_models.Call, Never]:
         """``/calls``: list, get."""
         resource: SalesResource[_models.Call, Never] = self._resource("calls")
+        return resource
+
+    @property
+    def campaign_questions(self) -> SalesResource[_models.CampaignQuestion, Never]:
+        """``/campaignQuestions``: list, get."""
+        resource: SalesResource[_models.CampaignQuestion, Never] = self._resource(
+            "campaign_questions"
+        )
+        return resource
+
+    @property
+    def campaign_statuses(self) -> SalesResource[_models.CampaignStatus, Never]:
+        """``/campaignStatuses``: list."""
+        resource: SalesResource[_models.CampaignStatus, Never] = self._resource("campaign_statuses")
         return resource
 
     @property
@@ -131,6 +159,12 @@ class SalesResources:
     def contacts(self) -> SalesResource[_models.Contact, _models.ContactWrite]:
         """``/contacts``: list, get, create, update, delete."""
         resource: SalesResource[_models.Contact, _models.ContactWrite] = self._resource("contacts")
+        return resource
+
+    @property
+    def contacts_entities(self) -> SalesResource[_models.ContactEntity, Never]:
+        """``/contactsEntities``: list."""
+        resource: SalesResource[_models.ContactEntity, Never] = self._resource("contacts_entities")
         return resource
 
     @property
@@ -160,9 +194,21 @@ class SalesResources:
         return resource
 
     @property
+    def entity_owners(self) -> SalesResource[_models.EntityOwner, Never]:
+        """``/entityOwners``: list."""
+        resource: SalesResource[_models.EntityOwner, Never] = self._resource("entity_owners")
+        return resource
+
+    @property
     def hooks(self) -> SalesResource[_models.Hook, _models.HookWrite]:
         """``/hooks``: list, get, create, update, delete."""
         resource: SalesResource[_models.Hook, _models.HookWrite] = self._resource("hooks")
+        return resource
+
+    @property
+    def news(self) -> SalesResource[_models.NewsItem, Never]:
+        """``/news``: list."""
+        resource: SalesResource[_models.NewsItem, Never] = self._resource("news")
         return resource
 
     @property

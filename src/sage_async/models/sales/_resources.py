@@ -4,19 +4,25 @@
 
 from __future__ import annotations
 
-from sage_async._resource_spec import Param, ResourceSpec
+from sage_async._resource_spec import (
+    Param,
+    Related,
+    ResourceSpec,
+    ResourceTable,
+)
 
-from . import _models
+from ._index import model as _m
 
 
 __all__ = ["RESOURCES"]
 
-RESOURCES: dict[str, ResourceSpec] = {
-    "account_addresses": ResourceSpec(
+
+def _account_addresses() -> ResourceSpec:
+    return ResourceSpec(
         name="account_addresses",
         path="/accountAddresses",
-        model=_models.AccountAddress,
-        write_model=_models.AccountAddressWrite,
+        model=_m("AccountAddress"),
+        write_model=_m("AccountAddressWrite"),
         wrap_key=None,
         id_type="integer",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -29,12 +35,15 @@ RESOURCES: dict[str, ResourceSpec] = {
             "order": Param("order", "str"),
             "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
         },
-    ),
-    "account_segments": ResourceSpec(
+    )
+
+
+def _account_segments() -> ResourceSpec:
+    return ResourceSpec(
         name="account_segments",
         path="/accountSegments",
-        model=_models.AccountSegment,
-        write_model=_models.AccountSegmentWrite,
+        model=_m("AccountSegment"),
+        write_model=_m("AccountSegmentWrite"),
         wrap_key=None,
         id_type="integer",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -47,12 +56,15 @@ RESOURCES: dict[str, ResourceSpec] = {
             "order": Param("order", "str"),
             "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
         },
-    ),
-    "account_statuses": ResourceSpec(
+    )
+
+
+def _account_statuses() -> ResourceSpec:
+    return ResourceSpec(
         name="account_statuses",
         path="/accountStatuses",
-        model=_models.AccountStatus,
-        write_model=_models.AccountStatusWrite,
+        model=_m("AccountStatus"),
+        write_model=_m("AccountStatusWrite"),
         wrap_key=None,
         id_type="integer",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -65,12 +77,15 @@ RESOURCES: dict[str, ResourceSpec] = {
             "order": Param("order", "str"),
             "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
         },
-    ),
-    "account_types": ResourceSpec(
+    )
+
+
+def _account_types() -> ResourceSpec:
+    return ResourceSpec(
         name="account_types",
         path="/accountTypes",
-        model=_models.AccountType,
-        write_model=_models.AccountTypeWrite,
+        model=_m("AccountType"),
+        write_model=_m("AccountTypeWrite"),
         wrap_key=None,
         id_type="integer",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -83,12 +98,15 @@ RESOURCES: dict[str, ResourceSpec] = {
             "order": Param("order", "str"),
             "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
         },
-    ),
-    "accounts": ResourceSpec(
+    )
+
+
+def _accounts() -> ResourceSpec:
+    return ResourceSpec(
         name="accounts",
         path="/accounts",
-        model=_models.Account,
-        write_model=_models.AccountWrite,
+        model=_m("Account"),
+        write_model=_m("AccountWrite"),
         wrap_key=None,
         id_type="integer",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -101,12 +119,16 @@ RESOURCES: dict[str, ResourceSpec] = {
             "order": Param("order", "str"),
             "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
         },
-    ),
-    "accounts_related": ResourceSpec(
+        related=(Related("documents", "{id}/documents", _m("Document")),),
+    )
+
+
+def _accounts_related() -> ResourceSpec:
+    return ResourceSpec(
         name="accounts_related",
         path="/accountsRelated",
-        model=_models.AccountRelated,
-        write_model=_models.AccountRelatedWrite,
+        model=_m("AccountRelated"),
+        write_model=_m("AccountRelatedWrite"),
         wrap_key=None,
         id_type="integer",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -119,12 +141,15 @@ RESOURCES: dict[str, ResourceSpec] = {
             "order": Param("order", "str"),
             "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
         },
-    ),
-    "accounts_relations": ResourceSpec(
+    )
+
+
+def _accounts_relations() -> ResourceSpec:
+    return ResourceSpec(
         name="accounts_relations",
         path="/accountsRelations",
-        model=_models.AccountRelation,
-        write_model=_models.AccountRelationWrite,
+        model=_m("AccountRelation"),
+        write_model=_m("AccountRelationWrite"),
         wrap_key=None,
         id_type="integer",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -137,12 +162,15 @@ RESOURCES: dict[str, ResourceSpec] = {
             "order": Param("order", "str"),
             "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
         },
-    ),
-    "activities": ResourceSpec(
+    )
+
+
+def _activities() -> ResourceSpec:
+    return ResourceSpec(
         name="activities",
         path="/activities",
-        model=_models.Activity,
-        write_model=_models.ActivityWrite,
+        model=_m("Activity"),
+        write_model=_m("ActivityWrite"),
         wrap_key=None,
         id_type="integer",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -155,12 +183,36 @@ RESOURCES: dict[str, ResourceSpec] = {
             "order": Param("order", "str"),
             "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
         },
-    ),
-    "activity_types": ResourceSpec(
+    )
+
+
+def _activity_points() -> ResourceSpec:
+    return ResourceSpec(
+        name="activity_points",
+        path="/activity/points",
+        model=_m("ActivityPoint"),
+        write_model=None,
+        wrap_key=None,
+        id_type="integer",
+        operations=frozenset({"list"}),
+        list_params=("page", "where", "order", "lang"),
+        singleton=False,
+        get_params=(),
+        params={
+            "page": Param("page", "int"),
+            "where": Param("where", "str"),
+            "order": Param("order", "str"),
+            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
+        },
+    )
+
+
+def _activity_types() -> ResourceSpec:
+    return ResourceSpec(
         name="activity_types",
         path="/activityTypes",
-        model=_models.ActivityType,
-        write_model=_models.ActivityTypeWrite,
+        model=_m("ActivityType"),
+        write_model=_m("ActivityTypeWrite"),
         wrap_key=None,
         id_type="integer",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -173,12 +225,15 @@ RESOURCES: dict[str, ResourceSpec] = {
             "order": Param("order", "str"),
             "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
         },
-    ),
-    "branches": ResourceSpec(
+    )
+
+
+def _branches() -> ResourceSpec:
+    return ResourceSpec(
         name="branches",
         path="/branches",
-        model=_models.Branch,
-        write_model=_models.BranchWrite,
+        model=_m("Branch"),
+        write_model=_m("BranchWrite"),
         wrap_key=None,
         id_type="integer",
         operations=frozenset({"create", "delete", "get", "list", "update"}),
@@ -191,462 +246,15 @@ RESOURCES: dict[str, ResourceSpec] = {
             "order": Param("order", "str"),
             "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
         },
-    ),
-    "calls": ResourceSpec(
-        name="calls",
-        path="/calls",
-        model=_models.Call,
-        write_model=None,
-        wrap_key=None,
-        id_type="integer",
-        operations=frozenset({"get", "list"}),
-        list_params=("page", "where", "order", "lang"),
-        singleton=False,
-        get_params=("lang",),
-        params={
-            "page": Param("page", "int"),
-            "where": Param("where", "str"),
-            "order": Param("order", "str"),
-            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
-        },
-    ),
-    "campaigns": ResourceSpec(
-        name="campaigns",
-        path="/campaigns",
-        model=_models.Campaign,
-        write_model=None,
-        wrap_key=None,
-        id_type="integer",
-        operations=frozenset({"get", "list"}),
-        list_params=("page", "where", "order", "lang"),
-        singleton=False,
-        get_params=("lang",),
-        params={
-            "page": Param("page", "int"),
-            "where": Param("where", "str"),
-            "order": Param("order", "str"),
-            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
-        },
-    ),
-    "contact_types": ResourceSpec(
-        name="contact_types",
-        path="/contactTypes",
-        model=_models.ContactType,
-        write_model=_models.ContactTypeWrite,
-        wrap_key=None,
-        id_type="integer",
-        operations=frozenset({"create", "delete", "get", "list", "update"}),
-        list_params=("page", "where", "order", "lang"),
-        singleton=False,
-        get_params=("lang",),
-        params={
-            "page": Param("page", "int"),
-            "where": Param("where", "str"),
-            "order": Param("order", "str"),
-            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
-        },
-    ),
-    "contacts": ResourceSpec(
-        name="contacts",
-        path="/contacts",
-        model=_models.Contact,
-        write_model=_models.ContactWrite,
-        wrap_key=None,
-        id_type="integer",
-        operations=frozenset({"create", "delete", "get", "list", "update"}),
-        list_params=("page", "where", "order", "lang"),
-        singleton=False,
-        get_params=("lang",),
-        params={
-            "page": Param("page", "int"),
-            "where": Param("where", "str"),
-            "order": Param("order", "str"),
-            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
-        },
-    ),
-    "countries": ResourceSpec(
-        name="countries",
-        path="/countries",
-        model=_models.Country,
-        write_model=_models.CountryWrite,
-        wrap_key=None,
-        id_type="integer",
-        operations=frozenset({"create", "delete", "get", "list", "update"}),
-        list_params=("page", "where", "order", "lang"),
-        singleton=False,
-        get_params=("lang",),
-        params={
-            "page": Param("page", "int"),
-            "where": Param("where", "str"),
-            "order": Param("order", "str"),
-            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
-        },
-    ),
-    "currencies": ResourceSpec(
-        name="currencies",
-        path="/currencies",
-        model=_models.Currency,
-        write_model=_models.CurrencyWrite,
-        wrap_key=None,
-        id_type="integer",
-        operations=frozenset({"create", "delete", "get", "list", "update"}),
-        list_params=("page", "where", "order", "lang"),
-        singleton=False,
-        get_params=("lang",),
-        params={
-            "page": Param("page", "int"),
-            "where": Param("where", "str"),
-            "order": Param("order", "str"),
-            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
-        },
-    ),
-    "documents": ResourceSpec(
-        name="documents",
-        path="/documents",
-        model=_models.Document,
-        write_model=None,
-        wrap_key=None,
-        id_type="integer",
-        operations=frozenset({"get", "list"}),
-        list_params=("page", "where", "order", "lang"),
-        singleton=False,
-        get_params=("lang",),
-        params={
-            "page": Param("page", "int"),
-            "where": Param("where", "str"),
-            "order": Param("order", "str"),
-            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
-        },
-    ),
-    "emails": ResourceSpec(
-        name="emails",
-        path="/emails",
-        model=_models.Email,
-        write_model=None,
-        wrap_key=None,
-        id_type="integer",
-        operations=frozenset({"get", "list"}),
-        list_params=("page", "where", "order", "lang"),
-        singleton=False,
-        get_params=("lang",),
-        params={
-            "page": Param("page", "int"),
-            "where": Param("where", "str"),
-            "order": Param("order", "str"),
-            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
-        },
-    ),
-    "hooks": ResourceSpec(
-        name="hooks",
-        path="/hooks",
-        model=_models.Hook,
-        write_model=_models.HookWrite,
-        wrap_key=None,
-        id_type="integer",
-        operations=frozenset({"create", "delete", "get", "list", "update"}),
-        list_params=("page", "where", "order", "lang"),
-        singleton=False,
-        get_params=("lang",),
-        params={
-            "page": Param("page", "int"),
-            "where": Param("where", "str"),
-            "order": Param("order", "str"),
-            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
-        },
-    ),
-    "opportunities": ResourceSpec(
-        name="opportunities",
-        path="/opportunities",
-        model=_models.Opportunity,
-        write_model=_models.OpportunityWrite,
-        wrap_key=None,
-        id_type="integer",
-        operations=frozenset({"create", "delete", "get", "list", "update"}),
-        list_params=("page", "where", "order", "lang"),
-        singleton=False,
-        get_params=("lang",),
-        params={
-            "page": Param("page", "int"),
-            "where": Param("where", "str"),
-            "order": Param("order", "str"),
-            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
-        },
-    ),
-    "opportunity_statuses": ResourceSpec(
-        name="opportunity_statuses",
-        path="/opportunityStatuses",
-        model=_models.OpportunityStatus,
-        write_model=_models.OpportunityStatusWrite,
-        wrap_key=None,
-        id_type="integer",
-        operations=frozenset({"create", "delete", "get", "list", "update"}),
-        list_params=("page", "where", "order", "lang"),
-        singleton=False,
-        get_params=("lang",),
-        params={
-            "page": Param("page", "int"),
-            "where": Param("where", "str"),
-            "order": Param("order", "str"),
-            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
-        },
-    ),
-    "opportunity_types": ResourceSpec(
-        name="opportunity_types",
-        path="/opportunityTypes",
-        model=_models.OpportunityType,
-        write_model=_models.OpportunityTypeWrite,
-        wrap_key=None,
-        id_type="integer",
-        operations=frozenset({"create", "delete", "get", "list", "update"}),
-        list_params=("page", "where", "order", "lang"),
-        singleton=False,
-        get_params=("lang",),
-        params={
-            "page": Param("page", "int"),
-            "where": Param("where", "str"),
-            "order": Param("order", "str"),
-            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
-        },
-    ),
-    "order_types": ResourceSpec(
-        name="order_types",
-        path="/orderTypes",
-        model=_models.OrderType,
-        write_model=_models.OrderTypeWrite,
-        wrap_key=None,
-        id_type="integer",
-        operations=frozenset({"create", "delete", "get", "list", "update"}),
-        list_params=("page", "where", "order", "lang"),
-        singleton=False,
-        get_params=("lang",),
-        params={
-            "page": Param("page", "int"),
-            "where": Param("where", "str"),
-            "order": Param("order", "str"),
-            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
-        },
-    ),
-    "product_categories": ResourceSpec(
-        name="product_categories",
-        path="/productCategories",
-        model=_models.ProductCategory,
-        write_model=_models.ProductCategoryWrite,
-        wrap_key=None,
-        id_type="integer",
-        operations=frozenset({"create", "delete", "get", "list", "update"}),
-        list_params=("page", "where", "order", "lang"),
-        singleton=False,
-        get_params=("lang",),
-        params={
-            "page": Param("page", "int"),
-            "where": Param("where", "str"),
-            "order": Param("order", "str"),
-            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
-        },
-    ),
-    "product_families": ResourceSpec(
-        name="product_families",
-        path="/productFamilies",
-        model=_models.ProductFamily,
-        write_model=_models.ProductFamilyWrite,
-        wrap_key=None,
-        id_type="integer",
-        operations=frozenset({"create", "delete", "get", "list", "update"}),
-        list_params=("page", "where", "order", "lang"),
-        singleton=False,
-        get_params=("lang",),
-        params={
-            "page": Param("page", "int"),
-            "where": Param("where", "str"),
-            "order": Param("order", "str"),
-            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
-        },
-    ),
-    "product_rates": ResourceSpec(
-        name="product_rates",
-        path="/productRates",
-        model=_models.ProductRate,
-        write_model=_models.ProductRateWrite,
-        wrap_key=None,
-        id_type="integer",
-        operations=frozenset({"create", "delete", "get", "list", "update"}),
-        list_params=("page", "where", "order", "lang"),
-        singleton=False,
-        get_params=("lang",),
-        params={
-            "page": Param("page", "int"),
-            "where": Param("where", "str"),
-            "order": Param("order", "str"),
-            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
-        },
-    ),
-    "products": ResourceSpec(
-        name="products",
-        path="/products",
-        model=_models.Product,
-        write_model=_models.ProductWrite,
-        wrap_key=None,
-        id_type="integer",
-        operations=frozenset({"create", "delete", "get", "list", "update"}),
-        list_params=("page", "where", "order", "lang"),
-        singleton=False,
-        get_params=("lang",),
-        params={
-            "page": Param("page", "int"),
-            "where": Param("where", "str"),
-            "order": Param("order", "str"),
-            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
-        },
-    ),
-    "rates": ResourceSpec(
-        name="rates",
-        path="/rates",
-        model=_models.Rate,
-        write_model=_models.RateWrite,
-        wrap_key=None,
-        id_type="integer",
-        operations=frozenset({"create", "delete", "get", "list", "update"}),
-        list_params=("page", "where", "order", "lang"),
-        singleton=False,
-        get_params=("lang",),
-        params={
-            "page": Param("page", "int"),
-            "where": Param("where", "str"),
-            "order": Param("order", "str"),
-            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
-        },
-    ),
-    "roles": ResourceSpec(
-        name="roles",
-        path="/roles",
-        model=_models.Role,
-        write_model=None,
-        wrap_key=None,
-        id_type="integer",
-        operations=frozenset({"get", "list"}),
-        list_params=("page", "where", "order", "lang"),
-        singleton=False,
-        get_params=("lang",),
-        params={
-            "page": Param("page", "int"),
-            "where": Param("where", "str"),
-            "order": Param("order", "str"),
-            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
-        },
-    ),
-    "sales": ResourceSpec(
-        name="sales",
-        path="/sales",
-        model=_models.Sale,
-        write_model=_models.SaleWrite,
-        wrap_key=None,
-        id_type="integer",
-        operations=frozenset({"create", "delete", "get", "list", "update"}),
-        list_params=("page", "where", "order", "lang"),
-        singleton=False,
-        get_params=("lang",),
-        params={
-            "page": Param("page", "int"),
-            "where": Param("where", "str"),
-            "order": Param("order", "str"),
-            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
-        },
-    ),
-    "sales_order_statuses": ResourceSpec(
-        name="sales_order_statuses",
-        path="/salesorderStatuses",
-        model=_models.SalesOrderStatus,
-        write_model=_models.SalesOrderStatusWrite,
-        wrap_key=None,
-        id_type="integer",
-        operations=frozenset({"create", "delete", "get", "list", "update"}),
-        list_params=("page", "where", "order", "lang"),
-        singleton=False,
-        get_params=("lang",),
-        params={
-            "page": Param("page", "int"),
-            "where": Param("where", "str"),
-            "order": Param("order", "str"),
-            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
-        },
-    ),
-    "sales_orders": ResourceSpec(
-        name="sales_orders",
-        path="/salesorders",
-        model=_models.SalesOrder,
-        write_model=_models.SalesOrderWrite,
-        wrap_key=None,
-        id_type="integer",
-        operations=frozenset({"create", "delete", "get", "list", "update"}),
-        list_params=("page", "where", "order", "lang"),
-        singleton=False,
-        get_params=("lang",),
-        params={
-            "page": Param("page", "int"),
-            "where": Param("where", "str"),
-            "order": Param("order", "str"),
-            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
-        },
-    ),
-    "sales_orders_lines": ResourceSpec(
-        name="sales_orders_lines",
-        path="/salesordersLines",
-        model=_models.SalesOrderLine,
-        write_model=_models.SalesOrderLineWrite,
-        wrap_key=None,
-        id_type="integer",
-        operations=frozenset({"create", "delete", "get", "list", "update"}),
-        list_params=("page", "where", "order", "lang"),
-        singleton=False,
-        get_params=("lang",),
-        params={
-            "page": Param("page", "int"),
-            "where": Param("where", "str"),
-            "order": Param("order", "str"),
-            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
-        },
-    ),
-    "timezones": ResourceSpec(
-        name="timezones",
-        path="/timezones",
-        model=_models.Timezone,
-        write_model=_models.TimezoneWrite,
-        wrap_key=None,
-        id_type="integer",
-        operations=frozenset({"create", "delete", "get", "list", "update"}),
-        list_params=("page", "where", "order", "lang"),
-        singleton=False,
-        get_params=("lang",),
-        params={
-            "page": Param("page", "int"),
-            "where": Param("where", "str"),
-            "order": Param("order", "str"),
-            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
-        },
-    ),
-    "user_types": ResourceSpec(
-        name="user_types",
-        path="/userTypes",
-        model=_models.UserType,
-        write_model=None,
-        wrap_key=None,
-        id_type="integer",
-        operations=frozenset({"get", "list"}),
-        list_params=("page", "where", "order", "lang"),
-        singleton=False,
-        get_params=("lang",),
-        params={
-            "page": Param("page", "int"),
-            "where": Param("where", "str"),
-            "order": Param("order", "str"),
-            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
-        },
-    ),
-    "users": ResourceSpec(
-        name="users",
-        path="/users",
-        model=_models.User,
-        write_model=_models.UserWrite,
+    )
+
+
+def _calendar() -> ResourceSpec:
+    return ResourceSpec(
+        name="calendar",
+        path="/calendar",
+        model=_m("CalendarItem"),
+        write_model=_m("CalendarItemWrite"),
         wrap_key=None,
         id_type="integer",
         operations=frozenset({"create", "get", "list", "update"}),
@@ -659,5 +267,713 @@ RESOURCES: dict[str, ResourceSpec] = {
             "order": Param("order", "str"),
             "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
         },
-    ),
-}
+    )
+
+
+def _calls() -> ResourceSpec:
+    return ResourceSpec(
+        name="calls",
+        path="/calls",
+        model=_m("Call"),
+        write_model=None,
+        wrap_key=None,
+        id_type="integer",
+        operations=frozenset({"get", "list"}),
+        list_params=("page", "where", "order", "lang"),
+        singleton=False,
+        get_params=("lang",),
+        params={
+            "page": Param("page", "int"),
+            "where": Param("where", "str"),
+            "order": Param("order", "str"),
+            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
+        },
+        related=(Related("by_phone", "phone/{phoneNumber}", _m("Call")),),
+    )
+
+
+def _campaign_questions() -> ResourceSpec:
+    return ResourceSpec(
+        name="campaign_questions",
+        path="/campaignQuestions",
+        model=_m("CampaignQuestion"),
+        write_model=None,
+        wrap_key=None,
+        id_type="integer",
+        operations=frozenset({"get", "list"}),
+        list_params=("page", "where", "order", "lang"),
+        singleton=False,
+        get_params=("lang",),
+        params={
+            "page": Param("page", "int"),
+            "where": Param("where", "str"),
+            "order": Param("order", "str"),
+            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
+        },
+    )
+
+
+def _campaign_statuses() -> ResourceSpec:
+    return ResourceSpec(
+        name="campaign_statuses",
+        path="/campaignStatuses",
+        model=_m("CampaignStatus"),
+        write_model=None,
+        wrap_key=None,
+        id_type="integer",
+        operations=frozenset({"list"}),
+        list_params=("page", "where", "order", "lang"),
+        singleton=False,
+        get_params=(),
+        params={
+            "page": Param("page", "int"),
+            "where": Param("where", "str"),
+            "order": Param("order", "str"),
+            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
+        },
+    )
+
+
+def _campaigns() -> ResourceSpec:
+    return ResourceSpec(
+        name="campaigns",
+        path="/campaigns",
+        model=_m("Campaign"),
+        write_model=None,
+        wrap_key=None,
+        id_type="integer",
+        operations=frozenset({"get", "list"}),
+        list_params=("page", "where", "order", "lang"),
+        singleton=False,
+        get_params=("lang",),
+        params={
+            "page": Param("page", "int"),
+            "where": Param("where", "str"),
+            "order": Param("order", "str"),
+            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
+        },
+    )
+
+
+def _contact_types() -> ResourceSpec:
+    return ResourceSpec(
+        name="contact_types",
+        path="/contactTypes",
+        model=_m("ContactType"),
+        write_model=_m("ContactTypeWrite"),
+        wrap_key=None,
+        id_type="integer",
+        operations=frozenset({"create", "delete", "get", "list", "update"}),
+        list_params=("page", "where", "order", "lang"),
+        singleton=False,
+        get_params=("lang",),
+        params={
+            "page": Param("page", "int"),
+            "where": Param("where", "str"),
+            "order": Param("order", "str"),
+            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
+        },
+    )
+
+
+def _contacts() -> ResourceSpec:
+    return ResourceSpec(
+        name="contacts",
+        path="/contacts",
+        model=_m("Contact"),
+        write_model=_m("ContactWrite"),
+        wrap_key=None,
+        id_type="integer",
+        operations=frozenset({"create", "delete", "get", "list", "update"}),
+        list_params=("page", "where", "order", "lang"),
+        singleton=False,
+        get_params=("lang",),
+        params={
+            "page": Param("page", "int"),
+            "where": Param("where", "str"),
+            "order": Param("order", "str"),
+            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
+        },
+    )
+
+
+def _contacts_entities() -> ResourceSpec:
+    return ResourceSpec(
+        name="contacts_entities",
+        path="/contactsEntities",
+        model=_m("ContactEntity"),
+        write_model=None,
+        wrap_key=None,
+        id_type="integer",
+        operations=frozenset({"list"}),
+        list_params=("page", "where", "order", "lang"),
+        singleton=False,
+        get_params=(),
+        params={
+            "page": Param("page", "int"),
+            "where": Param("where", "str"),
+            "order": Param("order", "str"),
+            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
+        },
+    )
+
+
+def _countries() -> ResourceSpec:
+    return ResourceSpec(
+        name="countries",
+        path="/countries",
+        model=_m("Country"),
+        write_model=_m("CountryWrite"),
+        wrap_key=None,
+        id_type="integer",
+        operations=frozenset({"create", "delete", "get", "list", "update"}),
+        list_params=("page", "where", "order", "lang"),
+        singleton=False,
+        get_params=("lang",),
+        params={
+            "page": Param("page", "int"),
+            "where": Param("where", "str"),
+            "order": Param("order", "str"),
+            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
+        },
+    )
+
+
+def _currencies() -> ResourceSpec:
+    return ResourceSpec(
+        name="currencies",
+        path="/currencies",
+        model=_m("Currency"),
+        write_model=_m("CurrencyWrite"),
+        wrap_key=None,
+        id_type="integer",
+        operations=frozenset({"create", "delete", "get", "list", "update"}),
+        list_params=("page", "where", "order", "lang"),
+        singleton=False,
+        get_params=("lang",),
+        params={
+            "page": Param("page", "int"),
+            "where": Param("where", "str"),
+            "order": Param("order", "str"),
+            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
+        },
+    )
+
+
+def _documents() -> ResourceSpec:
+    return ResourceSpec(
+        name="documents",
+        path="/documents",
+        model=_m("Document"),
+        write_model=None,
+        wrap_key=None,
+        id_type="integer",
+        operations=frozenset({"get", "list"}),
+        list_params=("page", "where", "order", "lang"),
+        singleton=False,
+        get_params=("lang",),
+        params={
+            "page": Param("page", "int"),
+            "where": Param("where", "str"),
+            "order": Param("order", "str"),
+            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
+        },
+        related=(Related("folders", "folders", _m("DocumentFolder")),),
+    )
+
+
+def _emails() -> ResourceSpec:
+    return ResourceSpec(
+        name="emails",
+        path="/emails",
+        model=_m("Email"),
+        write_model=None,
+        wrap_key=None,
+        id_type="integer",
+        operations=frozenset({"get", "list"}),
+        list_params=("page", "where", "order", "lang"),
+        singleton=False,
+        get_params=("lang",),
+        params={
+            "page": Param("page", "int"),
+            "where": Param("where", "str"),
+            "order": Param("order", "str"),
+            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
+        },
+    )
+
+
+def _entity_owners() -> ResourceSpec:
+    return ResourceSpec(
+        name="entity_owners",
+        path="/entityOwners",
+        model=_m("EntityOwner"),
+        write_model=None,
+        wrap_key=None,
+        id_type="integer",
+        operations=frozenset({"list"}),
+        list_params=("page", "where", "order", "lang"),
+        singleton=False,
+        get_params=(),
+        params={
+            "page": Param("page", "int"),
+            "where": Param("where", "str"),
+            "order": Param("order", "str"),
+            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
+        },
+    )
+
+
+def _hooks() -> ResourceSpec:
+    return ResourceSpec(
+        name="hooks",
+        path="/hooks",
+        model=_m("Hook"),
+        write_model=_m("HookWrite"),
+        wrap_key=None,
+        id_type="integer",
+        operations=frozenset({"create", "delete", "get", "list", "update"}),
+        list_params=("page", "where", "order", "lang"),
+        singleton=False,
+        get_params=("lang",),
+        params={
+            "page": Param("page", "int"),
+            "where": Param("where", "str"),
+            "order": Param("order", "str"),
+            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
+        },
+    )
+
+
+def _news() -> ResourceSpec:
+    return ResourceSpec(
+        name="news",
+        path="/news",
+        model=_m("NewsItem"),
+        write_model=None,
+        wrap_key=None,
+        id_type="integer",
+        operations=frozenset({"list"}),
+        list_params=("page", "where", "order", "lang"),
+        singleton=False,
+        get_params=(),
+        params={
+            "page": Param("page", "int"),
+            "where": Param("where", "str"),
+            "order": Param("order", "str"),
+            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
+        },
+    )
+
+
+def _opportunities() -> ResourceSpec:
+    return ResourceSpec(
+        name="opportunities",
+        path="/opportunities",
+        model=_m("Opportunity"),
+        write_model=_m("OpportunityWrite"),
+        wrap_key=None,
+        id_type="integer",
+        operations=frozenset({"create", "delete", "get", "list", "update"}),
+        list_params=("page", "where", "order", "lang"),
+        singleton=False,
+        get_params=("lang",),
+        params={
+            "page": Param("page", "int"),
+            "where": Param("where", "str"),
+            "order": Param("order", "str"),
+            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
+        },
+    )
+
+
+def _opportunity_statuses() -> ResourceSpec:
+    return ResourceSpec(
+        name="opportunity_statuses",
+        path="/opportunityStatuses",
+        model=_m("OpportunityStatus"),
+        write_model=_m("OpportunityStatusWrite"),
+        wrap_key=None,
+        id_type="integer",
+        operations=frozenset({"create", "delete", "get", "list", "update"}),
+        list_params=("page", "where", "order", "lang"),
+        singleton=False,
+        get_params=("lang",),
+        params={
+            "page": Param("page", "int"),
+            "where": Param("where", "str"),
+            "order": Param("order", "str"),
+            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
+        },
+    )
+
+
+def _opportunity_types() -> ResourceSpec:
+    return ResourceSpec(
+        name="opportunity_types",
+        path="/opportunityTypes",
+        model=_m("OpportunityType"),
+        write_model=_m("OpportunityTypeWrite"),
+        wrap_key=None,
+        id_type="integer",
+        operations=frozenset({"create", "delete", "get", "list", "update"}),
+        list_params=("page", "where", "order", "lang"),
+        singleton=False,
+        get_params=("lang",),
+        params={
+            "page": Param("page", "int"),
+            "where": Param("where", "str"),
+            "order": Param("order", "str"),
+            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
+        },
+    )
+
+
+def _order_types() -> ResourceSpec:
+    return ResourceSpec(
+        name="order_types",
+        path="/orderTypes",
+        model=_m("OrderType"),
+        write_model=_m("OrderTypeWrite"),
+        wrap_key=None,
+        id_type="integer",
+        operations=frozenset({"create", "delete", "get", "list", "update"}),
+        list_params=("page", "where", "order", "lang"),
+        singleton=False,
+        get_params=("lang",),
+        params={
+            "page": Param("page", "int"),
+            "where": Param("where", "str"),
+            "order": Param("order", "str"),
+            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
+        },
+    )
+
+
+def _product_categories() -> ResourceSpec:
+    return ResourceSpec(
+        name="product_categories",
+        path="/productCategories",
+        model=_m("ProductCategory"),
+        write_model=_m("ProductCategoryWrite"),
+        wrap_key=None,
+        id_type="integer",
+        operations=frozenset({"create", "delete", "get", "list", "update"}),
+        list_params=("page", "where", "order", "lang"),
+        singleton=False,
+        get_params=("lang",),
+        params={
+            "page": Param("page", "int"),
+            "where": Param("where", "str"),
+            "order": Param("order", "str"),
+            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
+        },
+    )
+
+
+def _product_families() -> ResourceSpec:
+    return ResourceSpec(
+        name="product_families",
+        path="/productFamilies",
+        model=_m("ProductFamily"),
+        write_model=_m("ProductFamilyWrite"),
+        wrap_key=None,
+        id_type="integer",
+        operations=frozenset({"create", "delete", "get", "list", "update"}),
+        list_params=("page", "where", "order", "lang"),
+        singleton=False,
+        get_params=("lang",),
+        params={
+            "page": Param("page", "int"),
+            "where": Param("where", "str"),
+            "order": Param("order", "str"),
+            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
+        },
+    )
+
+
+def _product_rates() -> ResourceSpec:
+    return ResourceSpec(
+        name="product_rates",
+        path="/productRates",
+        model=_m("ProductRate"),
+        write_model=_m("ProductRateWrite"),
+        wrap_key=None,
+        id_type="integer",
+        operations=frozenset({"create", "delete", "get", "list", "update"}),
+        list_params=("page", "where", "order", "lang"),
+        singleton=False,
+        get_params=("lang",),
+        params={
+            "page": Param("page", "int"),
+            "where": Param("where", "str"),
+            "order": Param("order", "str"),
+            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
+        },
+    )
+
+
+def _products() -> ResourceSpec:
+    return ResourceSpec(
+        name="products",
+        path="/products",
+        model=_m("Product"),
+        write_model=_m("ProductWrite"),
+        wrap_key=None,
+        id_type="integer",
+        operations=frozenset({"create", "delete", "get", "list", "update"}),
+        list_params=("page", "where", "order", "lang"),
+        singleton=False,
+        get_params=("lang",),
+        params={
+            "page": Param("page", "int"),
+            "where": Param("where", "str"),
+            "order": Param("order", "str"),
+            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
+        },
+    )
+
+
+def _rates() -> ResourceSpec:
+    return ResourceSpec(
+        name="rates",
+        path="/rates",
+        model=_m("Rate"),
+        write_model=_m("RateWrite"),
+        wrap_key=None,
+        id_type="integer",
+        operations=frozenset({"create", "delete", "get", "list", "update"}),
+        list_params=("page", "where", "order", "lang"),
+        singleton=False,
+        get_params=("lang",),
+        params={
+            "page": Param("page", "int"),
+            "where": Param("where", "str"),
+            "order": Param("order", "str"),
+            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
+        },
+    )
+
+
+def _roles() -> ResourceSpec:
+    return ResourceSpec(
+        name="roles",
+        path="/roles",
+        model=_m("Role"),
+        write_model=None,
+        wrap_key=None,
+        id_type="integer",
+        operations=frozenset({"get", "list"}),
+        list_params=("page", "where", "order", "lang"),
+        singleton=False,
+        get_params=("lang",),
+        params={
+            "page": Param("page", "int"),
+            "where": Param("where", "str"),
+            "order": Param("order", "str"),
+            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
+        },
+        related=(Related("users", "{id}/users", _m("User")),),
+    )
+
+
+def _sales() -> ResourceSpec:
+    return ResourceSpec(
+        name="sales",
+        path="/sales",
+        model=_m("Sale"),
+        write_model=_m("SaleWrite"),
+        wrap_key=None,
+        id_type="integer",
+        operations=frozenset({"create", "delete", "get", "list", "update"}),
+        list_params=("page", "where", "order", "lang"),
+        singleton=False,
+        get_params=("lang",),
+        params={
+            "page": Param("page", "int"),
+            "where": Param("where", "str"),
+            "order": Param("order", "str"),
+            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
+        },
+    )
+
+
+def _sales_order_statuses() -> ResourceSpec:
+    return ResourceSpec(
+        name="sales_order_statuses",
+        path="/salesorderStatuses",
+        model=_m("SalesOrderStatus"),
+        write_model=_m("SalesOrderStatusWrite"),
+        wrap_key=None,
+        id_type="integer",
+        operations=frozenset({"create", "delete", "get", "list", "update"}),
+        list_params=("page", "where", "order", "lang"),
+        singleton=False,
+        get_params=("lang",),
+        params={
+            "page": Param("page", "int"),
+            "where": Param("where", "str"),
+            "order": Param("order", "str"),
+            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
+        },
+    )
+
+
+def _sales_orders() -> ResourceSpec:
+    return ResourceSpec(
+        name="sales_orders",
+        path="/salesorders",
+        model=_m("SalesOrder"),
+        write_model=_m("SalesOrderWrite"),
+        wrap_key=None,
+        id_type="integer",
+        operations=frozenset({"create", "delete", "get", "list", "update"}),
+        list_params=("page", "where", "order", "lang"),
+        singleton=False,
+        get_params=("lang",),
+        params={
+            "page": Param("page", "int"),
+            "where": Param("where", "str"),
+            "order": Param("order", "str"),
+            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
+        },
+    )
+
+
+def _sales_orders_lines() -> ResourceSpec:
+    return ResourceSpec(
+        name="sales_orders_lines",
+        path="/salesordersLines",
+        model=_m("SalesOrderLine"),
+        write_model=_m("SalesOrderLineWrite"),
+        wrap_key=None,
+        id_type="integer",
+        operations=frozenset({"create", "delete", "get", "list", "update"}),
+        list_params=("page", "where", "order", "lang"),
+        singleton=False,
+        get_params=("lang",),
+        params={
+            "page": Param("page", "int"),
+            "where": Param("where", "str"),
+            "order": Param("order", "str"),
+            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
+        },
+    )
+
+
+def _timezones() -> ResourceSpec:
+    return ResourceSpec(
+        name="timezones",
+        path="/timezones",
+        model=_m("Timezone"),
+        write_model=_m("TimezoneWrite"),
+        wrap_key=None,
+        id_type="integer",
+        operations=frozenset({"create", "delete", "get", "list", "update"}),
+        list_params=("page", "where", "order", "lang"),
+        singleton=False,
+        get_params=("lang",),
+        params={
+            "page": Param("page", "int"),
+            "where": Param("where", "str"),
+            "order": Param("order", "str"),
+            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
+        },
+    )
+
+
+def _user_types() -> ResourceSpec:
+    return ResourceSpec(
+        name="user_types",
+        path="/userTypes",
+        model=_m("UserType"),
+        write_model=None,
+        wrap_key=None,
+        id_type="integer",
+        operations=frozenset({"get", "list"}),
+        list_params=("page", "where", "order", "lang"),
+        singleton=False,
+        get_params=("lang",),
+        params={
+            "page": Param("page", "int"),
+            "where": Param("where", "str"),
+            "order": Param("order", "str"),
+            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
+        },
+    )
+
+
+def _users() -> ResourceSpec:
+    return ResourceSpec(
+        name="users",
+        path="/users",
+        model=_m("User"),
+        write_model=_m("UserWrite"),
+        wrap_key=None,
+        id_type="integer",
+        operations=frozenset({"create", "get", "list", "update"}),
+        list_params=("page", "where", "order", "lang"),
+        singleton=False,
+        get_params=("lang",),
+        params={
+            "page": Param("page", "int"),
+            "where": Param("where", "str"),
+            "order": Param("order", "str"),
+            "lang": Param("lang", "enum", ("en", "es", "pt", "it", "fr", "de", "ru")),
+        },
+        related=(
+            Related("roles", "{id}/roles", _m("Role")),
+            Related("hierarchy", "{id}/hierarchy", _m("User")),
+            Related("scores", "scores", _m("UserScore")),
+        ),
+    )
+
+
+# Each row is built (and its models imported) on first access.
+RESOURCES = ResourceTable(
+    {
+        "account_addresses": _account_addresses,
+        "account_segments": _account_segments,
+        "account_statuses": _account_statuses,
+        "account_types": _account_types,
+        "accounts": _accounts,
+        "accounts_related": _accounts_related,
+        "accounts_relations": _accounts_relations,
+        "activities": _activities,
+        "activity_points": _activity_points,
+        "activity_types": _activity_types,
+        "branches": _branches,
+        "calendar": _calendar,
+        "calls": _calls,
+        "campaign_questions": _campaign_questions,
+        "campaign_statuses": _campaign_statuses,
+        "campaigns": _campaigns,
+        "contact_types": _contact_types,
+        "contacts": _contacts,
+        "contacts_entities": _contacts_entities,
+        "countries": _countries,
+        "currencies": _currencies,
+        "documents": _documents,
+        "emails": _emails,
+        "entity_owners": _entity_owners,
+        "hooks": _hooks,
+        "news": _news,
+        "opportunities": _opportunities,
+        "opportunity_statuses": _opportunity_statuses,
+        "opportunity_types": _opportunity_types,
+        "order_types": _order_types,
+        "product_categories": _product_categories,
+        "product_families": _product_families,
+        "product_rates": _product_rates,
+        "products": _products,
+        "rates": _rates,
+        "roles": _roles,
+        "sales": _sales,
+        "sales_order_statuses": _sales_order_statuses,
+        "sales_orders": _sales_orders,
+        "sales_orders_lines": _sales_orders_lines,
+        "timezones": _timezones,
+        "user_types": _user_types,
+        "users": _users,
+    }
+)

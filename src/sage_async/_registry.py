@@ -1,0 +1,107 @@
+"""
+The registry of rate governors: one :class:`~sage_async._throttle.RateGovernor` per tenant.
+
+Clients resolve their tenant's governor here, so every client of a tenant (in any thread or event
+loop) shares one rate. Tenants are stored under a hash, never in the clear.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import threading
+import time
+from typing import Literal
+
+from ._errors import UsageError
+from ._throttle import DEFAULT_RATES, Clock, Listener, RateGovernor, Sleep, tenant_label
+
+
+__all__ = ["GovernorRegistry"]
+
+
+class GovernorRegistry:
+    """
+    One :class:`RateGovernor` per ``(api, tenant)``, shared by every client of that tenant.
+
+    Tenants are stored under a hash (:func:`tenant_label`), so the registry never holds a key
+    in the clear. Thread-safe: clients on several event loops may share one registry.
+    """
+
+    def __init__(
+        self,
+        *,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+        on_event: Listener | None = None,
+        margin: float = 0.02,
+    ) -> None:
+        """
+        Create an empty registry whose governors use ``clock``, ``sleep`` and ``on_event`` (every
+        event of every tenant), and pace ``margin`` (2%) under their configured rate.
+        """
+        self._clock, self._sleep, self._on_event = clock, sleep, on_event
+        self._margin = margin
+        self._governors: dict[str, RateGovernor] = {}
+        self._lock = threading.Lock()
+
+    def get(
+        self,
+        api: Literal["sales", "accounting"],
+        tenant: str,
+        *,
+        rate: float | None = None,
+        per: float | None = None,
+        max_concurrency: int = 16,
+    ) -> RateGovernor:
+        """
+        Return the governor of ``(api, tenant)``, creating it on first use.
+
+        Args:
+            api: ``"sales"`` or ``"accounting"`` (chooses :data:`DEFAULT_RATES`).
+            tenant: Sales: the public key; Accounting: the business id.
+            rate: requests per ``per`` (default: the API's); must match an existing governor's.
+            per: the period in seconds.
+            max_concurrency: ceiling of the adaptive limit (used on creation).
+
+        Returns:
+            The shared governor.
+
+        Raises:
+            UsageError: the tenant already has a governor with another rate (two clients of
+                one tenant disagree on its plan; a shared limit cannot honour both).
+        """
+        default_rate, default_per = DEFAULT_RATES[api]
+        label = tenant_label(api, tenant)
+        with self._lock:
+            governor = self._governors.get(label)
+            if governor is None:
+                governor = RateGovernor(
+                    rate or default_rate,
+                    per or default_per,
+                    name=label,
+                    clock=self._clock,
+                    sleep=self._sleep,
+                    on_event=self._on_event,
+                    max_concurrency=max_concurrency,
+                    margin=self._margin,
+                )
+                self._governors[label] = governor
+                return governor
+        if rate is not None or per is not None:
+            wanted_rate, wanted_per = rate or governor.rate, per or governor.per
+            if not math.isclose(wanted_rate / wanted_per, governor.rate / governor.per):
+                raise UsageError(
+                    f"tenant {label} is already throttled at {governor.rate:g} per "
+                    f"{governor.per:g} s; another client asks for {wanted_rate:g} per "
+                    f"{wanted_per:g} s: give every client of one tenant the same rate"
+                )
+        return governor
+
+    def __len__(self) -> int:
+        return len(self._governors)
+
+    def clear(self) -> None:
+        """Forget every governor (between tests)."""
+        with self._lock:
+            self._governors.clear()
