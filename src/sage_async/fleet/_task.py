@@ -2,12 +2,15 @@
 One tenant's whole export, as a Dask task: :func:`run_tenant` runs on a worker thread.
 
 The task builds the tenant's client (credentials read on the worker, from the environment
-variables and token store the fleet file names), with a fresh ``GovernorRegistry`` so nothing
-is shared with the other tenants of the process, and runs :func:`sage_async.export.export` in
+variables and token store the fleet file names) and runs :func:`sage_async.export.export` in
 its own event loop (``asyncio.run``) with ``resume=True``: a re-run (a Dask retry, a worker that
 died, the next fleet run) continues from the tenant's checkpoint. An incomplete export raises
 :class:`TenantIncomplete` so that Dask retries it; a configuration error (a missing variable, an
 unreadable token store) is reported at once, since a retry cannot fix it.
+
+Rate governors are shared by the tasks running in one worker process (:func:`_governors`):
+tenants that use one credential (a Sales key pair, an Accounting business) pace through one
+governor, from their own threads and event loops, instead of each sending at the full rate.
 
 Strictly private.
 """
@@ -17,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from datetime import datetime
@@ -35,6 +39,29 @@ from sage_async.fleet._spec import TenantSpec
 __all__ = ["TenantIncomplete", "run_tenant"]
 
 ATTEMPTS = "fleet-attempts.json"
+
+
+_SHARED = GovernorRegistry()  # the worker's governors, one per credential or business
+_SHARED_LOCK = threading.Lock()
+_running = 0  # tasks of this process using _SHARED
+
+
+@contextlib.contextmanager
+def _governors() -> Iterator[GovernorRegistry]:
+    """
+    Lend the worker's registry to one task. When no task of the process is running any more,
+    it is emptied: a later fleet run (on a long-lived cluster) may give a tenant another rate.
+    """
+    global _running
+    with _SHARED_LOCK:
+        _running += 1
+    try:
+        yield _SHARED
+    finally:
+        with _SHARED_LOCK:
+            _running -= 1
+            if _running == 0:
+                _SHARED.clear()
 
 
 class TenantIncomplete(Exception):
@@ -80,9 +107,10 @@ def run_tenant(
     report = TenantReport(tenant.label, tenant.api)
     try:
         check_directory(directory)
-        with _tenant_lock(directory):
+        with _tenant_lock(directory), _governors() as registry:
             report.attempts = _count_attempt(directory)
-            manifest = asyncio.run(_export(tenant, directory, os.environ if env is None else env))
+            variables = os.environ if env is None else env
+            manifest = asyncio.run(_export(tenant, directory, variables, registry))
     except UsageError as exc:
         report.status = "failed"
         report.error = str(exc).splitlines()[0]
@@ -128,8 +156,10 @@ def _count_attempt(directory: Path) -> int:
     return attempts + 1
 
 
-async def _export(tenant: TenantSpec, directory: Path, env: Mapping[str, str]) -> Manifest:
-    client = _client(tenant, env)
+async def _export(
+    tenant: TenantSpec, directory: Path, env: Mapping[str, str], registry: GovernorRegistry
+) -> Manifest:
+    client = _client(tenant, env, registry)
     since: datetime | str | None = tenant.since
     if tenant.since is not None and tenant.since != "auto":
         since = datetime.fromisoformat(tenant.since)
@@ -153,8 +183,8 @@ def _variable(tenant: TenantSpec, env: Mapping[str, str], key: str) -> str:
     return value
 
 
-def _client(tenant: TenantSpec, env: Mapping[str, str]) -> BaseClient:
-    extra: dict[str, Any] = {"registry": GovernorRegistry()}
+def _client(tenant: TenantSpec, env: Mapping[str, str], registry: GovernorRegistry) -> BaseClient:
+    extra: dict[str, Any] = {"registry": registry}
     if tenant.base_url:
         extra["base_url"] = tenant.base_url
     if tenant.api == "sales":
