@@ -127,6 +127,7 @@ class RateGovernor:
         max_concurrency: int = 16,
         default_penalty: float = 1.0,
         margin: float = 0.0,
+        guard: float = 0.0,
         decrease: float = 0.5,
         recovery: float = 0.1,
         min_share: float = 1 / 16,
@@ -148,6 +149,11 @@ class RateGovernor:
             margin: pace this fraction under ``rate`` (a server counting requests in a sliding
                 window sees them with network jitter: pacing at exactly the plan rate lets an
                 extra request land in a window now and then, and that costs a 429).
+            guard: seconds of arrival jitter each window tolerates: ``rate`` requests in a row
+                span at least ``per + guard`` seconds, so a request that reaches the server up
+                to ``guard`` seconds late (a busy event loop, a thread waiting for the GIL, the
+                network) cannot land in the same sliding window as the ``rate``-th one after
+                it. The larger of this and ``margin`` sets the pace.
             decrease: the factor applied to the paced rate by a 429 outside a pause (at most
                 once per ``per`` seconds).
             recovery: the share of the plan rate added back per ``ceil(rate)`` successes.
@@ -158,12 +164,14 @@ class RateGovernor:
         """
         if not 0 < decrease < 1 or not 0 < recovery <= 1 or not 0 < min_share <= 1:
             raise InvalidParameterError("need 0 < decrease < 1, 0 < recovery <= 1, 0 < min_share")
+        if not 0 <= margin < 1 or guard < 0:
+            raise InvalidParameterError("need 0 <= margin < 1 and guard >= 0")
         self.name = name
         self._clock, self._sleep, self._on_event = clock, sleep, on_event
         self._default_penalty = default_penalty
         self._decrease, self._recovery, self._min_share = decrease, recovery, min_share
         self._lock = threading.Lock()
-        self.margin = margin
+        self.margin, self.guard = margin, guard
         #: Moving average of request latency (send to response, queueing excluded), seconds.
         self.latency: float | None = None
         self.burst = burst
@@ -205,13 +213,14 @@ class RateGovernor:
 
     @property
     def current_rate(self) -> float:
-        """Requests per second paced now: the plan rate, less the margin, times :attr:`share`."""
+        """Requests per second paced now: the plan rate, less margin or guard, times share."""
         return 1.0 / self.interval
 
     @property
     def interval(self) -> float:
-        """Seconds between two requests at the paced rate."""
-        return self.per / (self.rate * (1.0 - self.margin) * self._share)
+        """Seconds between two requests at the paced rate (margin or guard, the larger)."""
+        plan = max(self.per / (1.0 - self.margin), self.per + self.guard) / self.rate
+        return plan / self._share
 
     @property
     def paused_until(self) -> float:
