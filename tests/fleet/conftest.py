@@ -24,6 +24,7 @@ SEED = 13
 TENANTS = 4  # per API
 RECORDS = 1500
 RESOURCES = {"sales": ["accounts", "contacts"], "accounting": ["contacts"]}
+SPENT = "spent"  # the expired access token the fleet's token stores start with
 
 
 @pytest.fixture(scope="session")
@@ -88,7 +89,7 @@ def write_fleet(
     )  # fmt: skip
     for store in directory.glob("acc-*.tokens.json"):
         tokens = load_tokens(store)
-        save_tokens(store, attrs.evolve(tokens, access_token="spent", expires_at=time.time() - 60))
+        save_tokens(store, attrs.evolve(tokens, access_token=SPENT, expires_at=time.time() - 60))
     return directory / "fleet.toml"
 
 
