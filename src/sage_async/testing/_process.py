@@ -40,6 +40,7 @@ class SandboxProcess:
         records: records per resource (and business).
         latency_ms: latency added to every request.
         rate_limits: ``--rate-limit`` values (``sales:4/s``), each per tenant.
+        page_cache_mb: the rendered-page cache budget (``None``: the sandbox's default).
     """
 
     def __init__(
@@ -51,6 +52,7 @@ class SandboxProcess:
         records: int = 100,
         latency_ms: float = 0.0,
         rate_limits: tuple[str, ...] = (),
+        page_cache_mb: int | None = None,
     ) -> None:
         self.args = [
             sys.executable, "-m", "sage_async.testing", "--json", "--port", "0",
@@ -60,6 +62,8 @@ class SandboxProcess:
         ]  # fmt: skip
         for limit in rate_limits:
             self.args += ["--rate-limit", limit]
+        if page_cache_mb is not None:
+            self.args += ["--page-cache-mb", str(page_cache_mb)]
         self.process: subprocess.Popen[bytes] | None = None
         self.info: dict[str, Any] = {}
 
