@@ -15,7 +15,7 @@ import attrs
 import pytest
 
 from sage_async.fleet._spec import TenantSpec
-from sage_async.fleet._task import run_tenant
+from sage_async.fleet._task import run_tenant, stagger
 from sage_async.testing import Sandbox
 from sage_async.testing._process import SandboxProcess
 
@@ -109,3 +109,16 @@ def test_a_later_run_in_the_same_worker_may_give_the_credential_another_rate(
     slower = attrs.evolve(specs[0], rate=RATE / 2)
     second = run_tenant(slower, str(tmp_path / "second"), env)
     assert ("complete", "complete") == (first["status"], second["status"]), second
+
+
+def test_tenants_start_spread_over_one_request_interval() -> None:
+    """
+    The start offsets of 20 tenants lie within one request interval, fixed by their labels
+    (the same tenant always gets the same offset), and spread over it rather than bunched:
+    every quarter of the interval holds some of them.
+    """
+    interval = 0.2625
+    offsets = [stagger(f"sales-{i}", interval) for i in range(20)]
+    assert offsets == [stagger(f"sales-{i}", interval) for i in range(20)]
+    assert all(0 <= offset < interval for offset in offsets)
+    assert {0, 1, 2, 3} == {int(4 * offset / interval) for offset in offsets}
