@@ -131,6 +131,7 @@ class RateGovernor:
         decrease: float = 0.5,
         recovery: float = 0.1,
         min_share: float = 1 / 16,
+        quiet: float = 0.0,
     ) -> None:
         """
         Create a governor.
@@ -158,6 +159,9 @@ class RateGovernor:
                 once per ``per`` seconds).
             recovery: the share of the plan rate added back per ``ceil(rate)`` successes.
             min_share: the paced rate never falls below this share of the plan rate.
+            quiet: a burst of 429s that comes more than this many seconds after the previous
+                burst only pauses (it is taken for jitter, not for another client sharing the
+                tenant: that one causes bursts in a row); 0 lets every burst cut the rate.
 
         Raises:
             InvalidParameterError: non-positive rate, period or burst; factors out of range.
@@ -179,6 +183,8 @@ class RateGovernor:
         self._share = 1.0  # the AIMD share of the plan rate that is paced
         self._successes = 0
         self._last_cut = -math.inf
+        self._last_burst = -math.inf  # when the latest burst of 429s began
+        self.quiet = quiet
         self._tat = -math.inf
         self._paused_until = -math.inf
         self._queues: weakref.WeakKeyDictionary[
@@ -300,7 +306,8 @@ class RateGovernor:
         React to a 429: pause the whole tenant, slow its rate down and shrink :attr:`concurrency`.
 
         The rate falls once per pause and at most once per period (``per``): the 429s of
-        requests already in flight when the first one arrived do not cut it again.
+        requests already in flight when the first one arrived do not cut it again. A burst more
+        than ``quiet`` seconds after the previous one only pauses (when ``quiet`` is set).
 
         Args:
             retry_after: the server's ``Retry-After`` in seconds (``None``: ``default_penalty``).
@@ -316,8 +323,13 @@ class RateGovernor:
         with self._lock:
             # One cut per burst and per period: the server's window must see the lower rate
             # before it can answer for it (a storm of 429s with Retry-After 0 pauses nothing).
+            burst = now >= self._paused_until  # not a 429 of requests sent before a pause
+            isolated = burst and now - self._last_burst > self.quiet > 0
+            if burst:
+                self._last_burst = now
             slow = (
-                now >= self._paused_until
+                burst
+                and not isolated
                 and now - self._last_cut >= self.per
                 and self._share > self._min_share
             )

@@ -1,6 +1,7 @@
 """
-The guard of rate governors: requests that reach the server late by up to ``guard`` seconds
-still fit the server's sliding window (the sandbox's own limiter is the judge).
+Rate governors and jitter: requests that reach the server late by up to ``guard`` seconds still
+fit the server's sliding window (the sandbox's own limiter is the judge), and an isolated 429
+(jitter beyond the guard) pauses the tenant without halving its rate.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import pytest
 
 from sage_async import GovernorRegistry
 from sage_async._errors import InvalidParameterError
-from sage_async._registry import GUARD
+from sage_async._registry import GUARD, QUIET_PERIODS
 from sage_async._throttle import RateGovernor
 from sage_async.testing import RateLimit
 
@@ -63,3 +64,27 @@ def test_the_guard_and_margin_are_checked() -> None:
         RateGovernor(4, 1.0, guard=-0.1)
     with pytest.raises(InvalidParameterError, match="margin"):
         RateGovernor(4, 1.0, margin=1.0)
+
+
+def test_an_isolated_429_pauses_and_429s_in_a_row_slow_the_tenant_down(clock: FakeClock) -> None:
+    """
+    With ``quiet`` set, a first 429 (or one long after the last) only pauses the tenant, as the
+    server asks; a burst that follows within ``quiet`` seconds (another client sharing the
+    tenant) halves the paced rate as before.
+    """
+    governor = RateGovernor(4, 1.0, clock=clock, sleep=clock.sleep, quiet=10.0)
+    kinds = [e.kind for e in governor.penalize(1.0)]
+    assert (1.0, 1.0, 0) == (governor.share, governor.paused_until, governor.stats.slowdowns)
+    assert "slow" not in kinds
+    clock.now = 2.0  # after the pause: a new burst, 2 s after the first
+    assert "slow" in [e.kind for e in governor.penalize(1.0)]
+    assert 0.5 == governor.share
+    clock.now = 12.5  # more than 10 s after the last burst: jitter again
+    governor.penalize(1.0)
+    assert (0.5, 1) == (governor.share, governor.stats.slowdowns)
+
+
+def test_registry_governors_forgive_after_ten_quiet_periods() -> None:
+    """A registry's governor takes a 429 after ten quiet rate periods for jitter."""
+    assert 10 * 60.0 == GovernorRegistry().get("accounting", "business").quiet
+    assert QUIET_PERIODS * 1.0 == GovernorRegistry().get("sales", "key", rate=4.0).quiet
