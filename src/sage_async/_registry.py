@@ -23,7 +23,8 @@ __all__ = ["GUARD", "QUIET_PERIODS", "GovernorRegistry"]
 #: sliding 1-second window counts requests as they arrive: pacing at 98% of 4 per second leaves
 #: 20 ms between the first and the fifth, less than a busy event loop, a thread waiting for the
 #: GIL or the network can delay a request by, and each 429 costs the tenant a whole-second
-#: pause and half its rate. 50 ms costs Sales 5% of its rate and a 60-second window nothing.
+#: pause (and half its rate when they come in a row). 50 ms costs Sales 5% of its rate and a
+#: 60-second window nothing.
 GUARD = 0.05
 #: A burst of 429s this many rate periods after the previous one is taken for jitter (it
 #: pauses the tenant, as the server asks) rather than for another client sharing the tenant

@@ -145,3 +145,20 @@ def test_incremental_tenants_export_only_changes_on_the_next_run(
     assert [created] == exported_ids(delta)
     assert created not in exported_ids(tenant_dir / "accounts.jsonl")
     assert {"sales-0": 1} == {t.label: t.records for t in second.tenants if t.records}
+
+
+def test_a_finished_run_leaves_no_task_for_dask_to_compute_again(
+    sandbox_process: SandboxProcess, dask_client: Any, tmp_path: Path
+) -> None:
+    """
+    Once a fleet run returned (a tenant failed, so its task raised), the client wants none of
+    its tasks any more: a worker that dies later cannot make Dask export a tenant again.
+    """
+    fleet = write_fleet(
+        sandbox_process, tmp_path / "conf", defaults="rate = 50\nper = 1.0\nconcurrency = 4",
+        extra=_wrong(sandbox_process),
+    )  # fmt: skip
+    manifest = export_fleet(fleet, tmp_path / "out", client=dask_client)
+    assert ["failed"] == [t.status for t in manifest.tenants if t.label == "wrong"]
+    wanted = [key for key, count in dask_client.refcount.items() if count and "fleet" in str(key)]
+    assert [] == wanted

@@ -122,3 +122,31 @@ def test_tenants_start_spread_over_one_request_interval() -> None:
     assert offsets == [stagger(f"sales-{i}", interval) for i in range(20)]
     assert all(0 <= offset < interval for offset in offsets)
     assert {0, 1, 2, 3} == {int(4 * offset / interval) for offset in offsets}
+
+
+def test_tasks_of_one_credential_with_different_rates_run_side_by_side(
+    limited_sandbox: SandboxProcess, tmp_path: Path
+) -> None:
+    """
+    Two tasks of one credential that declare different rates (two fleet runs at once, or a
+    lost result Dask computes again) both complete in one worker instead of one failing on
+    the other's governor.
+    """
+    specs, env = _tenants(limited_sandbox)
+    pair = [specs[0], attrs.evolve(specs[1], rate=RATE / 2)]
+    results: dict[str, Any] = {}
+
+    def run(spec: TenantSpec) -> None:
+        try:
+            results[spec.label] = run_tenant(spec, str(tmp_path), env)
+        except BaseException as exc:  # reported below, not lost in the thread
+            results[spec.label] = {"status": repr(exc)}
+
+    threads = [threading.Thread(target=run, args=(spec,)) for spec in pair]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert {s.label: "complete" for s in pair} == {
+        label: r["status"] for label, r in results.items()
+    }, results

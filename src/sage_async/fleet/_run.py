@@ -157,6 +157,9 @@ def _follow(
         for future in finished:
             index = pending.pop(future)
             report = _outcome(future, manifest.tenants[index])
+            # Nothing wants the result any more: a worker dying later must not make Dask
+            # compute the task again (a whole export, into this run's directory).
+            future.release()
             manifest.tenants[index] = report
             if on_report is not None:
                 on_report(report)

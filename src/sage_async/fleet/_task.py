@@ -42,22 +42,27 @@ __all__ = ["TenantIncomplete", "run_tenant"]
 ATTEMPTS = "fleet-attempts.json"
 
 
-_SHARED = GovernorRegistry()  # the worker's governors, one per credential or business
+#: The worker's governors (one per credential or business), by the rate the tenants declare.
+_SHARED: dict[tuple[float | None, float | None], GovernorRegistry] = {}
 _SHARED_LOCK = threading.Lock()
 _running = 0  # tasks of this process using _SHARED
 
 
 @contextlib.contextmanager
-def _governors() -> Iterator[GovernorRegistry]:
+def _governors(tenant: TenantSpec) -> Iterator[GovernorRegistry]:
     """
-    Lend the worker's registry to one task. When no task of the process is running any more,
-    it is emptied: a later fleet run (on a long-lived cluster) may give a tenant another rate.
+    Lend one task the worker's registry for the tenant's declared rate: tenants of one
+    credential and one rate share its governor. Two tasks of one credential with different
+    rates (two fleet runs at once, a lost result Dask recomputes) pace apart rather than fail,
+    and slow down on each other's 429s. When no task of the process runs any more, the
+    registries are forgotten: a later fleet run may give a tenant another rate.
     """
     global _running
     with _SHARED_LOCK:
         _running += 1
+        registry = _SHARED.setdefault((tenant.rate, tenant.per), GovernorRegistry())
     try:
-        yield _SHARED
+        yield registry
     finally:
         with _SHARED_LOCK:
             _running -= 1
@@ -108,7 +113,7 @@ def run_tenant(
     report = TenantReport(tenant.label, tenant.api)
     try:
         check_directory(directory)
-        with _tenant_lock(directory), _governors() as registry:
+        with _tenant_lock(directory), _governors(tenant) as registry:
             report.attempts = _count_attempt(directory)
             variables = os.environ if env is None else env
             manifest = asyncio.run(_export(tenant, directory, variables, registry))
