@@ -19,7 +19,7 @@ The bound: a tenant must send ``1 login + its pages`` requests (a Sales collecti
 is a multiple of the page size ends with one empty page: there is no total to stop at), all
 through its rate; tenants run side by side, so the fleet's bound is the largest tenant's
 ``requests / rate`` (equal tenants: records / (sum of rates x page size), plus those requests).
-Also measured: requests sent against those needed, 429s, the spread of the tenants' own
+Also measured: requests started against those needed, 429s, the spread of the tenants' own
 durations (the rest of the wall time is Dask's), the scheduler's overhead per task (1,000 no-op
 tasks) and the memory a running tenant costs a worker. Needs the ``fleet`` extra.
 """
@@ -78,7 +78,8 @@ def _figures(manifest: Any, wall: float) -> dict[str, Any]:
         "status": manifest.status,
         "records": manifest.records,
         "wall": wall,
-        # page requests started (cancelled speculative ones included), retries, one login each
+        # page requests started (a speculative page cancelled before its rate slot included:
+        # it never reaches the server), retries, one login each
         "sent": sum(t.requests + t.retries + 1 for t in tenants),
         "throttled": sum(t.throttled for t in tenants),
         "tenant_max": durations[-1],
@@ -174,7 +175,7 @@ def main(argv: list[str] | None = None) -> None:
                 f"{r['workers']} worker(s) x {r['threads_per_worker']} threads, {phase}: "
                 f"{f['status']}, {f['records']:,} records in {f['wall']:.2f} s = "
                 f"{bound / f['wall']:.3f} of the bound ({issue_bound / f['wall']:.3f} of "
-                f"records/rates); {f['sent']} requests sent, {f['throttled']} x 429; tenants "
+                f"records/rates); {f['sent']} requests started, {f['throttled']} x 429; tenants "
                 f"took {f['tenant_min']:.2f}/{f['tenant_median']:.2f}/{f['tenant_max']:.2f} s "
                 f"(min/median/max); busiest worker {f['worker_cpu']:.0%} CPU"
             )
