@@ -17,7 +17,19 @@ from ._errors import UsageError
 from ._throttle import DEFAULT_RATES, Clock, Listener, RateGovernor, Sleep, tenant_label
 
 
-__all__ = ["GovernorRegistry"]
+__all__ = ["GUARD", "QUIET_PERIODS", "GovernorRegistry"]
+
+#: Seconds of arrival jitter a window of the server's limiter tolerates (see ``guard``). A
+#: sliding 1-second window counts requests as they arrive: pacing at 98% of 4 per second leaves
+#: 20 ms between the first and the fifth, less than a busy event loop, a thread waiting for the
+#: GIL or the network can delay a request by, and each 429 costs the tenant a whole-second
+#: pause (and half its rate when they come in a row). 50 ms costs Sales 5% of its rate and a
+#: 60-second window nothing.
+GUARD = 0.05
+#: A burst of 429s this many rate periods after the previous one is taken for jitter (it
+#: pauses the tenant, as the server asks) rather than for another client sharing the tenant
+#: (whose 429s come in a row): halving the rate for it would cost the tenant seconds.
+QUIET_PERIODS = 10.0
 
 
 class GovernorRegistry:
@@ -35,13 +47,21 @@ class GovernorRegistry:
         sleep: Sleep = asyncio.sleep,
         on_event: Listener | None = None,
         margin: float = 0.02,
+        guard: float = 0.0,
+        quiet_periods: float = QUIET_PERIODS,
     ) -> None:
         """
         Create an empty registry whose governors use ``clock``, ``sleep`` and ``on_event`` (every
-        event of every tenant), and pace ``margin`` (2%) under their configured rate.
+        event of every tenant), and pace ``margin`` (2%) under their configured rate, or slower
+        when ``guard`` asks for more: ``rate`` requests in a row span at least ``per + guard``
+        seconds (see :class:`~sage_async._throttle.RateGovernor`; :data:`GUARD` suits a
+        process where many tenants share the GIL, as a fleet worker; 0 by default). A burst of
+        429s that comes more than ``quiet_periods`` rate periods after the previous burst only
+        pauses the tenant; bursts in a row (another client sharing the tenant) also cut its
+        rate (AIMD).
         """
         self._clock, self._sleep, self._on_event = clock, sleep, on_event
-        self._margin = margin
+        self._margin, self._guard, self._quiet = margin, guard, quiet_periods
         self._governors: dict[str, RateGovernor] = {}
         self._lock = threading.Lock()
 
@@ -85,6 +105,8 @@ class GovernorRegistry:
                     on_event=self._on_event,
                     max_concurrency=max_concurrency,
                     margin=self._margin,
+                    guard=self._guard,
+                    quiet=self._quiet * (per or default_per),
                 )
                 self._governors[label] = governor
                 return governor

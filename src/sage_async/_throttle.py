@@ -127,9 +127,11 @@ class RateGovernor:
         max_concurrency: int = 16,
         default_penalty: float = 1.0,
         margin: float = 0.0,
+        guard: float = 0.0,
         decrease: float = 0.5,
         recovery: float = 0.1,
         min_share: float = 1 / 16,
+        quiet: float = 0.0,
     ) -> None:
         """
         Create a governor.
@@ -148,22 +150,32 @@ class RateGovernor:
             margin: pace this fraction under ``rate`` (a server counting requests in a sliding
                 window sees them with network jitter: pacing at exactly the plan rate lets an
                 extra request land in a window now and then, and that costs a 429).
+            guard: seconds of arrival jitter each window tolerates: ``rate`` requests in a row
+                span at least ``per + guard`` seconds, so a request that reaches the server up
+                to ``guard`` seconds late (a busy event loop, a thread waiting for the GIL, the
+                network) cannot land in the same sliding window as the ``rate``-th one after
+                it. The larger of this and ``margin`` sets the pace.
             decrease: the factor applied to the paced rate by a 429 outside a pause (at most
                 once per ``per`` seconds).
             recovery: the share of the plan rate added back per ``ceil(rate)`` successes.
             min_share: the paced rate never falls below this share of the plan rate.
+            quiet: a burst of 429s that comes more than this many seconds after the previous
+                burst only pauses (it is taken for jitter, not for another client sharing the
+                tenant: that one causes bursts in a row); 0 lets every burst cut the rate.
 
         Raises:
             InvalidParameterError: non-positive rate, period or burst; factors out of range.
         """
         if not 0 < decrease < 1 or not 0 < recovery <= 1 or not 0 < min_share <= 1:
             raise InvalidParameterError("need 0 < decrease < 1, 0 < recovery <= 1, 0 < min_share")
+        if not 0 <= margin < 1 or guard < 0:
+            raise InvalidParameterError("need 0 <= margin < 1 and guard >= 0")
         self.name = name
         self._clock, self._sleep, self._on_event = clock, sleep, on_event
         self._default_penalty = default_penalty
         self._decrease, self._recovery, self._min_share = decrease, recovery, min_share
         self._lock = threading.Lock()
-        self.margin = margin
+        self.margin, self.guard = margin, guard
         #: Moving average of request latency (send to response, queueing excluded), seconds.
         self.latency: float | None = None
         self.burst = burst
@@ -171,6 +183,8 @@ class RateGovernor:
         self._share = 1.0  # the AIMD share of the plan rate that is paced
         self._successes = 0
         self._last_cut = -math.inf
+        self._last_burst = -math.inf  # when the latest burst of 429s began
+        self.quiet = quiet
         self._tat = -math.inf
         self._paused_until = -math.inf
         self._queues: weakref.WeakKeyDictionary[
@@ -205,13 +219,14 @@ class RateGovernor:
 
     @property
     def current_rate(self) -> float:
-        """Requests per second paced now: the plan rate, less the margin, times :attr:`share`."""
+        """Requests per second paced now: the plan rate, less margin or guard, times share."""
         return 1.0 / self.interval
 
     @property
     def interval(self) -> float:
-        """Seconds between two requests at the paced rate."""
-        return self.per / (self.rate * (1.0 - self.margin) * self._share)
+        """Seconds between two requests at the paced rate (margin or guard, the larger)."""
+        plan = max(self.per / (1.0 - self.margin), self.per + self.guard) / self.rate
+        return plan / self._share
 
     @property
     def paused_until(self) -> float:
@@ -291,7 +306,8 @@ class RateGovernor:
         React to a 429: pause the whole tenant, slow its rate down and shrink :attr:`concurrency`.
 
         The rate falls once per pause and at most once per period (``per``): the 429s of
-        requests already in flight when the first one arrived do not cut it again.
+        requests already in flight when the first one arrived do not cut it again. A burst more
+        than ``quiet`` seconds after the previous one only pauses (when ``quiet`` is set).
 
         Args:
             retry_after: the server's ``Retry-After`` in seconds (``None``: ``default_penalty``).
@@ -307,8 +323,13 @@ class RateGovernor:
         with self._lock:
             # One cut per burst and per period: the server's window must see the lower rate
             # before it can answer for it (a storm of 429s with Retry-After 0 pauses nothing).
+            burst = now >= self._paused_until  # not a 429 of requests sent before a pause
+            isolated = burst and now - self._last_burst > self.quiet > 0
+            if burst:
+                self._last_burst = now
             slow = (
-                now >= self._paused_until
+                burst
+                and not isolated
                 and now - self._last_cut >= self.per
                 and self._share > self._min_share
             )

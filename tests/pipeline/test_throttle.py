@@ -179,7 +179,7 @@ def test_registry_refuses_a_second_rate_for_one_tenant() -> None:
 
 async def test_registry_governors_use_injected_clock(clock: FakeClock) -> None:
     """Governors from a registry run on the registry's clock and sleep."""
-    registry = GovernorRegistry(clock=clock, sleep=clock.sleep, margin=0.0)
+    registry = GovernorRegistry(clock=clock, sleep=clock.sleep, margin=0.0, guard=0.0)
     governor = registry.get("sales", SECRET)
     await _grant_times(governor, clock, 3)
     assert 0.5 == pytest.approx(clock.now)

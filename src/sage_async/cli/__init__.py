@@ -10,6 +10,7 @@ The ``sage-async`` command line: bulk export, and Accounting OAuth helpers.
         [--keep-deleted] [--sandbox]                (needs the dlt extra)
     sage-async login url --redirect-uri URI
     sage-async login exchange --code CODE --redirect-uri URI --tokens FILE
+    sage-async fleet export FLEET_FILE --out DIR [--scheduler ADDRESS | --workers N]
 
 Exit status: 0 success; 1 partial failure (the manifest is written and the checkpoint kept,
 ``--resume`` continues); 2 bad usage (one line on stderr, nothing started); 130 interrupted.
@@ -20,6 +21,7 @@ Modules (all private)::
     _export.py    the export command: credentials, clients, the sandbox, the summary
     _progress.py  the progress display
     _login.py     login url / login exchange, token files (0600)
+    _fleet.py     fleet export: many tenants on Dask (sage_async.fleet)
     _sync.py      the sync command (dlt): parser, pipeline, per-table summary
 """
 
@@ -60,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         print(f"sage-async {__version__}")
         return 0
-    if args.command is None or (args.command == "login" and args.step is None):
+    if args.command is None or (args.command in ("login", "fleet") and args.step is None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     env = environment()
@@ -70,6 +72,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
             with bulk_gc():  # see bulk_gc: ~15% of an export's CPU
                 return asyncio.run(run_export(args, env))
+        if args.command == "fleet":
+            from sage_async.cli._fleet import run_fleet
+
+            return run_fleet(args)
         if args.command == "sync":
             from sage_async.cli._sync import run_sync
 

@@ -1,5 +1,5 @@
 """
-The argument parser of ``sage-async``: ``export`` and ``login`` commands.
+The argument parser of ``sage-async``: ``export``, ``login`` and ``fleet`` commands.
 
 A usage error prints one line on stderr (``sage-async: error: ...``) and exits with 2; the
 usage text is left to ``--help``.
@@ -129,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     from sage_async.cli._sync import add_sync_parser  # here: _sync imports this module
 
     add_sync_parser(commands)
+    _fleet_parser(commands)
     return parser
 
 
@@ -228,6 +229,31 @@ def _login_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
     exchange.add_argument("--tokens", required=True, metavar="FILE", help="where to save")
     exchange.add_argument("--token-url", metavar="URL", help="token endpoint")
     exchange.add_argument("--client-id", metavar="ID", help="default: SAGE_ACCOUNTING_CLIENT_ID")
+
+
+def _fleet_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
+    fleet = commands.add_parser(
+        "fleet",
+        help="export many tenants on a Dask cluster (needs sage-async[fleet])",
+        description="Export every tenant of a fleet file, one Dask task per tenant.",
+    )
+    steps = fleet.add_subparsers(dest="step", metavar="STEP", parser_class=_Parser)
+    export = steps.add_parser(
+        "export",
+        help="export every tenant of FLEET_FILE",
+        description=(
+            "Export every tenant of FLEET_FILE (TOML) to DIR/<label>/, one Dask task per "
+            "tenant, resumable; DIR/fleet-manifest.json reports each tenant. Exit status: 0 "
+            "every tenant complete, 1 some failed (run again to resume them), 2 bad usage. "
+            "See docs/fleet.md."
+        ),
+    )
+    export.add_argument("fleet_file", metavar="FLEET_FILE", help="the fleet description (TOML)")
+    export.add_argument("--out", required=True, metavar="DIR", help="output directory (shared)")
+    where = export.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler (tcp://host:8786)")
+    where.add_argument("--workers", type=_positive_int, metavar="N", help="local worker processes")
+    export.add_argument("--quiet", action="store_true", help="no progress lines")
 
 
 def _positive_int(text: str) -> int:

@@ -2,7 +2,10 @@
 Run the sandbox as a process: ``python -m sage_async.testing --port 8080``.
 
 Prints the base URLs and the (fake) credentials it accepts, then serves until Ctrl-C or
-SIGTERM. Used by the CLI demo and the benchmarks.
+SIGTERM. Used by the CLI demo, the benchmarks and the fleet tests. ``--sales-tenants N`` and
+``--businesses N`` serve many tenants (each with its own data and its own rate-limit window);
+``--json`` prints one JSON line instead (URLs, every tenant's credentials and a fresh refresh
+token per business), for programs that start the sandbox.
 """
 
 from __future__ import annotations
@@ -13,7 +16,9 @@ import contextlib
 import signal
 import sys
 from collections.abc import Sequence
+from typing import Any
 
+from sage_async._json import dumps
 from sage_async.testing._sandbox import Sandbox
 
 
@@ -30,6 +35,8 @@ def _parser() -> argparse.ArgumentParser:
         "--accounting-records", type=int, default=1000, help="per Accounting resource and business"
     )
     parser.add_argument("--businesses", type=int, default=3, help="Accounting businesses")
+    parser.add_argument("--sales-tenants", type=int, default=1, help="Sales key pairs (tenants)")
+    parser.add_argument("--json", action="store_true", help="describe the sandbox as JSON")
     parser.add_argument("--latency-ms", type=float, default=0.0, help="latency on every request")
     parser.add_argument(
         "--rate-limit",
@@ -60,7 +67,9 @@ def _apply_rate_limit(sandbox: Sandbox, text: str) -> None:
     if existing is not None:
         options = {"per_second": existing.per_second, "per_minute": existing.per_minute}
     options[key] = int(count)
-    sandbox.faults.rate_limit(api, **options)
+    sandbox.faults.rate_limit(
+        api, per_second=options["per_second"], per_minute=options["per_minute"]
+    )
 
 
 def _describe(sb: Sandbox) -> str:
@@ -84,6 +93,29 @@ def _describe(sb: Sandbox) -> str:
     )
 
 
+def describe_json(sb: Sandbox) -> dict[str, Any]:
+    """The sandbox as a JSON document: URLs, credentials, one refresh token per business."""
+    acc = sb.accounting_credentials
+    sales = [sb.sales_tenant_credentials(i) for i in range(len(sb.state.sales_tenants))]
+    return {
+        "url": sb.url,
+        "sales_url": sb.sales_url,
+        "accounting_url": sb.accounting_url,
+        "token_url": sb.token_url,
+        "sales": [
+            {"label": c.label, "public_key": c.public_key, "private_key": c.private_key}
+            for c in sales
+        ],
+        "client_id": acc.client_id,
+        "client_secret": acc.client_secret,
+        "redirect_uri": acc.redirect_uri,
+        "authorize_url": sb.authorize_url,
+        "businesses": [
+            {"id": business, "tokens": sb.accounting_tokens()} for business in sb.business_ids
+        ],
+    }
+
+
 async def serve(args: argparse.Namespace) -> None:
     """Start the sandbox, print how to reach it, and serve until stopped."""
     sandbox = Sandbox(
@@ -91,6 +123,7 @@ async def serve(args: argparse.Namespace) -> None:
         sales_records=args.sales_records,
         accounting_records=args.accounting_records,
         businesses=args.businesses,
+        sales_tenants=args.sales_tenants,
         host=args.host,
         port=args.port,
         session_ttl=args.session_ttl,
@@ -107,7 +140,8 @@ async def serve(args: argparse.Namespace) -> None:
         with contextlib.suppress(NotImplementedError):  # Windows
             loop.add_signal_handler(sig, stop.set)
     async with sandbox:
-        sys.stdout.write(_describe(sandbox) + "\n")
+        text = dumps(describe_json(sandbox)).decode() if args.json else _describe(sandbox)
+        sys.stdout.write(text + "\n")
         sys.stdout.flush()
         await stop.wait()
 

@@ -25,7 +25,9 @@ three times in a row, so a request re-sent with a brand new token can meet a 401
 Rate limits (:meth:`FaultInjector.rate_limit`) count requests per second and/or per minute per
 tenant (Sales credential, Accounting business) and answer 429 with ``Retry-After`` (whole
 seconds) when exceeded (sales FACTS "4 or 13 requests per second"; accounting FACTS section 7
-"200 calls in any 60 second period"). Refused requests do not count.
+"200 calls in any 60 second period"). Refused requests do not count. A limit given for one
+tenant (``tenant=`` a Sales credential label or an Accounting business id) replaces the API's
+limit for that tenant only.
 """
 
 from __future__ import annotations
@@ -161,6 +163,7 @@ class FaultInjector:
     def __init__(self, seed: int = 0) -> None:
         self.faults: list[Fault] = []
         self.limits: dict[str, RateLimit] = {}
+        self.tenant_limits: dict[tuple[str, str], RateLimit] = {}
         self.rng = random.Random(seed)
 
     def add(self, kind: FaultKind, **options: object) -> Fault:
@@ -227,7 +230,12 @@ class FaultInjector:
         return self.add("expire_tokens", **scope)
 
     def rate_limit(
-        self, api: str, *, per_second: int | None = None, per_minute: int | None = None
+        self,
+        api: str,
+        *,
+        per_second: int | None = None,
+        per_minute: int | None = None,
+        tenant: str | None = None,
     ) -> RateLimit:
         """
         Limit ``api`` (``"sales"`` or ``"accounting"``) per tenant; excess gets 429.
@@ -236,12 +244,17 @@ class FaultInjector:
             api: the API to limit.
             per_second: requests allowed in any 1-second window.
             per_minute: requests allowed in any 60-second window.
+            tenant: limit only this tenant (a Sales credential label such as ``sales-3``, or
+                an Accounting business id); it then ignores the API-wide limit.
 
         Returns:
             The limit.
         """
         limit = RateLimit(per_second, per_minute)
-        self.limits[api] = limit
+        if tenant is None:
+            self.limits[api] = limit
+        else:
+            self.tenant_limits[(api, tenant)] = limit
         return limit
 
     def remove(self, fault: Fault) -> None:
@@ -252,6 +265,7 @@ class FaultInjector:
         """Remove every fault and rate limit."""
         self.faults.clear()
         self.limits.clear()
+        self.tenant_limits.clear()
 
     # --- used by the server -----------------------------------------------------------------
 
@@ -261,7 +275,8 @@ class FaultInjector:
 
     def check_rate(self, api: str, tenant: str) -> int | None:
         """Return the ``Retry-After`` seconds when ``tenant`` is over its budget, else ``None``."""
-        limit = self.limits.get("accounting" if api == "legacy" else api)
+        api = "accounting" if api == "legacy" else api
+        limit = self.tenant_limits.get((api, tenant)) or self.limits.get(api)
         if limit is None:
             return None
         wait = limit.check(tenant, time.monotonic())

@@ -57,7 +57,7 @@ from sage_async.testing._http import (
     sales_code_error,
     sales_http_error,
 )
-from sage_async.testing._state import STATE, TENANT, State
+from sage_async.testing._state import STATE, TENANT
 from sage_async.testing._store import Collection
 
 
@@ -107,12 +107,12 @@ async def login(request: web.Request) -> web.Response:
         body = _json.loads(await request.read())
     except ValueError:
         return sales_http_error(400, "The body is not valid JSON")
-    creds = state.sales_credentials
-    if (
-        not isinstance(body, dict)
-        or body.get("username") != creds.public_key
-        or body.get("password") != creds.private_key
-    ):
+    creds = (
+        state.sales_login(body.get("username"), body.get("password"))
+        if isinstance(body, dict)
+        else None
+    )
+    if creds is None:
         return sales_http_error(401, "Invalid credentials")
     request[TENANT] = creds.label
     return json_response({"token": state.tokens.new_session(creds.label)})
@@ -125,7 +125,7 @@ def _collection(request: web.Request, operation: str) -> Collection | web.Respon
         return sales_http_error(404, "No such resource")
     if not spec.supports(operation):  # type: ignore[arg-type]
         return sales_http_error(405)
-    return state.sales[spec.name]
+    return state.sales_for(request.get(TENANT))[spec.name]
 
 
 def _int_param(text: str | None, default: int, minimum: int) -> int | None:
@@ -143,7 +143,7 @@ async def list_records(request: web.Request) -> web.Response:
     col = _collection(request, "list")
     if isinstance(col, web.Response):
         return col
-    return serve_list(request, col, ("sales", col.spec.name))
+    return serve_list(request, col, ("sales", request.get(TENANT), col.spec.name))
 
 
 def serve_list(request: web.Request, col: Collection, tag: tuple[Any, ...]) -> web.Response:
@@ -311,8 +311,9 @@ async def _body(request: web.Request) -> dict[str, Any] | web.Response:
     return body
 
 
-def _to_read(state: State, col: Collection, fields: Mapping[str, Any]) -> dict[str, Any]:
+def _to_read(request: web.Request, col: Collection, fields: Mapping[str, Any]) -> dict[str, Any]:
     """Turn written fields into read fields: integer lookups become ``{id, value}``."""
+    data = request.app[STATE].sales_for(request.get(TENANT))
     out: dict[str, Any] = {}
     lookups = {
         info.wire
@@ -325,9 +326,9 @@ def _to_read(state: State, col: Collection, fields: Mapping[str, Any]) -> dict[s
         if wire not in col.wires and not wire.startswith("Z_"):
             continue  # write-only fields (e.g. a contact's branchId) are not read back
         if wire in lookups and isinstance(value, int) and not isinstance(value, bool):
-            target = state.sales.target_for(col.spec.name, wire)
-            if target is not None and 1 <= value <= state.sales[target].total:
-                label = state.sales.linked(target, value - 1)[1]
+            target = data.target_for(col.spec.name, wire)
+            if target is not None and 1 <= value <= data[target].total:
+                label = data.linked(target, value - 1)[1]
             else:
                 label = f"{wire.removesuffix('Id')} {value}"
             out[wire] = {"id": value, "value": label}
@@ -338,7 +339,6 @@ def _to_read(state: State, col: Collection, fields: Mapping[str, Any]) -> dict[s
 
 async def create(request: web.Request) -> web.Response:
     """``POST /{resource}``: create; ``{"Message": "entity created", "id": n}``."""
-    state = request.app[STATE]
     col = _collection(request, "create")
     if isinstance(col, web.Response):
         return col
@@ -350,13 +350,12 @@ async def create(request: web.Request) -> web.Response:
     missing = [wire for wire in required if body.get(wire) is None]
     if missing:
         return sales_http_error(400, f"Missing required field(s): {', '.join(missing)}")
-    record = col.create(_to_read(state, col, body))
+    record = col.create(_to_read(request, col, body))
     return json_response({"Message": "entity created", "id": record["id"]})
 
 
 async def update(request: web.Request) -> web.Response:
     """``PUT /{resource}/{id}``: partial update; ``{"Message": "entity updated"}``."""
-    state = request.app[STATE]
     col = _collection(request, "update")
     if isinstance(col, web.Response):
         return col
@@ -366,7 +365,7 @@ async def update(request: web.Request) -> web.Response:
     body = await _body(request)
     if isinstance(body, web.Response):
         return body
-    col.update(i, _to_read(state, col, body))
+    col.update(i, _to_read(request, col, body))
     return json_response({"Message": "entity updated"})
 
 

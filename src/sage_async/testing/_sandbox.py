@@ -12,6 +12,10 @@
         sb.update("sales", "accounts", 3, {"name": "Renamed"})
         sb.log.filter(api="sales", path="/accounts")
 
+Many tenants: ``Sandbox(sales_tenants=8, businesses=8)`` serves 8 Sales key pairs
+(``sb.sales_tenant_credentials(i)``) and 8 Accounting businesses (``sb.business_ids``), each with
+its own data; ``sb.faults.rate_limit("sales", per_second=4, tenant="sales-3")`` limits one.
+
 Record counts are per resource (and, for Accounting, per business); an int applies to every
 resource, a mapping sets some (the others get 100). Records are generated on request, so a
 million costs no memory until pages are fetched.
@@ -67,6 +71,8 @@ class Sandbox:
         sales_credentials: the key pair ``POST /login`` accepts.
         accounting_credentials: the OAuth client the token endpoint accepts.
         subscription_key: the legacy gateway's ``Ocp-Apim-Subscription-Key``.
+        sales_tenants: how many Sales tenants (key pairs with their own data); tenant 0 is
+            ``sales_credentials``.
     """
 
     def __init__(
@@ -87,6 +93,7 @@ class Sandbox:
         sales_credentials: SalesCredentials | None = None,
         accounting_credentials: AccountingCredentials | None = None,
         subscription_key: str = "sandbox-subscription-key",
+        sales_tenants: int = 1,
     ) -> None:
         self.host = host
         self.port = port
@@ -111,6 +118,7 @@ class Sandbox:
             subscription_key=subscription_key,
             page_cache_bytes=page_cache_bytes,
             log_size=log_size,
+            sales_tenants=sales_tenants,
         )
         self.app = build_app(self.state)
         self._runner: web.AppRunner | None = None
@@ -187,6 +195,18 @@ class Sandbox:
         """The Sales key pair ``POST /login`` accepts."""
         return self.state.sales_credentials
 
+    def sales_tenant_credentials(self, index: int) -> SalesCredentials:
+        """
+        The key pair of Sales tenant ``index`` (0 is :attr:`sales_credentials`).
+
+        Raises:
+            IndexError: there is no such tenant.
+        """
+        tenants = list(self.state.sales_tenants.values())
+        if not 0 <= index < len(tenants):
+            raise IndexError(f"no Sales tenant {index} (the sandbox has {len(tenants)})")
+        return tenants[index][0]
+
     @property
     def accounting_credentials(self) -> AccountingCredentials:
         """The OAuth client (id, secret, redirect URI) the token endpoint accepts."""
@@ -261,10 +281,16 @@ class Sandbox:
         """The Accounting dataset of ``business`` (default: the lead business)."""
         return self.state.businesses[business or self.lead_business]
 
-    def collection(self, api: Api, resource: str, *, business: str | None = None) -> Collection:
-        """Return the collection of ``resource`` (a ``RESOURCES`` name, e.g. ``stock_items``)."""
+    def collection(
+        self, api: Api, resource: str, *, business: str | None = None, tenant: int = 0
+    ) -> Collection:
+        """
+        Return the collection of ``resource`` (a ``RESOURCES`` name, e.g. ``stock_items``).
+
+        ``tenant`` picks the Sales tenant (by index), ``business`` the Accounting business.
+        """
         if api == "sales":
-            return self.state.sales[resource]
+            return self.state.sales_for(self.sales_tenant_credentials(tenant).label)[resource]
         if resource in ("businesses", "user"):
             return self.state.user[resource]
         return self.accounting_data(business)[resource]
@@ -285,16 +311,24 @@ class Sandbox:
         return None if found is None else copy.deepcopy(found)
 
     def ids(
-        self, api: Api, resource: str, *, business: str | None = None, limit: int | None = None
+        self,
+        api: Api,
+        resource: str,
+        *,
+        business: str | None = None,
+        limit: int | None = None,
+        tenant: int = 0,
     ) -> list[int | str]:
         """Return record ids in list order (Accounting: live records only)."""
-        col = self.collection(api, resource, business=business)
+        col = self.collection(api, resource, business=business, tenant=tenant)
         count = col.live_count() if limit is None else min(limit, col.live_count())
         return [col.factory.record_id(i) for i in col.live_range(0, count)]
 
-    def count(self, api: Api, resource: str, *, business: str | None = None) -> int:
+    def count(
+        self, api: Api, resource: str, *, business: str | None = None, tenant: int = 0
+    ) -> int:
         """Return how many records a full listing shows."""
-        return self.collection(api, resource, business=business).live_count()
+        return self.collection(api, resource, business=business, tenant=tenant).live_count()
 
     def create(
         self, api: Api, resource: str, fields: Mapping[str, Any], *, business: str | None = None

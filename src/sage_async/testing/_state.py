@@ -22,7 +22,9 @@ from sage_async.testing._store import Collection, Dataset
 from sage_async.testing._tokens import AccountingCredentials, Clock, SalesCredentials, TokenStore
 
 
-__all__ = ["BUSINESS", "DEFAULT_RECORDS", "STATE", "TENANT", "State", "sizes_for"]
+__all__ = [
+    "BUSINESS", "DEFAULT_RECORDS", "STATE", "TENANT", "State", "sizes_for", "tenant_credentials",
+]  # fmt: skip
 
 DEFAULT_RECORDS = 100
 USER_LEVEL = ("businesses", "user")  # Accounting resources that belong to the user, not a business
@@ -62,6 +64,8 @@ class State:
         subscription_key: the accepted legacy-gateway subscription key.
         page_cache_bytes: the rendered-page cache budget.
         log_size: how many request-log entries are kept.
+        sales_tenants: how many Sales tenants (key pairs, each with its own data); the first
+            uses ``sales_credentials``, tenant ``i`` the same keys suffixed ``-i``.
     """
 
     def __init__(
@@ -78,9 +82,10 @@ class State:
         subscription_key: str,
         page_cache_bytes: int,
         log_size: int,
+        sales_tenants: int = 1,
     ) -> None:
-        if businesses < 1:
-            raise ValueError("businesses must be at least 1")
+        if businesses < 1 or sales_tenants < 1:
+            raise ValueError("businesses and sales_tenants must be at least 1")
         self.seed = seed
         self.clock = clock
         self.tokens = tokens
@@ -95,7 +100,16 @@ class State:
         self.sales_by_path = {spec.path.strip("/"): spec for spec in SALES.values()}
         self.accounting_by_path = {spec.path.strip("/"): spec for spec in ACCOUNTING.values()}
         now = clock.now
-        self.sales = Dataset("sales", SALES, seed, "sales", sizes_for(SALES, sales_records), now)
+        sales_sizes = sizes_for(SALES, sales_records)
+        self.sales = Dataset("sales", SALES, seed, "sales", sales_sizes, now)
+        #: Sales tenants by credential label: the key pair and its own dataset.
+        self.sales_tenants: dict[str, tuple[SalesCredentials, Dataset]] = {
+            sales_credentials.label: (sales_credentials, self.sales)
+        }
+        for i in range(1, sales_tenants):
+            creds = tenant_credentials(sales_credentials, i)
+            data = Dataset("sales", SALES, seed, creds.label, sales_sizes, now)
+            self.sales_tenants[creds.label] = (creds, data)
         #: Sub-resource rows and custom value lists, built on first use (``_sales_meta``).
         self.sales_meta: dict[tuple[str, str, str], Collection] = {}
         user_sizes = dict.fromkeys(ACCOUNTING, 0)
@@ -111,10 +125,31 @@ class State:
             for bid in self.business_ids
         }
 
+    def sales_for(self, label: str | None) -> Dataset:
+        """The Sales dataset of the tenant whose credential is named ``label``."""
+        found = self.sales_tenants.get(label or "")
+        return self.sales if found is None else found[1]
+
+    def sales_login(self, public_key: object, private_key: object) -> SalesCredentials | None:
+        """The Sales tenant whose key pair this is, else ``None``."""
+        for creds, _ in self.sales_tenants.values():
+            if creds.public_key == public_key and creds.private_key == private_key:
+                return creds
+        return None
+
     @property
     def lead_business(self) -> str:
         """The id of the lead business (used when ``X-Business`` is absent)."""
         return self.business_ids[0]
+
+
+def tenant_credentials(first: SalesCredentials, index: int) -> SalesCredentials:
+    """The key pair of Sales tenant ``index`` (0 is ``first`` itself)."""
+    if index == 0:
+        return first
+    return SalesCredentials(
+        f"{first.public_key}-{index}", f"{first.private_key}-{index}", f"{first.label}-{index}"
+    )
 
 
 STATE: web.AppKey[State] = web.AppKey("sage_sandbox_state", State)
