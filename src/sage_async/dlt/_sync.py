@@ -69,13 +69,17 @@ def _present(client: Any, table: str, ids: Sequence[int | str]) -> int:
 
 
 def _sizes(
-    pipeline: dlt.Pipeline, stats: SyncStats, with_marks: bool
+    pipeline: dlt.Pipeline, stats: SyncStats, with_marks: bool, *, skip_new: bool = False
 ) -> dict[str, tuple[int, int]]:
     """
     ``{table: (rows, rows among the delete marks)}`` for the tables that exist; ``{}`` when the
-    destination has no SQL client.
+    destination has no SQL client. ``skip_new``: leave out the first loads (no table before
+    this run's load; the destination is not even opened when every table is one).
     """
     sizes: dict[str, tuple[int, int]] = {}
+    tables = {t: c for t, c in stats.tables.items() if not (skip_new and c.first_load)}
+    if not tables:
+        return sizes
     try:
         client = pipeline.sql_client()
     except SqlClientNotAvailable:  # filesystem and other non-SQL destinations
@@ -83,7 +87,7 @@ def _sizes(
     with client:
         if not client.has_dataset():
             return sizes
-        for table, counters in stats.tables.items():
+        for table, counters in tables.items():
             try:
                 rows = _count(client, table)
             except DatabaseUndefinedRelation:  # not created yet: the first run
@@ -191,7 +195,7 @@ def sync(
     with _first_loads(pipeline, source, stats):
         pipeline.extract(source, loader_file_format=loader_file_format)
     pipeline.normalize()
-    before = _sizes(pipeline, stats, with_marks=True)
+    before = _sizes(pipeline, stats, with_marks=True, skip_new=True)
     pipeline.load()
     after = _sizes(pipeline, stats, with_marks=False)
     changes = []
