@@ -18,10 +18,10 @@ class TableStats:
         deleted_ids: ids marked for removal (Accounting ``deleted_since``, Sales soft deletes
             unless ``keep_deleted``).
         replace: the table is reloaded whole on every run (no cursor to merge by).
-        first_load: set by :func:`~sage_async.dlt.sync` for one run: the destination has no
-            such table yet, so this run loads the whole collection straight into a new table
-            (dlt's ``replace``, no staging copy and merge), without soft-deleted records and
-            without a record's second copy.
+        first_load: set by :func:`~sage_async.dlt.sync` while it extracts: the destination
+            has no such table yet, so this run loads the whole collection straight into a new
+            table (dlt's ``replace``, no staging copy and merge), without soft-deleted records
+            and without a record's second copy.
     """
 
     rows: int = 0

@@ -69,15 +69,15 @@ def _present(client: Any, table: str, ids: Sequence[int | str]) -> int:
 
 
 def _sizes(
-    pipeline: dlt.Pipeline, stats: SyncStats, with_marks: bool, *, skip_new: bool = False
+    pipeline: dlt.Pipeline, stats: SyncStats, with_marks: bool, *, skip: Sequence[str] = ()
 ) -> dict[str, tuple[int, int]]:
     """
     ``{table: (rows, rows among the delete marks)}`` for the tables that exist; ``{}`` when the
-    destination has no SQL client. ``skip_new``: leave out the first loads (no table before
-    this run's load; the destination is not even opened when every table is one).
+    destination has no SQL client. ``skip``: tables known not to exist (this run's first
+    loads, before their load: the destination is not even opened when every table is one).
     """
     sizes: dict[str, tuple[int, int]] = {}
-    tables = {t: c for t, c in stats.tables.items() if not (skip_new and c.first_load)}
+    tables = {t: c for t, c in stats.tables.items() if t not in skip}
     if not tables:
         return sizes
     try:
@@ -118,10 +118,14 @@ def _missing(pipeline: dlt.Pipeline, tables: list[str]) -> list[str]:
 
 
 @contextlib.contextmanager
-def _first_loads(pipeline: dlt.Pipeline, source: DltSource, stats: SyncStats) -> Iterator[None]:
+def _first_loads(
+    pipeline: dlt.Pipeline, source: DltSource, stats: SyncStats
+) -> Iterator[list[str]]:
     """
-    Within the block, the merge tables the destination does not have yet are first loads
-    (``replace``, see ``_first``); the resources' own hints are back afterwards.
+    Within the block, the merge tables the destination does not have yet (the names yielded)
+    are first loads (``replace``, see ``_first``); afterwards the resources' own hints are back
+    and the counters' ``first_load`` is off again, so the source merges if run without
+    :func:`sync`.
     """
     merged = [
         name
@@ -137,14 +141,15 @@ def _first_loads(pipeline: dlt.Pipeline, source: DltSource, stats: SyncStats) ->
             column: {key: columns[column].get(key) for key in unset}
             for column, unset in hints["columns"].items()
         }
-        restore.append((resource, resource.write_disposition, original))
+        restore.append((name, resource, resource.write_disposition, original))
         resource.apply_hints(**hints)
         stats.tables[name].first_load = True
     try:
-        yield
+        yield [name for name, *_ in restore]
     finally:
-        for resource, disposition, original in restore:
+        for name, resource, disposition, original in restore:
             resource.apply_hints(write_disposition=disposition, columns=original)
+            stats.tables[name].first_load = False
 
 
 def _file_format(pipeline: dlt.Pipeline) -> Any:
@@ -192,10 +197,10 @@ def sync(
         pipeline.run()
     if loader_file_format == "auto":
         loader_file_format = _file_format(pipeline)
-    with _first_loads(pipeline, source, stats):
+    with _first_loads(pipeline, source, stats) as first:
         pipeline.extract(source, loader_file_format=loader_file_format)
     pipeline.normalize()
-    before = _sizes(pipeline, stats, with_marks=True, skip_new=True)
+    before = _sizes(pipeline, stats, with_marks=True, skip=first)
     pipeline.load()
     after = _sizes(pipeline, stats, with_marks=False)
     changes = []
