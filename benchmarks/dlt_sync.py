@@ -4,12 +4,14 @@ Sync throughput: Sales records/s into DuckDB through ``sage_async.dlt`` next to 
 Run: ``python -m benchmarks.dlt_sync [--records N] [--rounds R]`` (needs the ``dlt`` extra).
 Both paths read the same collection (``accounts``, 100,000 records by default) from one sandbox
 process (``benchmarks._sandbox``), interleaved round by round; each sync is a first, full load
-into a new DuckDB file (extract, normalize and load, as ``sage-async sync`` runs it). A third
-row, the dlt floor, loads the very rows the sync loads, already fetched and converted to Arrow
-tables before its timer starts, through the same ``sync()``: what dlt and DuckDB cost without
-the library. Prints records/s for all three and the ratios to the export; issue 12's target is
-sync >= 0.5x export. The fixed costs (importing dlt, a pipeline loading one row) are printed
-apart: imports are outside every timer, as for the export.
+into a new DuckDB file (extract, normalize and load, as ``sage-async sync`` runs it). Every
+measurement runs in a fresh process, as a user runs one command (a process that has imported
+dlt makes the export's garbage collections slower too). A third row, the dlt floor, loads the
+very rows the sync loads, already fetched and converted to Arrow tables before its timer
+starts, through the same ``sync()``: what dlt and DuckDB cost without the library. Prints
+records/s for all three and the ratios to the export; issue 12's target is sync >= 0.5x
+export. The fixed costs (importing dlt, a pipeline loading one row) are printed apart:
+imports are outside every timer, as for the export.
 """
 
 from __future__ import annotations
@@ -122,44 +124,62 @@ def run_floor(batches: list[Any], work: Path) -> tuple[float, int]:
     return time.perf_counter() - start, _live_rows(work)
 
 
-def fixed_costs(batches: list[Any], tmp: Path) -> tuple[float, float]:
-    """Seconds to import dlt and sage_async.dlt (a fresh process), and a floor run of one row."""
-    output = subprocess.run([sys.executable, "-c", IMPORTS], capture_output=True, text=True)
-    work = tmp / "fixed"
+def measure(kind: str, url: str, work: Path) -> tuple[float, int]:
+    """One measurement in this process: ``export``, ``sync``, ``floor`` or ``one-row``."""
+    import sage_async.dlt  # noqa: F401  (imports outside every timer, as for the export)
+
+    if kind == "export":
+        return asyncio.run(run_export(url, work / "out")), 0
+    if kind == "sync":
+        return run_sync(url, work)
+    batches = asyncio.run(materialize(url))
+    if kind == "one-row":
+        batches = [batches[0].slice(0, 1)]
+    return run_floor(batches, work)
+
+
+def child(kind: str, url: str, tmp: Path, name: str) -> tuple[float, int]:
+    """Run one measurement in a fresh process, as a user runs one command (``--child``)."""
+    work = tmp / name
     work.mkdir()
-    seconds, _ = run_floor([batches[0].slice(0, 1)], work)
-    return float(output.stdout), seconds
+    command = [sys.executable, "-m", "benchmarks.dlt_sync", "--child", kind, url, str(work)]
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    seconds, rows = done.stdout.split()[-2:]
+    return float(seconds), int(rows)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--child", nargs=3, metavar=("KIND", "URL", "DIR"), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    import sage_async.dlt  # noqa: F401  (imports outside every timer, as for the export)
-
+    if args.child:
+        kind, url, work = args.child
+        seconds, rows = measure(kind, url, Path(work))
+        print(seconds, rows)
+        return
     options = ServerOptions(sales_records=args.records, accounting_records=10, businesses=1)
     rates: dict[str, list[float]] = {"export": [], "sync": [], "floor": []}
     with SandboxProcess(options) as server, tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
-        asyncio.run(run_export(server.sales_url, tmp / "warm"))  # warms the page cache
-        batches = asyncio.run(materialize(server.sales_url))
-        imports, one_row = fixed_costs(batches, tmp)
+        url = server.sales_url
+        child("export", url, tmp, "warm")  # warms the sandbox's page cache
+        imports = float(subprocess.run([sys.executable, "-c", IMPORTS], capture_output=True,
+                                       text=True, check=True).stdout)  # fmt: skip
+        one_row, _ = child("one-row", url, tmp, "one-row")
         for n in range(args.rounds):
-            seconds = asyncio.run(run_export(server.sales_url, tmp / f"export{n}"))
-            rates["export"].append(args.records / seconds)
-            for kind, run in (("sync", lambda w: run_sync(server.sales_url, w)),
-                              ("floor", lambda w: run_floor(batches, w))):  # fmt: skip
-                work = tmp / f"{kind}{n}"
-                work.mkdir()
-                seconds, loaded = run(work)
+            loaded = 0
+            for kind in rates:
+                seconds, rows = child(kind, url, tmp, f"{kind}{n}")
                 rates[kind].append(args.records / seconds)
+                loaded = rows or loaded
             export_rate, sync_rate, floor_rate = (rates[k][-1] for k in rates)
             print(f"round {n + 1}: export {export_rate:,.0f} rec/s, sync {sync_rate:,.0f} rec/s "
                   f"({sync_rate / export_rate:.2f}x), dlt floor {floor_rate:,.0f} rec/s "
                   f"({floor_rate / export_rate:.2f}x); {loaded:,} rows live in DuckDB")  # fmt: skip
     median = {kind: statistics.median(values) for kind, values in rates.items()}
-    print(f"{args.records:,} Sales {RESOURCE}, median of {args.rounds} rounds")
+    print(f"{args.records:,} Sales {RESOURCE}, median of {args.rounds} rounds, one process each")
     print(f"  JSONL export        : {median['export']:>10,.0f} records/s")
     print(f"  dlt -> DuckDB (sync): {median['sync']:>10,.0f} records/s")
     print(f"  dlt floor           : {median['floor']:>10,.0f} records/s "
