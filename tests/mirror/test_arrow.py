@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sage_async.dlt._arrow import BATCH_ROWS, PageTables
@@ -94,3 +94,71 @@ def test_every_collection_of_both_apis_gets_a_table_from_an_empty_record() -> No
         for spec in table.values():
             columns = columns_for(spec, cursor=None, hard_delete=None)
             assert 1 == PageTables(columns).table([{"id": 1}]).num_rows
+
+
+def _per_column(columns: dict[str, dict[str, str]]) -> PageTables:
+    """The reference: every column converted on its own (the struct pass switched off)."""
+    tables = PageTables(columns)
+    tables._wire.clear()
+    return tables
+
+
+FLAG = st.one_of(st.none(), st.booleans(), st.sampled_from([0, 1]))
+TEXT = st.one_of(st.none(), st.sampled_from(["", "a", "Müller"]), st.integers(-5, 5))
+STAMP = st.one_of(
+    st.none(),
+    st.sampled_from(["2016-02-29T16:22:34.4Z", "2016-02-29T17:22:34+01:00", "2020-01-02T03:04:05",
+                     "", "2021-06-30T23:59:59.999Z"]),
+)  # fmt: skip
+MONEY_WIRE = st.one_of(st.none(), st.sampled_from(["10.10", "0.000000001", "-3"]),
+                       st.integers(-100, 100), st.sampled_from([2.5, -0.01, 1e6]))  # fmt: skip
+LOOKUP = st.one_of(
+    st.none(),
+    st.fixed_dictionaries({"id": st.integers(0, 9), "value": st.sampled_from(["Open", ""])}),
+)
+ROW = st.fixed_dictionaries(
+    {"id": st.integers(0, 10**6)},
+    optional={"name": TEXT, "flag": FLAG, "at": STAMP, "price": MONEY_WIRE, "statusId": LOOKUP,
+              "links": st.sampled_from([None, [], [1, 2], {"k": "v"}]),
+              "day": st.one_of(st.none(), st.sampled_from(["2020-01-02", ""]))},
+)  # fmt: skip
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(st.lists(st.lists(ROW, min_size=1, max_size=5), min_size=1, max_size=3))
+def test_one_call_pass_gives_the_tables_of_the_per_column_conversion(
+    pages: list[list[dict[str, object]]],
+) -> None:
+    """
+    Whatever mix of encodings pages send (0/1 flags, numbers in text fields, money as JSON
+    numbers, date-times without an offset, null lookups), page after page, the one-call
+    struct pass converts them to the very tables the per-column conversion makes.
+    """
+    fast, slow = PageTables(COLUMNS), _per_column(COLUMNS)
+    for rows in pages:
+        expected = slow.table(rows)
+        actual = fast.table(rows)
+        assert expected.schema == actual.schema
+        assert expected.to_pylist() == actual.to_pylist()
+
+
+def test_arrow_tables_carry_the_hints_dlt_keeps() -> None:
+    """
+    Each table's schema says what the column hints say (``id`` not nullable, timestamps with
+    a time zone, ...), so dlt finds nothing to override batch after batch; only JSON columns
+    travel as text, a type dlt cannot read from Arrow.
+    """
+    from dlt.common.libs.pyarrow import py_arrow_to_table_schema_columns
+
+    for table in (SALES, ACCOUNTING):
+        for spec in table.values():
+            hints = columns_for(spec, cursor=None, hard_delete=None)
+            arrow = PageTables(hints).table([{"id": 1}])
+            for name, derived in py_arrow_to_table_schema_columns(arrow.schema).items():
+                declared = hints[name]
+                if declared["data_type"] == "json":
+                    assert "text" == derived["data_type"]
+                    continue
+                for key, value in derived.items():
+                    if declared.get(key) is not None:
+                        assert declared[key] == value, (spec.name, name, key)

@@ -12,6 +12,7 @@ from dlt.extract.source import DltSource
 from sage_async._accounting_client import AccountingClient
 from sage_async._accounting_resource import AccountingResource
 from sage_async.dlt._columns import DELETED, TENANT, columns_for
+from sage_async.dlt._first import FirstCopies
 from sage_async.dlt._resources import check_names, use_arrow
 from sage_async.dlt._shared import SharedClient
 from sage_async.dlt._stats import SyncStats
@@ -98,6 +99,7 @@ def _resource(
     async def pages() -> AsyncIterator[Any]:  # pages: lists of dicts, or Arrow tables
         window = Window(dlt.current.resource_state(), overlap) if cursor else None
         since = None if window is None else window.since
+        first = FirstCopies(None) if counters.first_load else None
         async with shared.use() as client:
             resource: AccountingResource[Any, Any] = getattr(client, name)
             filters = dict(base)
@@ -109,11 +111,15 @@ def _resource(
                 rows = page.items
                 if not rows:
                     continue
+                if window is not None:
+                    window.see(rows, CURSOR)
+                if first is not None:
+                    rows = first.keep(rows)
+                    if not rows:
+                        continue
                 tenant = tenant or client.served_business
                 for row in rows:
                     row[TENANT] = tenant
-                if window is not None:
-                    window.see(rows, CURSOR)
                 counters.rows += len(rows)
                 if tables is None:
                     yield rows

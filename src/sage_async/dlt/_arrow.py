@@ -2,10 +2,15 @@
 Pages as Arrow tables typed by the column hints: dlt then writes them to parquet as they are,
 skipping its row-by-row normalizer (the slowest step of a dict load by far).
 
-Each declared column is built from the page in one pass and converted by Arrow's own casts
-(ISO date-times with ``Z`` or an offset, numeric strings to decimals, dates); a value a cast
-refuses falls back to a per-value conversion. Keys the models do not declare (Sales ``Z_``
-custom fields) become columns of the type Arrow infers, or JSON text when their values mix.
+A page is converted in one call: Arrow reads the rows as one struct array of the declared
+columns in their wire types (date-times, dates and decimals as text; a Sales lookup as a
+struct of its two fields), and Arrow's own casts then parse the text columns (ISO date-times
+with ``Z`` or an offset, numeric strings to decimals, dates). A column whose values that read
+refuses (0/1 flags, a number in a text field, money sent as JSON numbers) leaves the struct
+for the rest of the run and is converted on its own, value by value where a cast refuses.
+Keys the models do not declare (Sales ``Z_`` custom fields) become columns of the type Arrow
+infers, or JSON text when their values mix. The table's schema is the one dlt stores: a column
+the hints declare non-nullable (``id``) is a non-nullable field.
 """
 
 from __future__ import annotations
@@ -98,6 +103,25 @@ def _inferred(values: list[Any]) -> pa.Array:
     return array
 
 
+#: The type a column is read as in the one-call struct pass (``None``: never read there).
+_WIRE: dict[str, pa.DataType | None] = {
+    "text": pa.string(), "bigint": pa.int64(), "double": pa.float64(), "bool": pa.bool_(),
+    "decimal": pa.string(), "timestamp": pa.string(), "date": pa.string(), "json": None,
+}  # fmt: skip
+_PARSED = {"decimal": _DECIMAL, "timestamp": _TIMESTAMP, "date": pa.date32()}
+
+
+def _parse(array: pa.Array, kind: str) -> pa.Array:
+    """A column read in its wire type, in its declared type: text parsed by one Arrow cast."""
+    target = _PARSED.get(kind)
+    if target is None:
+        return array
+    try:
+        return array.cast(target)
+    except _REFUSED:  # the conversions of the values a cast refuses
+        return _cast(array.to_pylist(), kind)
+
+
 class PageTables:
     """
     Turn pages (lists of dicts) into Arrow tables with the types of ``columns``.
@@ -117,6 +141,15 @@ class PageTables:
             else:
                 self._plain.append((name, kind))
         self._declared = {name for name, _ in self._plain} | set(self._nested)
+        self._required = {name for name, hint in columns.items() if hint.get("nullable") is False}
+        # The struct pass: every column of a wire type until Arrow refuses one of its values.
+        self._wire: dict[str, pa.DataType] = {}
+        for name, kind in self._plain:
+            if _WIRE[kind] is not None:
+                self._wire[name] = _WIRE[kind]
+        for parent, children in self._nested.items():
+            if all(_WIRE[kind] is not None for _, kind in children):
+                self._wire[parent] = pa.struct([(c, _WIRE[k]) for c, k in children])
         self._pending: list[pa.Table] = []
         self._rows = 0
 
@@ -139,22 +172,61 @@ class PageTables:
         except (pa.ArrowInvalid, pa.ArrowTypeError):
             return pending
 
+    def _read(self, rows: list[dict[str, Any]]) -> dict[str, pa.Array]:
+        """
+        The struct pass: ``{column: values in its wire type}`` for the columns still in it (a
+        lookup as ``parent__child`` columns). A column with a value Arrow refuses leaves the
+        pass for good: the API encodes a field one way throughout.
+        """
+        if not self._wire:
+            return {}
+        try:
+            array = pa.array(rows, pa.struct(self._wire.items()))
+        except _REFUSED:
+            before = len(self._wire)
+            for name, wire in list(self._wire.items()):
+                try:
+                    pa.array([row.get(name) for row in rows], wire)
+                except _REFUSED:
+                    del self._wire[name]
+            if len(self._wire) == before:  # refused as a whole only: every column on its own
+                self._wire.clear()
+            return self._read(rows)
+        read: dict[str, pa.Array] = {}
+        for field, values in zip(array.type, array.flatten(), strict=True):
+            if field.name in self._nested:  # flatten() keeps a null lookup's children null
+                for child, child_values in zip(field.type, values.flatten(), strict=True):
+                    read[f"{field.name}__{child.name}"] = child_values
+            else:
+                read[field.name] = values
+        return read
+
     def table(self, rows: list[dict[str, Any]]) -> pa.Table:
         """The page as a table: declared columns first, then the undeclared keys it holds."""
+        read = self._read(rows)
         names: list[str] = []
         arrays: list[pa.Array] = []
-        # Comprehensions over the rows, one per column: the per-value cost is what counts here.
         for name, kind in self._plain:
             names.append(name)
-            arrays.append(_cast([row.get(name) for row in rows], kind))
+            if name in read:
+                arrays.append(_parse(read[name], kind))
+            else:  # one comprehension per column: the per-value cost is what counts here
+                arrays.append(_cast([row.get(name) for row in rows], kind))
         for parent, children in self._nested.items():
-            objects = [row.get(parent) for row in rows]
+            objects = None if parent in self._wire else [row.get(parent) for row in rows]
             for child, kind in children:
-                names.append(f"{parent}__{child}")
-                values = [o.get(child) if type(o) is dict else None for o in objects]
-                arrays.append(_cast(values, kind))
-        extra = sorted({k for row in rows for k in row} - self._declared)
-        for name in extra:
+                name = f"{parent}__{child}"
+                names.append(name)
+                if objects is None:
+                    arrays.append(_parse(read[name], kind))
+                else:
+                    values = [o.get(child) if type(o) is dict else None for o in objects]
+                    arrays.append(_cast(values, kind))
+        for name in sorted(set().union(*rows) - self._declared):
             names.append(name)
             arrays.append(_inferred([row.get(name) for row in rows]))
-        return pa.Table.from_arrays(arrays, names=names)
+        fields = [
+            pa.field(name, array.type, nullable=name not in self._required)
+            for name, array in zip(names, arrays, strict=True)
+        ]
+        return pa.Table.from_arrays(arrays, schema=pa.schema(fields))

@@ -12,6 +12,7 @@ from dlt.extract.source import DltSource
 from sage_async._sales_client import SalesClient
 from sage_async._sales_resource import SalesResource
 from sage_async.dlt._columns import TENANT, columns_for
+from sage_async.dlt._first import FirstCopies
 from sage_async.dlt._resources import check_names, use_arrow
 from sage_async.dlt._shared import SharedClient
 from sage_async.dlt._stats import SyncStats
@@ -104,6 +105,9 @@ def _resource(
 
     async def pages() -> AsyncIterator[Any]:  # pages: lists of dicts, or Arrow tables
         window = Window(dlt.current.resource_state(), overlap) if cursor else None
+        first = None
+        if counters.first_load:
+            first = FirstCopies("deleted" if soft and not keep_deleted else None)
         async with shared.use() as client:
             resource: SalesResource[Any, Any] = getattr(client, name)
             tenant = client.tenant
@@ -115,6 +119,12 @@ def _resource(
                 rows = page.items
                 if not rows:
                     continue
+                if window is not None:
+                    window.see(rows, CURSOR)
+                if first is not None:
+                    rows = first.keep(rows)
+                    if not rows:
+                        continue
                 for row in rows:
                     row[TENANT] = tenant
                 if tables is None:
@@ -122,8 +132,6 @@ def _resource(
                         for wire in lookups:
                             if row.get(wire, 0) is None:
                                 del row[wire]
-                if window is not None:
-                    window.see(rows, CURSOR)
                 if soft and not keep_deleted:
                     gone = [row["id"] for row in rows if row.get("deleted")]
                     counters.deleted_ids.extend(gone)

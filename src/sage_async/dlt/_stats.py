@@ -18,11 +18,16 @@ class TableStats:
         deleted_ids: ids marked for removal (Accounting ``deleted_since``, Sales soft deletes
             unless ``keep_deleted``).
         replace: the table is reloaded whole on every run (no cursor to merge by).
+        first_load: set by :func:`~sage_async.dlt.sync` while it extracts: the destination
+            has no such table yet, so this run loads the whole collection straight into a new
+            table (dlt's ``replace``, no staging copy and merge), without soft-deleted records
+            and without a record's second copy.
     """
 
     rows: int = 0
     deleted_ids: list[int | str] = attrs.field(factory=list)
     replace: bool = False
+    first_load: bool = False
 
 
 @attrs.define
@@ -40,3 +45,4 @@ class SyncStats:
         for table in self.tables.values():
             table.rows = 0
             table.deleted_ids.clear()
+            table.first_load = False
