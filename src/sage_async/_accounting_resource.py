@@ -125,8 +125,7 @@ class AccountingResource(Resource[M, W]):
             data = {"$items": data, "$next": None}  # e.g. tax_determinations: a bare array
         items = data["$items"]
         if raw == "bytes":
-            if items and not isinstance(items[0], bytes):
-                items = lines_of(items)  # a body the splitter left to the ordinary path
+            items = lines_of(items)  # bytes already, unless the splitter declined the body
         elif not (raw or self._open):
             items = self._client.converter.structure_list(items, self.spec.model)
         size = data.get("$itemsPerPage", data.get("$items_per_page", len(items)))

@@ -15,7 +15,6 @@ decodes the odd page into dicts (:func:`lines_of` turns those into bytes).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from typing import Any
 
 import msgspec
@@ -77,6 +76,11 @@ def accounting_lines(body: bytes, *, bare: bool) -> dict[str, Any] | None:
     return {"$items": _one_line(body, page.items), "$next": page.next, **data}
 
 
-def lines_of(records: Iterable[Mapping[str, Any]]) -> list[bytes]:
-    """The bytes of records the ordinary path decoded (money stays exact)."""
+def lines_of(records: list[Any]) -> list[bytes]:
+    """
+    A page's records as bytes: as they are when the splitter gave bytes, else the records the
+    ordinary path decoded, serialised (money stays exact).
+    """
+    if not records or isinstance(records[0], bytes):
+        return records
     return [_json.dumps(record) for record in records]

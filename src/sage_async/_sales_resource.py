@@ -133,8 +133,7 @@ class SalesResource(Resource[M, W]):
         )  # fmt: skip
         items = data
         if raw == "bytes":
-            if items and not isinstance(items[0], bytes):
-                items = lines_of(items)  # a body the splitter left to the ordinary path
+            items = lines_of(items)  # bytes already, unless the splitter declined the body
         elif not (raw or self._open):
             items = self._client.converter.structure_list(data, self.spec.model)
         number = int(params.get("page", 0))
